@@ -1,0 +1,3 @@
+from hyperprune.cli import main
+
+raise SystemExit(main())

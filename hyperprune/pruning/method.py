@@ -1,0 +1,111 @@
+"""The protocol every pruning method implements, and the context the trainer hands it.
+
+A method is one file with one subclass of :class:`PruningMethod`. The trainer calls the hooks
+in this order::
+
+    method.setup(ctx)                       # once, after the model is built (masks, init copy)
+    for epoch in range(1, total_epochs + 1):
+        for batch in train batches:
+            loss = task loss + method.penalty()         # penalty may be None
+            loss.backward()
+            method.before_step()                        # e.g. mask or record gradients
+            clip gradients; optimizer.step()
+            method.after_step()                         # default: re-apply the masks
+        metrics = evaluate()
+        method.at_epoch_end(epoch, metrics)             # topology update, prune, rewind...
+        method.masks.apply()
+
+Methods differ only in which hooks they use. ``state_dict`` must carry everything needed to
+continue bit-for-bit after a restore (masks, counters, coefficients, RNG state of their own).
+The target sparsity must be reached by the end of ``ctx.total_epochs`` (counted from the
+weights over ``self.masks``), and masked weights must stay exactly zero after every step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from hyperprune.pruning.hparams import HParam, resolve
+from hyperprune.pruning.masks import MaskSet, select_parameters
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+@dataclass
+class PruneContext:
+    """What a method may use from the training run.
+
+    ``batches(split, n)`` returns ``n`` fixed batches of ``split`` ("train" or "heldout", a slice
+    of the training data never used for early-stopping decisions on the first batch only);
+    ``loss(model, batch)`` is the mean task loss of one batch (language models start from a
+    zero hidden state); ``evaluate(model, batches)`` is the mean loss in eval mode without
+    gradients; ``reset_optimizer()`` rebuilds the optimizer (used when rewinding).
+    """
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    task_kind: str  # "lm" or "classifier"
+    total_epochs: int
+    steps_per_epoch: int
+    generator: torch.Generator
+    batches: Callable[[str, int], list[Batch]]
+    loss: Callable[[nn.Module, Batch], torch.Tensor]
+    evaluate: Callable[[nn.Module, list[Batch]], float]
+    reset_optimizer: Callable[[], torch.optim.Optimizer]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class PruningMethod:
+    """Base class: holds the target sparsity, resolved hyperparameters and the masks."""
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    HPARAMS: ClassVar[tuple[HParam, ...]] = ()
+    #: task kinds this method applies to ("lm", "classifier")
+    task_kinds: ClassVar[frozenset[str]] = frozenset({"lm", "classifier"})
+    #: parameter groups pruned by default, per task kind (see masks.parameter_groups)
+    default_groups: ClassVar[dict[str, tuple[str, ...]]] = {
+        "lm": ("embedding", "recurrent", "decoder"),
+        "classifier": ("conv", "linear"),
+    }
+
+    def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
+        self.sparsity = float(sparsity)
+        self.hp = resolve(self.HPARAMS, dict(hparams or {}), where=f"{self.name}: ")
+        self.masks: MaskSet | None = None
+        self.ctx: PruneContext | None = None
+
+    # -- hooks -------------------------------------------------------------------------------
+    def prunable_names(self, model: nn.Module, task_kind: str) -> list[str]:
+        return select_parameters(model, self.default_groups[task_kind])
+
+    def setup(self, ctx: PruneContext) -> None:
+        self.ctx = ctx
+        self.masks = MaskSet(ctx.model, self.prunable_names(ctx.model, ctx.task_kind))
+
+    def penalty(self) -> torch.Tensor | None:
+        return None
+
+    def before_step(self) -> None:
+        pass
+
+    def after_step(self) -> None:
+        self.masks.apply()
+
+    def at_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
+        pass
+
+    def on_optimizer_change(self, optimizer: torch.optim.Optimizer) -> None:
+        self.ctx.optimizer = optimizer
+
+    # -- state -------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {"masks": self.masks.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.masks.load_state_dict(state["masks"])
