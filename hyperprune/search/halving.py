@@ -1,0 +1,125 @@
+"""Pure bookkeeping of synchronous successive halving (no Ray): rungs, ranking, survivors.
+
+The rungs are at epochs ``e0, e0 + ei, e0 + 2 ei, ...``. At each rung every live candidate
+reports its metric; the better half is kept (at least ``final_count``), the rest excluded, and
+this repeats until ``final_count`` remain. Ties are broken by candidate id, so a decision never
+depends on the order results arrived in. A candidate whose metric is not finite is excluded as
+diverged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+def keep_count(alive: int, final_count: int) -> int:
+    """Survivors of one round: the better half (rounded up), never fewer than ``final_count``."""
+    return max(final_count, math.ceil(alive / 2)) if alive > final_count else alive
+
+
+def schedule(pool_size: int, e0: int, ei: int, final_count: int, final_epochs: int) -> dict:
+    """The rounds a pool goes through and the epochs they cost (continuing from checkpoints).
+
+    Returns ``{"rounds": [(rung_epoch, alive, kept), ...], "epochs": total, "from_scratch":
+    epochs if every round retrained its survivors from scratch (the reference system),
+    "full": pool_size * final_epochs}``.
+    """
+    rounds = []
+    alive, rung = pool_size, e0
+    epochs = pool_size * e0
+    scratch = pool_size * e0
+    while alive > final_count:
+        kept = keep_count(alive, final_count)
+        rounds.append((rung, alive, kept))
+        alive = kept
+        if alive > final_count:
+            epochs += alive * ei
+            scratch += alive * (rung + ei)
+            rung += ei
+    epochs += alive * max(0, final_epochs - rung)
+    scratch += alive * final_epochs
+    return {"rounds": rounds, "epochs": epochs, "from_scratch": scratch, "full": pool_size * final_epochs,
+            "last_rung": rung}
+
+
+@dataclass
+class Candidate:
+    trial_id: str
+    candidate_id: str
+    status: str = "alive"  # alive, eliminated, diverged, error, finalist
+    waiting: bool = False  # reported the current rung and waits for the others
+    epoch: int = 0
+    round_excluded: int | None = None
+    rung_metrics: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass
+class HalvingBook:
+    e0: int
+    ei: int
+    final_count: int
+    final_epochs: int
+    round: int = 0
+    phase: str = "elimination"  # elimination, final
+    candidates: dict[str, Candidate] = field(default_factory=dict)
+    history: list[dict] = field(default_factory=list)
+
+    @property
+    def rung_epoch(self) -> int:
+        return self.e0 + self.round * self.ei
+
+    def alive(self) -> list[Candidate]:
+        return [c for c in self.candidates.values() if c.status in ("alive", "finalist")]
+
+    def add(self, trial_id: str, candidate_id: str) -> Candidate:
+        if trial_id not in self.candidates:
+            self.candidates[trial_id] = Candidate(trial_id, candidate_id)
+        return self.candidates[trial_id]
+
+    def exclude(self, trial_id: str, status: str) -> None:
+        c = self.candidates[trial_id]
+        if c.status in ("alive", "finalist"):
+            c.status = status
+            c.waiting = False
+            c.round_excluded = self.round
+
+    def record(self, trial_id: str, epoch: int, value: float) -> str:
+        """Record a result; returns ``"continue"``, ``"wait"`` (at the rung) or ``"diverged"``."""
+        c = self.candidates[trial_id]
+        c.epoch = max(c.epoch, epoch)
+        if not math.isfinite(value):
+            self.exclude(trial_id, "diverged")
+            return "diverged"
+        if self.phase == "final" or epoch < self.rung_epoch:
+            return "continue"
+        c.rung_metrics[self.round] = float(value)
+        c.waiting = True
+        return "wait"
+
+    def ready(self, pool_complete: bool) -> bool:
+        alive = self.alive()
+        return self.phase == "elimination" and pool_complete and bool(alive) and all(c.waiting for c in alive)
+
+    def halve(self) -> tuple[list[Candidate], list[Candidate]]:
+        """Rank the waiting candidates, keep the better part; returns (kept, excluded)."""
+        alive = sorted(self.alive(), key=lambda c: (c.rung_metrics[self.round], c.candidate_id))
+        n_keep = keep_count(len(alive), self.final_count)
+        kept, dropped = alive[:n_keep], alive[n_keep:]
+        self.history.append({
+            "round": self.round,
+            "epoch": self.rung_epoch,
+            "ranking": [(c.candidate_id, c.rung_metrics[self.round]) for c in alive],
+            "kept": [c.candidate_id for c in kept],
+            "excluded": [c.candidate_id for c in dropped],
+        })
+        for c in dropped:
+            self.exclude(c.trial_id, "eliminated")
+        for c in kept:
+            c.waiting = False
+        self.round += 1
+        if len(kept) <= self.final_count:
+            self.phase = "final"
+            for c in kept:
+                c.status = "finalist"
+        return kept, dropped

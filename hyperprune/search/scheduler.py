@@ -1,0 +1,143 @@
+"""A synchronous successive-halving ``TrialScheduler`` for Ray Tune that pauses, never retrains.
+
+Every candidate trains to the current rung and is PAUSED there (Tune checkpoints it and frees
+its resources). When the pool is complete and every live candidate has reported the rung, the
+better half is kept: losers are stopped, winners resume from their checkpoints. Once
+``final_count`` remain they train on to ``final_epochs`` without pausing.
+
+Ray does not save schedulers with an experiment (a restored experiment rebuilds them in their
+initial state), so the state lives in :class:`~hyperprune.search.halving.HalvingBook`, which
+:class:`SchedulerStateCallback` saves and restores with the experiment. On restore, trials come
+back as PENDING; those that already waited at the rung are parked as PAUSED again and those
+already excluded are stopped, so no candidate trains an extra epoch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from ray.tune import Callback
+from ray.tune.experiment import Trial
+from ray.tune.schedulers import FIFOScheduler, TrialScheduler
+
+from hyperprune.search.halving import HalvingBook
+
+
+class SyncHalvingScheduler(FIFOScheduler):
+    _supports_buffered_results = False
+
+    def __init__(self, *, metric_key: str, e0: int, ei: int, final_count: int, final_epochs: int,
+                 on_round: Callable[[dict], None] | None = None) -> None:
+        super().__init__()
+        self.metric_key = metric_key
+        self.book = HalvingBook(e0=e0, ei=ei, final_count=final_count, final_epochs=final_epochs)
+        self.on_round = on_round
+        self._to_stop: set[str] = set()
+
+    def set_search_properties(self, metric, mode, **spec) -> bool:
+        return True
+
+    # -- trial lifecycle -----------------------------------------------------------------------
+    def on_trial_add(self, tune_controller, trial: Trial) -> None:
+        cand = self.book.add(trial.trial_id, trial.config.get("candidate_id", trial.trial_id))
+        if trial.status != Trial.PENDING:
+            return
+        if cand.status not in ("alive", "finalist"):
+            # excluded before a driver restart: park it and stop it at the next opportunity
+            trial.set_status(Trial.PAUSED)
+            self._to_stop.add(trial.trial_id)
+        elif cand.waiting:
+            trial.set_status(Trial.PAUSED)
+
+    def on_trial_result(self, tune_controller, trial: Trial, result: dict) -> str:
+        epoch = int(result.get("epoch", 0))
+        value = result.get(self.metric_key)
+        value = float(value) if value is not None and not result.get("diverged") else math.nan
+        outcome = self.book.record(trial.trial_id, epoch, value)
+        if outcome == "diverged":
+            self._maybe_halve(tune_controller)
+            return TrialScheduler.STOP
+        if outcome == "continue":
+            if self.book.phase == "final" and epoch >= self.book.final_epochs:
+                return TrialScheduler.STOP
+            return TrialScheduler.CONTINUE
+        self._maybe_halve(tune_controller)
+        cand = self.book.candidates[trial.trial_id]
+        if cand.status not in ("alive", "finalist"):
+            return TrialScheduler.STOP
+        return TrialScheduler.PAUSE if cand.waiting else TrialScheduler.CONTINUE
+
+    def on_trial_error(self, tune_controller, trial: Trial) -> None:
+        self.book.exclude(trial.trial_id, "error")
+        self._maybe_halve(tune_controller)
+
+    def on_trial_complete(self, tune_controller, trial: Trial, result: dict) -> None:
+        cand = self.book.candidates.get(trial.trial_id)
+        if cand and cand.status in ("alive", "finalist") and self.book.phase != "final":
+            # finished outside the schedule (e.g. a stop criterion): it cannot be ranked further
+            self.book.exclude(trial.trial_id, "error")
+        self._maybe_halve(tune_controller)
+
+    def on_trial_remove(self, tune_controller, trial: Trial) -> None:
+        pass
+
+    # -- decisions -----------------------------------------------------------------------------
+    def _pool_complete(self, tune_controller) -> bool:
+        search_alg = tune_controller.search_alg
+        if search_alg is not None and not search_alg.is_finished():
+            return False
+        # every trial the searcher created must have been seen and be either waiting or excluded
+        return all(t.trial_id in self.book.candidates for t in tune_controller.get_trials())
+
+    def _maybe_halve(self, tune_controller) -> None:
+        while self.book.ready(self._pool_complete(tune_controller)):
+            _, dropped = self.book.halve()
+            self._to_stop.update(c.trial_id for c in dropped)
+            if self.on_round is not None:
+                self.on_round(self.book.history[-1])
+        self._stop_excluded(tune_controller)
+
+    def _stop_excluded(self, tune_controller) -> None:
+        for trial in tune_controller.get_trials():
+            if trial.trial_id in self._to_stop and trial.status in (Trial.PAUSED, Trial.PENDING):
+                self._to_stop.discard(trial.trial_id)
+                tune_controller.stop_trial(trial)
+
+    def choose_trial_to_run(self, tune_controller) -> Trial | None:
+        self._maybe_halve(tune_controller)
+        trials = tune_controller.get_trials()
+        for trial in trials:
+            if trial.status == Trial.PENDING:
+                return trial
+        for trial in trials:
+            cand = self.book.candidates.get(trial.trial_id)
+            if (trial.status == Trial.PAUSED and cand is not None and cand.status in ("alive", "finalist")
+                    and not cand.waiting):
+                return trial
+        return None
+
+    def debug_string(self) -> str:
+        alive = len(self.book.alive())
+        return f"SyncHalving: round {self.book.round}, rung epoch {self.book.rung_epoch}, {alive} alive"
+
+    # -- persistence ---------------------------------------------------------------------------
+    def get_state(self) -> dict:
+        return {"book": self.book, "to_stop": set(self._to_stop)}
+
+    def set_state(self, state: dict) -> None:
+        self.book = state["book"]
+        self._to_stop = set(state["to_stop"])
+
+
+class SchedulerStateCallback(Callback):
+    """Saves the scheduler's state with the experiment, so a restored search continues it."""
+
+    def __init__(self, scheduler: SyncHalvingScheduler) -> None:
+        self.scheduler = scheduler
+
+    def get_state(self) -> dict:
+        return self.scheduler.get_state()
+
+    def set_state(self, state: dict) -> None:
+        self.scheduler.set_state(state)

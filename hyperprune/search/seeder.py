@@ -1,0 +1,143 @@
+"""The Ray Tune searcher that seeds the candidate pool.
+
+It asks a backend (TPE, ATPE, Optuna, random) for ``max_evals`` proposals in waves no larger
+than the number of candidates that can train at once, so that later proposals learn from the
+round-1 metric (the metric at epoch ``e0``) of earlier ones. The score reaches the backend as
+soon as a candidate reports epoch ``e0`` (it is then paused, not finished), and a candidate that
+diverges or fails before ``e0`` is told as a very bad score. A proposal identical to an earlier
+one is not trained again: it is recorded as a duplicate and told the original's score.
+
+With ``replay`` (a saved pool) it proposes exactly the pool's candidates, each resuming from its
+saved checkpoint, and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from ray.tune.search import Searcher
+
+from hyperprune.config import stable_hash
+
+
+def candidate_key(method: str, sparsity: float, hparams: dict[str, Any]) -> str:
+    """Canonical identity of a candidate: equal keys mean the same strategy."""
+    return json.dumps({"method": method, "sparsity": round(float(sparsity), 6), "hparams": hparams},
+                      sort_keys=True, default=str)
+
+
+def candidate_seed(master_seed: int, key: str) -> int:
+    return int(stable_hash({"seed": master_seed, "candidate": key}, 8), 16) % (2**31 - 1)
+
+
+class PoolSeeder(Searcher):
+    def __init__(self, backend, *, max_evals: int, concurrency: int, e0: int, sparsity: float,
+                 seed: int, metric_key: str, replay: list[dict] | None = None) -> None:
+        super().__init__(metric=metric_key, mode="min")
+        self.backend = backend
+        self.max_evals = max_evals
+        self.concurrency = max(1, concurrency)
+        self.e0 = e0
+        self.sparsity = sparsity
+        self.seed = seed
+        self.metric_key = metric_key
+        self.replay = list(replay or [])
+        self.asked = 0
+        self.by_key: dict[str, dict] = {}  # key -> {cid, trial_id, tokens, score}
+        self.trial_key: dict[str, str] = {}
+        self.outstanding: set[str] = set()
+        self.duplicates: list[dict] = []  # {key, duplicate_of (cid), token}
+
+    # -- proposals -----------------------------------------------------------------------------
+    def suggest(self, trial_id: str) -> dict | str | None:
+        if self.replay:
+            return self._launch(trial_id, self.replay.pop(0), token=None)
+        if self.asked >= self.max_evals:
+            return Searcher.FINISHED
+        while self.asked < self.max_evals:
+            if len(self.outstanding) >= self.concurrency:
+                return None
+            if any(d["token"] is not None and self.by_key[d["key"]]["score"] is None for d in self.duplicates):
+                return None  # wait for the original's score before asking again
+            token, proposal = self.backend.ask()
+            self.asked += 1
+            key = candidate_key(proposal["method"], self.sparsity, proposal["hparams"])
+            if key in self.by_key:
+                original = self.by_key[key]
+                self.duplicates.append({"key": key, "duplicate_of": original["cid"], "token": token,
+                                        "method": proposal["method"], "hparams": proposal["hparams"]})
+                if original["score"] is not None:
+                    self.backend.tell(token, original["score"])
+                    self.duplicates[-1]["token"] = None
+                continue
+            candidate = {"method": proposal["method"], "hparams": proposal["hparams"]}
+            return self._launch(trial_id, candidate, token=token)
+        return Searcher.FINISHED
+
+    def _launch(self, trial_id: str, candidate: dict, token: Any) -> dict:
+        sparsity = candidate.get("sparsity", self.sparsity)
+        key = candidate_key(candidate["method"], sparsity, candidate["hparams"])
+        cid = candidate.get("candidate_id") or f"c{len(self.by_key):03d}"
+        self.by_key[key] = {"cid": cid, "trial_id": trial_id, "token": token, "score": None}
+        self.trial_key[trial_id] = key
+        self.outstanding.add(trial_id)
+        config = {
+            "candidate_id": cid,
+            "method": candidate["method"],
+            "sparsity": sparsity,
+            "hparams": candidate["hparams"],
+            "seed": candidate.get("seed", candidate_seed(self.seed, key)),
+        }
+        if candidate.get("init_checkpoint"):
+            config["init_checkpoint"] = candidate["init_checkpoint"]
+        return config
+
+    # -- learning ------------------------------------------------------------------------------
+    def _score(self, trial_id: str, score: float) -> None:
+        key = self.trial_key.get(trial_id)
+        if key is None:
+            return
+        record = self.by_key[key]
+        self.outstanding.discard(trial_id)
+        if record["score"] is not None:
+            return
+        record["score"] = float(score) if math.isfinite(score) else math.inf
+        if record["token"] is not None:
+            self.backend.tell(record["token"], record["score"])
+        for dup in self.duplicates:
+            if dup["key"] == key and dup["token"] is not None:
+                self.backend.tell(dup["token"], record["score"])
+                dup["token"] = None
+
+    def on_trial_result(self, trial_id: str, result: dict) -> None:
+        if result.get("diverged"):
+            self._score(trial_id, math.inf)
+        elif int(result.get("epoch", 0)) >= self.e0:
+            self._score(trial_id, float(result.get(self.metric_key, math.inf)))
+
+    def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
+        # Stopped before reporting epoch e0 (diverged, failed, or killed): a very bad score.
+        key = self.trial_key.get(trial_id)
+        if key is not None and self.by_key[key]["score"] is None:
+            self._score(trial_id, math.inf)
+
+    # -- state ---------------------------------------------------------------------------------
+    def get_state(self) -> dict:
+        return dict(self.__dict__)
+
+    def set_state(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def save(self, checkpoint_path: str) -> None:
+        import pickle
+
+        with open(checkpoint_path, "wb") as f:
+            pickle.dump(self.get_state(), f)
+
+    def restore(self, checkpoint_path: str) -> None:
+        import pickle
+
+        with open(checkpoint_path, "rb") as f:
+            self.set_state(pickle.load(f))

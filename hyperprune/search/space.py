@@ -1,0 +1,189 @@
+"""Declarative search spaces: which methods a search may pick and which hyperparameters vary.
+
+A space is a YAML file::
+
+    name: reference
+    sparsity: 0.67            # optional: the target sparsity, fixed for every candidate
+    methods:
+      dst:
+        sparse_init: [uniform, ER]                  # a list: choose one
+        growth: random                              # a scalar: fixed
+        death_rate: {low: 0.4, high: 0.9, step: 0.1}
+      lottery: auto                                 # every declared hyperparameter, its own range
+
+Ranges come from each method's ``HPARAMS`` declarations: ``auto`` expands them, and an
+explicit range must lie inside the declared one. A :class:`SearchSpace` samples candidates for
+the random searcher and converts itself to hyperopt and Optuna spaces.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hyperprune.errors import UserError
+from hyperprune.pruning.hparams import HParam
+from hyperprune.pruning.registry import METHODS
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The values one hyperparameter may take in a search."""
+
+    kind: str  # "fixed", "choice", "float", "int"
+    value: Any = None
+    choices: tuple[Any, ...] = ()
+    low: float = 0.0
+    high: float = 0.0
+    step: float | None = None
+    log: bool = False
+
+    def size(self) -> float:
+        if self.kind == "fixed":
+            return 1
+        if self.kind == "choice":
+            return len(self.choices)
+        step = self.step or (1 if self.kind == "int" else None)
+        if step:
+            return int(round((self.high - self.low) / step)) + 1
+        return math.inf
+
+    def snap(self, value: float) -> Any:
+        """Round a sampled number onto the domain's grid and type."""
+        if self.step:
+            n = round((float(value) - self.low) / self.step)
+            value = self.low + n * self.step
+            value = round(value, 10)
+        value = min(max(value, self.low), self.high)
+        return int(round(value)) if self.kind == "int" else float(value)
+
+
+@dataclass(frozen=True)
+class MethodSpace:
+    method: str
+    params: dict[str, Domain] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    name: str
+    methods: tuple[MethodSpace, ...]
+    sparsity: float | None = None
+
+    @property
+    def method_names(self) -> list[str]:
+        return [m.method for m in self.methods]
+
+    def size(self) -> float:
+        total = 0.0
+        for m in self.methods:
+            n = 1.0
+            for d in m.params.values():
+                n *= d.size()
+            total += n
+        return total
+
+
+def _domain_from_hparam(h: HParam) -> Domain:
+    if h.kind == "choice":
+        return Domain("choice", choices=tuple(h.choices))
+    if h.kind == "bool":
+        return Domain("choice", choices=(False, True))
+    return Domain(h.kind, low=float(h.low), high=float(h.high), step=h.step, log=h.log)
+
+
+def _parse_param(method: str, h: HParam, raw: Any) -> Domain:
+    where = f"{method}.{h.name}"
+    if raw == "auto":
+        return _domain_from_hparam(h)
+    if isinstance(raw, list):
+        if not raw:
+            raise UserError(f"search space: {where} has an empty list of choices")
+        values = tuple(h.validate(v, f"search space: {method}.") for v in raw)
+        return Domain("choice", choices=values)
+    if isinstance(raw, dict):
+        unknown = set(raw) - {"low", "high", "step", "log"}
+        if unknown:
+            raise UserError(f"search space: {where} has unknown key {sorted(unknown)[0]!r}; "
+                            "use low, high, step, log or a list of choices")
+        if h.kind not in ("float", "int"):
+            raise UserError(f"search space: {where} is a {h.kind}; give a list of choices instead of a range")
+        if "low" not in raw or "high" not in raw:
+            raise UserError(f"search space: {where} needs both low and high")
+        low = h.validate(raw["low"], f"search space: {method}.")
+        high = h.validate(raw["high"], f"search space: {method}.")
+        if not low < high:
+            raise UserError(f"search space: {where} has an empty range [{low}, {high}]; low must be below high")
+        step = raw.get("step", h.step)
+        if step is not None and (not isinstance(step, (int, float)) or step <= 0):
+            raise UserError(f"search space: {where} step must be a positive number")
+        log = bool(raw.get("log", h.log))
+        if log and low <= 0:
+            raise UserError(f"search space: {where} is log-scaled; low must be positive")
+        return Domain(h.kind, low=float(low), high=float(high), step=step, log=log)
+    return Domain("fixed", value=h.validate(raw, f"search space: {method}."))
+
+
+def parse_space(data: Any, name: str = "space") -> SearchSpace:
+    """Validate a parsed YAML document and build a :class:`SearchSpace`."""
+    if not isinstance(data, dict):
+        raise UserError(f"search space {name}: expected a mapping with a 'methods' key")
+    unknown = set(data) - {"name", "sparsity", "methods", "description"}
+    if unknown:
+        raise UserError(f"search space {name}: unknown key {sorted(unknown)[0]!r}; "
+                        "valid keys: name, description, sparsity, methods")
+    methods_raw = data.get("methods")
+    if not isinstance(methods_raw, dict) or not methods_raw:
+        raise UserError(f"search space {name}: 'methods' must map at least one method to its parameters")
+    sparsity = data.get("sparsity")
+    if sparsity is not None and (not isinstance(sparsity, (int, float)) or not 0 < sparsity < 1):
+        raise UserError(f"search space {name}: sparsity must be a number strictly between 0 and 1")
+    methods = []
+    for method, params_raw in methods_raw.items():
+        if method not in METHODS or method == "dense":
+            valid = ", ".join(n for n in METHODS.names() if n != "dense")
+            raise UserError(f"search space {name}: unknown method {method!r}; choose from: {valid}")
+        declared = {h.name: h for h in METHODS.get(method).HPARAMS}
+        if params_raw in ("auto", None):
+            params_raw = {k: "auto" for k in declared} if params_raw == "auto" else {}
+        if not isinstance(params_raw, dict):
+            raise UserError(f"search space {name}: {method} must map to parameters or 'auto'")
+        params = {}
+        for key, raw in params_raw.items():
+            if key not in declared:
+                raise UserError(f"search space {name}: {method} has no hyperparameter {key!r}; "
+                                f"valid: {', '.join(sorted(declared))}")
+            params[key] = _parse_param(method, declared[key], raw)
+        methods.append(MethodSpace(method, params))
+    return SearchSpace(str(data.get("name", name)), tuple(methods),
+                       float(sparsity) if sparsity is not None else None)
+
+
+def builtin_spaces() -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files("search_spaces").iterdir() if p.name.endswith(".yaml"))
+
+
+def load_space(ref: str) -> SearchSpace:
+    """Load a built-in space by name (``reference``) or a YAML file by path."""
+    path = Path(ref)
+    if not path.suffix and ref in builtin_spaces():
+        text = resources.files("search_spaces").joinpath(f"{ref}.yaml").read_text()
+        source = ref
+    else:
+        if not path.is_file():
+            raise UserError(f"search space {ref!r} is neither a file nor a built-in space "
+                            f"({', '.join(builtin_spaces())})")
+        text = path.read_text()
+        source = str(path)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        where = f" at line {line + 1}" if line is not None else ""
+        raise UserError(f"search space {source}: not valid YAML{where}") from None
+    return parse_space(data, source)
