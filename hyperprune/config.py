@@ -114,6 +114,8 @@ def preset(name: str) -> RunSpec:
 
 def _coerce(value: Any, current: Any, key: str) -> Any:
     """Convert a CLI/YAML value to the type of the field's current value."""
+    if value is None:  # as "none" on the command line: optional fields (max_batches, path, ls_k)
+        return None
     if isinstance(value, str) and not isinstance(current, str):
         text = value.strip()
         if text.lower() in ("none", "null"):

@@ -1,0 +1,298 @@
+"""One training run of one candidate: model + pruning method + optimizer, epoch by epoch.
+
+:class:`TrainingRun` is what the Ray trainables, ``hyperprune train``, the benchmarks and the
+tests drive. Each :meth:`~TrainingRun.train_epoch` trains one epoch, calling the pruning
+method's hooks as documented in :mod:`hyperprune.pruning.method`, then evaluates on the
+validation split. The complete state round-trips through :meth:`~TrainingRun.state_dict`:
+a run restored from a checkpoint continues bit for bit like an uninterrupted one.
+
+Seeds form a tree under the master seed: model initialisation, data order and dropout derive
+from the master seed alone (every candidate and the dense reference start from the same
+weights and see the same data), the method's seed also from the method, sparsity and
+hyperparameters. The model and masks are built after seeding, so a candidate is reproducible.
+
+Example::
+
+    run = TrainingRun(preset("tiny"), method="dense", total_epochs=3)
+    for _ in range(3):
+        print(run.train_epoch())
+    run.save("out/checkpoint.pt")
+    run = TrainingRun.load("out/checkpoint.pt")
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from hyperprune.config import RunSpec, spec_from_dict, spec_hash, spec_to_dict
+from hyperprune.data import Corpus, load_data
+from hyperprune.errors import UserError
+from hyperprune.models import build_model, task_kind_of
+from hyperprune.pruning import build_method
+from hyperprune.pruning.masks import sparsity_report
+from hyperprune.pruning.method import PruneContext
+from hyperprune.training.asgd import averaged_state, make_asgd, should_switch, swapped_in
+from hyperprune.training.checkpoint import load_safe, save_atomic
+from hyperprune.training.classifier_task import ClassifierTask
+from hyperprune.training.lm_task import LMTask
+from hyperprune.training.seeds import capture_rng, derive_seed, restore_rng, seed_everything, seeded_generator
+
+CHECKPOINT_FORMAT = "hyperprune-run"
+CHECKPOINT_VERSION = 1
+
+
+class TrainingRun:
+    """Train one (model, pruning method, sparsity, hyperparameters) candidate epoch by epoch."""
+
+    def __init__(self, spec: RunSpec, method: str = "dense", sparsity: float = 0.0,
+                 hparams: dict | None = None, seed: int | None = None,
+                 total_epochs: int | None = None, device: str = "cpu") -> None:
+        self.spec = spec
+        self.seed = int(spec.train.seed if seed is None else seed)
+        self.total_epochs = int(spec.train.epochs if total_epochs is None else total_epochs)
+        if self.total_epochs < 1:
+            raise UserError(f"total epochs must be at least 1, got {self.total_epochs}")
+        self.device = torch.device(device)
+        if self.device.type == "cuda" and not torch.cuda.is_available():
+            raise UserError(f"device {device!r} requested but CUDA is not available; use --device cpu")
+        torch.set_num_threads(max(1, spec.train.threads))
+        if spec.train.optimizer not in ("sgd", "adam"):
+            raise UserError(f"unknown optimizer {spec.train.optimizer!r}; choose sgd or adam")
+
+        self.task_kind = task_kind_of(spec.model)
+        self.data = load_data(spec.data)
+        self.method = build_method(method, sparsity, hparams)
+        self.method_name = method
+        if self.task_kind not in self.method.task_kinds:
+            raise UserError(f"method {method!r} does not apply to {self.task_kind} models; "
+                            f"it supports: {', '.join(sorted(self.method.task_kinds))}")
+        self.sparsity = float(sparsity)
+        self.hparams = dict(self.method.hp)
+        self.seeds = {
+            "init": derive_seed(self.seed, "init"),
+            "data": derive_seed(self.seed, "data"),
+            "train": derive_seed(self.seed, "train"),
+            "method": derive_seed(self.seed, "method", method, self.sparsity, sorted(self.hparams.items())),
+        }
+
+        seed_everything(self.seeds["init"])
+        self.model = build_model(spec.model, self.data).to(self.device)
+        if isinstance(self.data, Corpus):
+            self.task = LMTask(self.data, spec.train, self.device, self.seeds["data"])
+        else:
+            self.task = ClassifierTask(self.data, spec.train, self.device, self.seeds["data"])
+        self.optimizer = self._make_optimizer()
+        self.asgd = False
+        self.diverged = False
+        self.epoch = 0
+        self.history: list[dict[str, Any]] = []
+        self._val_losses: list[float] = []
+
+        seed_everything(self.seeds["method"])
+        self.generator = seeded_generator(self.seeds["method"])
+        self.ctx = PruneContext(
+            model=self.model, optimizer=self.optimizer, task_kind=self.task_kind,
+            total_epochs=self.total_epochs, steps_per_epoch=self.task.steps_per_epoch,
+            generator=self.generator, batches=self.task.fixed_batches, loss=self.task.batch_loss,
+            evaluate=self._mean_loss, reset_optimizer=self._reset_optimizer,
+            extras={"spec": spec, "seed": self.seed, "device": self.device, "data": self.data},
+        )
+        self.method.setup(self.ctx)
+        self.method.masks.apply()
+        seed_everything(self.seeds["train"])
+
+    # -- optimizers ---------------------------------------------------------------------------
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        cfg = self.spec.train
+        if cfg.optimizer == "adam":
+            return torch.optim.Adam(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        return torch.optim.SGD(self.model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
+                               weight_decay=cfg.weight_decay)
+
+    def _reset_optimizer(self) -> torch.optim.Optimizer:
+        """A fresh optimizer of the configured kind; the NT-ASGD history starts over."""
+        self.optimizer = self._make_optimizer()
+        self.ctx.optimizer = self.optimizer
+        self.asgd = False
+        self._val_losses = []
+        return self.optimizer
+
+    def _switch_to_asgd(self) -> None:
+        cfg = self.spec.train
+        self.optimizer = make_asgd(self.model, lr=self.optimizer.param_groups[0]["lr"],
+                                   weight_decay=cfg.weight_decay)
+        self.asgd = True
+        self.method.on_optimizer_change(self.optimizer)
+        self.ctx.optimizer = self.optimizer
+
+    # -- evaluation ---------------------------------------------------------------------------
+    def _mean_loss(self, model: nn.Module, batches: list) -> float:
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            losses = [float(self.task.batch_loss(model, batch)) for batch in batches]
+        model.train(was_training)
+        return sum(losses) / max(len(losses), 1)
+
+    def _averages(self) -> dict:
+        return averaged_state(self.optimizer, self.model, self.method.masks) if self.asgd else {}
+
+    def evaluate(self, split: str = "valid") -> dict[str, float]:
+        """``{"loss", "ppl"}`` (lm) or ``{"loss", "accuracy"}``; averaged weights under ASGD."""
+        with swapped_in(self._averages()):
+            return self.task.evaluate(self.model, split)
+
+    def sparsity_report(self) -> dict:
+        """Per-layer and global sparsity over the method's prunable parameters, from the weights."""
+        with swapped_in(self._averages()):
+            return sparsity_report(self.model, self.method.masks.names)
+
+    # -- training -----------------------------------------------------------------------------
+    def _train_one_epoch(self, epoch: int) -> float:
+        """Run the batches of ``epoch``; the mean task loss (non-finite when training diverged)."""
+        cfg = self.spec.train
+        self.model.train()
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        carry, total, count = None, 0.0, 0
+        for batch in self.task.train_batches(epoch):
+            loss, carry, n = self.task.train_loss(self.model, batch, carry)
+            penalty = self.method.penalty()
+            objective = loss if penalty is None else loss + penalty
+            value = float(objective.detach())
+            if not math.isfinite(value):
+                return value
+            self.optimizer.zero_grad(set_to_none=True)
+            objective.backward()
+            self.method.before_step()
+            if cfg.clip > 0:
+                nn.utils.clip_grad_norm_(params, cfg.clip)
+            self.optimizer.step()
+            self.method.after_step()
+            total += float(loss.detach()) * n
+            count += n
+        return total / max(count, 1)
+
+    def _diverged_metrics(self, epoch: int, train_loss: float) -> dict[str, Any]:
+        metrics = {"epoch": epoch, "train_loss": float(train_loss), "val_loss": math.inf}
+        metrics["val_ppl" if self.task_kind == "lm" else "val_acc"] = math.inf if self.task_kind == "lm" else 0.0
+        metrics.update(sparsity=float(self.sparsity_report()["global"]["sparsity"]),
+                       lr=float(self.optimizer.param_groups[0]["lr"]), asgd=self.asgd, diverged=True)
+        return metrics
+
+    def train_epoch(self) -> dict[str, Any]:
+        """Train one epoch, evaluate on validation, let the method act; the epoch's metrics."""
+        epoch = self.epoch + 1
+        if self.diverged:
+            metrics = self._diverged_metrics(epoch, math.nan)
+        else:
+            train_loss = self._train_one_epoch(epoch)
+            result = self.evaluate("valid") if math.isfinite(train_loss) else {"loss": math.nan}
+            if not (math.isfinite(train_loss) and math.isfinite(result["loss"])):
+                self.diverged = True
+                metrics = self._diverged_metrics(epoch, train_loss)
+            else:
+                metrics = self._finish_epoch(epoch, train_loss, result)
+        self.epoch = epoch
+        self.history.append(metrics)
+        return dict(metrics)
+
+    def _finish_epoch(self, epoch: int, train_loss: float, result: dict[str, float]) -> dict[str, Any]:
+        cfg = self.spec.train
+        val_loss = float(result["loss"])
+        metrics: dict[str, Any] = {"epoch": epoch, "train_loss": float(train_loss), "val_loss": val_loss}
+        if self.task_kind == "lm":
+            metrics["val_ppl"] = float(result["ppl"])
+        else:
+            metrics["val_acc"] = float(result["accuracy"])
+        self.method.at_epoch_end(epoch, dict(metrics))
+        self.method.masks.apply()
+        asgd_allowed = cfg.nt_asgd and cfg.optimizer == "sgd" and not self.asgd
+        if asgd_allowed and should_switch(self._val_losses, val_loss, cfg.nonmono):
+            self._switch_to_asgd()
+        self._val_losses.append(val_loss)
+        metrics.update(sparsity=float(self.sparsity_report()["global"]["sparsity"]),
+                       lr=float(self.optimizer.param_groups[0]["lr"]), asgd=self.asgd, diverged=False)
+        return metrics
+
+    # -- state --------------------------------------------------------------------------------
+    def _identity(self) -> dict[str, Any]:
+        return {"spec_hash": spec_hash(self.spec), "method": self.method_name,
+                "sparsity": self.sparsity, "hparams": dict(self.hparams), "seed": self.seed}
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue this run bit for bit (tensors and plain values only)."""
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "version": CHECKPOINT_VERSION,
+            "spec": spec_to_dict(self.spec),
+            **self._identity(),
+            "total_epochs": self.total_epochs,
+            "epoch": self.epoch,
+            "history": [dict(m) for m in self.history],
+            "val_losses": list(self._val_losses),
+            "asgd": self.asgd,
+            "diverged": self.diverged,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "method_state": self.method.state_dict(),
+            "rng": {**capture_rng(self.device.type == "cuda"), "generator": self.generator.get_state()},
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a state from :meth:`state_dict` of the same spec, method and seed."""
+        if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+            raise UserError("not a hyperprune training checkpoint (missing format marker)")
+        mine, theirs = self._identity(), {k: state.get(k) for k in self._identity()}
+        if mine != theirs:
+            diff = next(k for k in mine if mine[k] != theirs[k])
+            raise UserError(f"checkpoint belongs to another run ({diff}: {theirs[diff]!r}, this run has "
+                            f"{mine[diff]!r}); load it with TrainingRun.load or match the settings")
+        try:
+            self.model.load_state_dict(state["model"])
+        except RuntimeError as exc:
+            first = str(exc).strip().splitlines()[-1].strip()
+            raise UserError(f"checkpoint weights do not fit this model: {first}") from None
+        if state["asgd"]:
+            self.optimizer = make_asgd(self.model, lr=self.spec.train.lr, weight_decay=self.spec.train.weight_decay)
+        else:
+            self.optimizer = self._make_optimizer()
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.asgd = bool(state["asgd"])
+        self.ctx.optimizer = self.optimizer
+        if self.asgd:
+            self.method.on_optimizer_change(self.optimizer)
+        self.method.load_state_dict(state["method_state"])
+        self.method.masks.apply()
+        self.epoch = int(state["epoch"])
+        self.history = [dict(m) for m in state["history"]]
+        self._val_losses = [float(v) for v in state["val_losses"]]
+        self.diverged = bool(state["diverged"])
+        self.generator.set_state(state["rng"]["generator"])
+        restore_rng(state["rng"])
+
+    def save(self, path: str | Path) -> None:
+        """Write the complete state atomically."""
+        save_atomic(self.state_dict(), path)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "cpu", total_epochs: int | None = None) -> TrainingRun:
+        """Rebuild a run from a checkpoint (safe load); ``total_epochs`` may extend the budget."""
+        state = load_safe(path, map_location="cpu")
+        if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+            raise UserError(f"{path} is not a hyperprune training checkpoint")
+        run = cls(spec_from_dict(state["spec"]), method=state["method"], sparsity=state["sparsity"],
+                  hparams=state["hparams"], seed=state["seed"],
+                  total_epochs=total_epochs or state["total_epochs"], device=device)
+        run.load_state_dict(state)
+        return run
+
+    def save_weights(self, path: str | Path) -> None:
+        """The masked model's plain state_dict (averaged weights under ASGD), weights-only loadable."""
+        with swapped_in(self._averages()):
+            weights = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+        save_atomic(weights, path)
