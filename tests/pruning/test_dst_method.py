@@ -112,7 +112,7 @@ def test_optimizer_momentum_buffer_is_preferred(hand_context, drive):
 def test_gradient_growth_takes_largest_gradients(hand_context):
     ctx = hand_context()
     method = _setup(ctx, 0.8, growth="gradient", death_rate=0.2)
-    for name, param, mask in method.masks:
+    for _, param, mask in method.masks:
         grad = torch.zeros_like(param)
         grad[~mask] = torch.linspace(0.0, 1.0, int((~mask).sum()))
         param.grad = grad
