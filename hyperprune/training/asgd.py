@@ -20,7 +20,8 @@ from hyperprune.pruning.masks import MaskSet
 
 def should_switch(val_losses: list[float], val_loss: float, nonmono: int) -> bool:
     """AWD-LSTM rule: switch when ``val_loss`` exceeds the best loss before the last ``nonmono``."""
-    return len(val_losses) > nonmono and val_loss > min(val_losses[:-nonmono])
+    earlier = val_losses[: len(val_losses) - nonmono]
+    return len(val_losses) > nonmono and bool(earlier) and val_loss > min(earlier)
 
 
 def make_asgd(model: nn.Module, lr: float, weight_decay: float) -> torch.optim.ASGD:

@@ -23,6 +23,8 @@ Example::
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,13 @@ class TrainingRun:
         self.device = torch.device(device)
         if self.device.type == "cuda" and not torch.cuda.is_available():
             raise UserError(f"device {device!r} requested but CUDA is not available; use --device cpu")
+        outer_rng = capture_rng(self.device.type == "cuda")
+        try:
+            self._build(spec, method, sparsity, hparams)
+        finally:
+            restore_rng(outer_rng)
+
+    def _build(self, spec: RunSpec, method: str, sparsity: float, hparams: dict | None) -> None:
         torch.set_num_threads(max(1, spec.train.threads))
         if spec.train.optimizer not in ("sgd", "adam"):
             raise UserError(f"unknown optimizer {spec.train.optimizer!r}; choose sgd or adam")
@@ -105,6 +114,20 @@ class TrainingRun:
         self.method.setup(self.ctx)
         self.method.masks.apply()
         seed_everything(self.seeds["train"])
+        self._rng_state = capture_rng(self.device.type == "cuda")
+
+    @contextmanager
+    def _own_rng(self) -> Iterator[None]:
+        """Run with this run's own global-RNG states (dropout etc.), so interleaved runs in one
+        process do not disturb each other; the caller's states are restored afterwards."""
+        use_cuda = self.device.type == "cuda"
+        outer = capture_rng(use_cuda)
+        restore_rng(self._rng_state)
+        try:
+            yield
+        finally:
+            self._rng_state = capture_rng(use_cuda)
+            restore_rng(outer)
 
     # -- optimizers ---------------------------------------------------------------------------
     def _make_optimizer(self) -> torch.optim.Optimizer:
@@ -144,7 +167,7 @@ class TrainingRun:
 
     def evaluate(self, split: str = "valid") -> dict[str, float]:
         """``{"loss", "ppl"}`` (lm) or ``{"loss", "accuracy"}``; averaged weights under ASGD."""
-        with swapped_in(self._averages()):
+        with self._own_rng(), swapped_in(self._averages()):
             return self.task.evaluate(self.model, split)
 
     def sparsity_report(self) -> dict:
@@ -186,20 +209,28 @@ class TrainingRun:
 
     def train_epoch(self) -> dict[str, Any]:
         """Train one epoch, evaluate on validation, let the method act; the epoch's metrics."""
-        epoch = self.epoch + 1
+        with self._own_rng():
+            metrics = self._epoch(self.epoch + 1)
+        self.epoch += 1
+        self.history.append(metrics)
+        return dict(metrics)
+
+    def _epoch(self, epoch: int) -> dict[str, Any]:
         if self.diverged:
             metrics = self._diverged_metrics(epoch, math.nan)
         else:
             train_loss = self._train_one_epoch(epoch)
-            result = self.evaluate("valid") if math.isfinite(train_loss) else {"loss": math.nan}
+            if math.isfinite(train_loss):
+                with swapped_in(self._averages()):
+                    result = self.task.evaluate(self.model, "valid")
+            else:
+                result = {"loss": math.nan}
             if not (math.isfinite(train_loss) and math.isfinite(result["loss"])):
                 self.diverged = True
                 metrics = self._diverged_metrics(epoch, train_loss)
             else:
                 metrics = self._finish_epoch(epoch, train_loss, result)
-        self.epoch = epoch
-        self.history.append(metrics)
-        return dict(metrics)
+        return metrics
 
     def _finish_epoch(self, epoch: int, train_loss: float, result: dict[str, float]) -> dict[str, Any]:
         cfg = self.spec.train
@@ -240,7 +271,7 @@ class TrainingRun:
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "method_state": self.method.state_dict(),
-            "rng": {**capture_rng(self.device.type == "cuda"), "generator": self.generator.get_state()},
+            "rng": {**self._rng_state, "generator": self.generator.get_state()},
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -273,7 +304,7 @@ class TrainingRun:
         self._val_losses = [float(v) for v in state["val_losses"]]
         self.diverged = bool(state["diverged"])
         self.generator.set_state(state["rng"]["generator"])
-        restore_rng(state["rng"])
+        self._rng_state = {k: v for k, v in state["rng"].items() if k != "generator"}
 
     def save(self, path: str | Path) -> None:
         """Write the complete state atomically."""
