@@ -1,0 +1,135 @@
+"""Lottery ticket: iterative magnitude pruning with rewinding (Frankle & Carbin, global IMP).
+
+Each round removes ``prune_rate`` of the weights still alive, then rewinds the survivors and
+restarts the optimizer. The number of rounds is the smallest ``R`` with
+``(1 - prune_rate) ** R <= 1 - sparsity``; the last round is clipped so the run ends exactly
+at the target (counted as a fraction of the originally prunable weights). Rounds are spread
+over the run's own epochs (:func:`~hyperprune.pruning.schedule.spread_rounds`): with a short
+budget several rounds share an epoch end; the last one always leaves the rest of the run for
+training the ticket.
+
+Options, all explicit:
+
+* ``scope``: ``global`` ranks all chosen tensors together (one threshold); ``layerwise``
+  prunes the same fraction of every tensor.
+* ``criterion``: ``magnitude`` keeps the largest ``|w|`` (strict ranking, ties by position);
+  ``random`` removes alive weights chosen uniformly with the run's mask generator.
+* ``rewind``: ``init`` goes back to the weights at the start of the run; ``epoch`` to the
+  weights at the end of epoch ``rewind_epoch`` (late resetting; clipped to the epoch before
+  the first round, so a short run may rewind to init); ``reinit`` draws fresh weights with
+  every module's ``reset_parameters`` (the random re-initialisation control).
+* ``layers``: which parameter groups are prunable (see :mod:`hyperprune.pruning.layer_sets`).
+
+Example::
+
+    run = TrainingRun(spec, method="lottery", sparsity=0.8,
+                      hparams={"prune_rate": 0.3, "rewind": "epoch", "rewind_epoch": 1})
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from hyperprune.pruning.hparams import HParam
+from hyperprune.pruning.layer_sets import ALL_SET_NAMES, layer_names
+from hyperprune.pruning.method import PruneContext, PruningMethod
+from hyperprune.pruning.rewind import reinitialise, restore, snapshot
+from hyperprune.pruning.schedule import rounds_needed, spread_rounds
+from hyperprune.pruning.thresholds import keep_count, magnitude_scores, prune_to, random_scores
+
+
+class LotteryTicket(PruningMethod):
+    name = "lottery"
+    summary = "iterative magnitude pruning with rewinding (lottery ticket), global or layer-wise"
+    HPARAMS = (
+        HParam("prune_rate", "float", 0.2, 0.1, 0.5,
+               help="fraction of the remaining weights removed per round"),
+        HParam("scope", "choice", "global", choices=("global", "layerwise"),
+               help="one threshold over all chosen tensors, or one per tensor"),
+        HParam("criterion", "choice", "magnitude", choices=("magnitude", "random"),
+               help="remove the smallest |w|, or alive weights chosen uniformly at random"),
+        HParam("rewind", "choice", "init", choices=("init", "epoch", "reinit"),
+               help="after each round: weights at init, at the end of rewind_epoch, or fresh"),
+        HParam("rewind_epoch", "int", 1, 0, 5, step=1,
+               help="epoch whose end weights are the rewind point when rewind=epoch"),
+        HParam("layers", "choice", "all", choices=ALL_SET_NAMES,
+               help="prunable groups; LM: all, no_embedding, recurrent_only; "
+                    "classifier: all, no_classifier, with_batchnorm"),
+    )
+
+    def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
+        super().__init__(sparsity, hparams)
+        self.rounds = rounds_needed(self.hp["prune_rate"], self.sparsity)
+        self.round_epochs: list[int] = []
+        self.keep_plan: list[int] = []
+        self.rounds_done = 0
+        self.rewind_at = 0
+        self.start: dict[str, torch.Tensor] | None = None
+        self.events: list[dict[str, Any]] = []
+
+    def prunable_names(self, model: nn.Module, task_kind: str) -> list[str]:
+        return layer_names(model, task_kind, self.hp["layers"])
+
+    def setup(self, ctx: PruneContext) -> None:
+        super().setup(ctx)
+        total = self.masks.total()
+        final = keep_count(total, self.sparsity)
+        rate = self.hp["prune_rate"]
+        self.keep_plan = [max(final, int(round(total * (1.0 - rate) ** r))) for r in range(1, self.rounds)]
+        self.keep_plan.append(final)
+        self.keep_plan = self.keep_plan[: self.rounds]
+        self.round_epochs = spread_rounds(self.rounds, ctx.total_epochs)
+        first = self.round_epochs[0] if self.round_epochs else ctx.total_epochs
+        self.rewind_at = min(self.hp["rewind_epoch"], first - 1) if self.hp["rewind"] == "epoch" else 0
+        if self.hp["rewind"] != "reinit" and self.rewind_at == 0:
+            self.start = snapshot(ctx.model)
+
+    def pruned_fraction(self) -> float:
+        """Fraction of the originally prunable weights removed so far."""
+        return self.masks.sparsity()
+
+    def at_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
+        if self.hp["rewind"] == "epoch" and self.start is None and epoch == self.rewind_at:
+            self.start = snapshot(self.ctx.model)
+        due = [r for r in range(self.rounds_done, self.rounds) if self.round_epochs[r] <= epoch]
+        if not due:
+            return
+        for r in due:
+            self._prune_round(r, epoch)
+        self._rewind()
+
+    def _prune_round(self, r: int, epoch: int) -> None:
+        if self.hp["criterion"] == "magnitude":
+            scores = magnitude_scores(self.masks)
+        else:
+            scores = random_scores(self.masks, self.ctx.generator)
+        prune_to(self.masks, scores, self.keep_plan[r], self.hp["scope"])
+        self.rounds_done = r + 1
+        self.events.append({"epoch": epoch, "round": r + 1, "sparsity": self.pruned_fraction()})
+
+    def _rewind(self) -> None:
+        if self.hp["rewind"] == "reinit":
+            reinitialise(self.ctx.model, self.ctx.generator, self.masks)
+        else:
+            restore(self.ctx.model, self.start, self.masks)
+        self.ctx.optimizer = self.ctx.reset_optimizer()
+
+    # -- state -------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "masks": self.masks.state_dict(),
+            "rounds_done": self.rounds_done,
+            "start": None if self.start is None else {k: v.clone() for k, v in self.start.items()},
+            "events": [dict(e) for e in self.events],
+            "generator": self.ctx.generator.get_state(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.masks.load_state_dict(state["masks"])
+        self.rounds_done = int(state["rounds_done"])
+        self.start = None if state["start"] is None else {k: v.clone() for k, v in state["start"].items()}
+        self.events = [dict(e) for e in state["events"]]
+        self.ctx.generator.set_state(state["generator"])
