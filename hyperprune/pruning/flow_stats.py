@@ -11,7 +11,8 @@
   optimizer's ``.grad`` buffers are neither read nor written). The dense model's vector is
   the same statistic with all weights alive, so the two compare like for like.
 
-Both return one float64 vector; :func:`flow_distance` is the L2 distance between two.
+Both return one float64 vector; :func:`flow_distance` is the L2 distance between two
+(optionally relative to the reference vector's norm).
 
 Example::
 
@@ -165,6 +166,10 @@ def gradient_flow(model: nn.Module, masks: MaskSet, batches: Sequence, loss: Los
     return torch.tensor(values, dtype=torch.float64)
 
 
-def flow_distance(a: torch.Tensor, b: torch.Tensor) -> float:
-    """L2 distance between two statistic vectors of the same model layout."""
-    return float(torch.linalg.vector_norm(a - b))
+def flow_distance(a: torch.Tensor, b: torch.Tensor, relative: bool = False) -> float:
+    """L2 distance between two statistic vectors of the same layout (``relative``: over ``||b||``)."""
+    distance = float(torch.linalg.vector_norm(a - b))
+    if relative:
+        scale = float(torch.linalg.vector_norm(b))
+        return distance / scale if scale > 0 else distance
+    return distance

@@ -14,7 +14,9 @@ restart the optimizer, train*. What differs between criteria:
            distance between the current and the dense (post-warm-up) model's layer-correlation
            vector (:func:`~hyperprune.pruning.flow_stats.correlation_flow`) is below ``epsilon``
 ``gf``     as ``if`` with the per-layer mean ``|grad|`` of real gradients of the same fixed
-           held-out batches (:func:`~hyperprune.pruning.flow_stats.gradient_flow`)
+           held-out batches (:func:`~hyperprune.pruning.flow_stats.gradient_flow`); the
+           distance is relative (divided by the dense vector's norm), since raw gradient
+           sizes depend on the model and the loss scale
 =========  ==================================================================================
 
 Statistics use ``stat_batches`` fixed batches of the held-out split (the reference recomputed
@@ -121,7 +123,8 @@ class InCoP(PruningMethod):
         else:
             due = epoch - self.last_event >= self.hp["iter_epochs"]
             if self.uses_flow():
-                distance = flow_distance(self.flow_stats(), self.dense_stats)
+                distance = flow_distance(self.flow_stats(), self.dense_stats,
+                                         relative=self.hp["criterion"] == "gf")
                 self.distances.append({"epoch": epoch, "distance": distance})
                 due = due or distance < self.hp["epsilon"]
         if due or epoch >= self.deadline:
