@@ -116,7 +116,8 @@ def lyapunov_spectrum(
 
     Returns:
         ``(B, k)`` exponents in QR order (column ``i`` of the frame; not sorted), in the
-        dtype of the inputs.
+        dtype of the inputs. Natural log per step; the reference system's numbers use
+        ``log2`` (divide by ``ln 2`` to compare).
 
     Raises:
         ValueError: unsupported module or options, bad shapes or dtypes, ``k`` or ``warmup``
