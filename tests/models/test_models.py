@@ -71,3 +71,15 @@ def test_build_model_checks_data_kind():
         build_model(ModelConfig(kind="mlp"), corpus)
     with pytest.raises(UserError, match="unknown model"):
         build_model(ModelConfig(kind="transformer"), corpus)
+
+
+def test_rhn_language_model():
+    torch.manual_seed(0)
+    model = RNNLanguageModel(30, ModelConfig(kind="rhn", emb_size=8, hidden_size=12, num_layers=2, rhn_depth=2))
+    hidden = model.init_hidden(3)
+    assert isinstance(hidden, torch.Tensor) and hidden.shape == (2, 3, 12)
+    logits, new_hidden = model(torch.randint(0, 30, (5, 3)), hidden)
+    assert logits.shape == (15, 30) and new_hidden.shape == (2, 3, 12)
+    groups = model.prunable_groups()
+    assert groups["recurrent"] and all(name.startswith("rnn.weight") for name in groups["recurrent"])
+    assert all("bias" in name for name in groups["bias"])
