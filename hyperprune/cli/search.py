@@ -1,0 +1,78 @@
+"""``hyperprune search``: seed a pool, exclude the worse half round by round, train the finalists."""
+
+from __future__ import annotations
+
+import argparse
+
+from hyperprune.search.options import SearchOptions
+
+DEFAULTS = SearchOptions()
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("search", help="run a hyperpruning search (embedded local Ray by default)",
+                       description="Search pruning strategies: seed a pool with a hyperparameter optimiser, "
+                                   "rank candidates after a few epochs by LS distance or loss, keep the "
+                                   "better half round by round, train the finalists fully.")
+    p.add_argument("--hpo", default=DEFAULTS.hpo, help="pool seeding: tpe, atpe, random or optuna (default tpe)")
+    p.add_argument("--max-evals", type=int, default=DEFAULTS.max_evals, help="candidates proposed (default 8)")
+    p.add_argument("--metric", default=DEFAULTS.metric, help="early ranking: ls (LS distance) or loss")
+    p.add_argument("--e0", type=int, default=DEFAULTS.e0, help="epochs before the first ranking (default 2)")
+    p.add_argument("--ei", type=int, default=DEFAULTS.ei, help="epochs between rankings (default 1)")
+    p.add_argument("--final-count", type=int, default=DEFAULTS.final_count, help="finalists (default 2)")
+    p.add_argument("--final-epochs", type=int, default=DEFAULTS.final_epochs,
+                   help="full training budget of the finalists (default 5)")
+    p.add_argument("--sparsity", type=float, default=None,
+                   help="target sparsity in (0, 1) (default: the space's, else 0.67)")
+    p.add_argument("--space", default=DEFAULTS.space,
+                   help="search space: a built-in name (reference, dst-wide, all-methods) or a YAML file")
+    p.add_argument("--preset", default=DEFAULTS.preset, help="tiny (CPU) or paper (2x1500 LSTM)")
+    p.add_argument("--model", default=None, help="model kind: lstm, gru, rnn_tanh, rhn, mlp, cnn")
+    p.add_argument("--data", default=None, help="data: embedded, ptb, digits, mnist, cifar10")
+    p.add_argument("--data-path", default=None, help="directory of the data files")
+    p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a run setting, e.g. --set train.lr=10 --set model.hidden_size=64")
+    p.add_argument("--seed", type=int, default=DEFAULTS.seed, help="master seed (default 0)")
+    p.add_argument("--out", default=DEFAULTS.out, help="output directory (default runs/search)")
+    p.add_argument("--address", default=None,
+                   help="Ray cluster to attach to (auto, host:port); default: start an embedded local Ray")
+    p.add_argument("--cpus-per-trial", type=float, default=DEFAULTS.cpus_per_trial)
+    p.add_argument("--gpus-per-trial", type=float, default=DEFAULTS.gpus_per_trial,
+                   help="GPUs per candidate; fractions pack several candidates on one GPU")
+    p.add_argument("--storage", default=None,
+                   help="Tune storage path for checkpoints (shared on a cluster, e.g. s3://bucket/dir)")
+    p.add_argument("--cache-dir", default=None, help="dense-reference cache (default ~/.cache/hyperprune)")
+    p.add_argument("--initial-pool", default=None,
+                   help="a saved pool (search directory or pool.parquet): skip seeding, continue from it")
+    p.add_argument("--max-failures", type=int, default=DEFAULTS.max_failures,
+                   help="retries of a candidate whose worker died, from its last checkpoint")
+    p.add_argument("--no-dashboard", dest="dashboard", action="store_false",
+                   help="start the embedded Ray without its dashboard")
+    p.add_argument("--no-report", dest="report", action="store_false", help="do not write the HTML report")
+    p.add_argument("--quiet", action="store_true", help="print only the final result")
+    p.set_defaults(handler=run)
+    return p
+
+
+def options_from_args(args: argparse.Namespace) -> SearchOptions:
+    return SearchOptions(
+        hpo=args.hpo, max_evals=args.max_evals, metric=args.metric, e0=args.e0, ei=args.ei,
+        final_count=args.final_count, final_epochs=args.final_epochs, sparsity=args.sparsity,
+        space=args.space, preset=args.preset, model=args.model, data=args.data, data_path=args.data_path,
+        settings=tuple(args.settings), seed=args.seed, out=args.out, address=args.address,
+        cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial, storage=args.storage,
+        cache_dir=args.cache_dir, initial_pool=args.initial_pool, max_failures=args.max_failures,
+        dashboard=args.dashboard, quiet=args.quiet,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from hyperprune.search.driver import Search
+
+    search = Search.prepare(options_from_args(args))
+    search.start()
+    if args.report:
+        from hyperprune.cli.report import write_report_if_available
+
+        write_report_if_available(search.out)
+    return 0

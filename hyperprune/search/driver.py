@@ -1,0 +1,273 @@
+"""Run a hyperpruning search end to end on Ray Tune, or resume one.
+
+Phases: validate everything; connect to Ray; train (or reuse) the dense reference; seed the
+pool and run the synchronous halving rounds in one Tune experiment; train the finalists to the
+full budget; write ``pool.parquet``, ``result.json`` and the winner's weights.
+
+Output directory layout::
+
+    OUT/search.json            options and run spec (what ``resume`` reads)
+    OUT/dense_reference.json   the dense reference's per-epoch loss and spectra
+    OUT/pool.parquet           one row per candidate (see hyperprune.search.pool)
+    OUT/pool/<id>/run.pt       the saved round-1 pool (what ``--initial-pool`` continues)
+    OUT/tune/search/           the Tune experiment (trial dirs, TensorBoard/CSV logs)
+    OUT/result.json            winner and finalists with their figures
+    OUT/winner/weights.pt      the winner's masked weights (plain state_dict)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from hyperprune.config import RunSpec, override, preset, spec_from_dict, spec_to_dict
+from hyperprune.errors import UserError
+from hyperprune.search.files import write_json
+from hyperprune.search.options import SearchOptions, check_output_dir, validate
+
+EXPERIMENT = "search"
+
+
+def build_spec(opts: SearchOptions) -> RunSpec:
+    spec = preset(opts.preset)
+    values: dict = {"train.epochs": opts.final_epochs, "train.seed": opts.seed}
+    if opts.model:
+        values["model.kind"] = opts.model
+    if opts.data:
+        values["data.name"] = opts.data
+    if opts.data_path:
+        values["data.path"] = opts.data_path
+    for item in opts.settings:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UserError(f"--set {item!r}: expected key=value, e.g. --set train.lr=10")
+        values[key.strip()] = value.strip()
+    spec = override(spec, values)
+    if spec.data.name in ("ptb", "mnist", "cifar10") and not spec.data.path:
+        raise UserError(f"data {spec.data.name!r} needs --data-path DIR")
+    return spec
+
+
+def _replay_pool(path: str, e0: int) -> list[dict]:
+    from hyperprune.search.pool import read_pool
+
+    rows = read_pool(path)
+    base = Path(path)
+    base = base if base.is_dir() else base.parent
+    replay = []
+    for row in rows:
+        ckpt = row.get("pool_checkpoint")
+        if not ckpt:
+            continue
+        ckpt_path = Path(ckpt)
+        if not ckpt_path.is_absolute() or not ckpt_path.is_file():
+            ckpt_path = base / "pool" / row["candidate_id"] / "run.pt"
+        if not ckpt_path.is_file():
+            raise UserError(f"pool checkpoint of {row['candidate_id']} is missing ({ckpt_path}); "
+                            "the pool directory must keep its pool/ folder")
+        if e0 not in (row["epochs"] or []):
+            raise UserError(f"the saved pool was taken at epoch {row['epochs'][:1] or '?'}, "
+                            f"not --e0 {e0}; use the same --e0")
+        replay.append({"candidate_id": row["candidate_id"], "method": row["method"],
+                       "sparsity": row["sparsity"], "hparams": row["hparams_dict"], "seed": row["seed"],
+                       "init_checkpoint": str(ckpt_path)})
+    if not replay:
+        raise UserError(f"the pool at {path} has no candidate with a saved checkpoint")
+    return replay
+
+
+class Search:
+    """One search: its options, spec and output directory; ``start`` or ``resume`` it."""
+
+    def __init__(self, opts: SearchOptions, out: Path, spec: RunSpec) -> None:
+        self.opts = opts
+        self.out = out
+        self.spec = spec
+        self.log = (lambda *a: None) if opts.quiet else (lambda text: print(text, flush=True))
+
+    # -- preparation ---------------------------------------------------------------------------
+    @classmethod
+    def prepare(cls, opts: SearchOptions) -> Search:
+        from hyperprune.search.space import load_space
+
+        validate(opts)
+        space = load_space(opts.space)
+        if opts.sparsity is None:
+            opts = SearchOptions.from_json({**opts.to_json(), "sparsity": space.sparsity or 0.67})
+        spec = build_spec(opts)
+        from hyperprune.models import task_kind_of
+
+        if opts.metric == "ls" and task_kind_of(spec.model) != "lm":
+            raise UserError(f"--metric ls needs a recurrent language model; {spec.model.kind!r} is a "
+                            "classifier: use --metric loss")
+        if opts.initial_pool:
+            _replay_pool(opts.initial_pool, opts.e0)
+        out = check_output_dir(opts.out, fresh=True)
+        search = cls(opts, out, spec)
+        write_json(out / "search.json", {"options": opts.to_json(), "spec": spec_to_dict(spec)})
+        return search
+
+    @classmethod
+    def load(cls, out_dir: str) -> Search:
+        out = Path(out_dir)
+        meta = out / "search.json"
+        if not meta.is_file():
+            raise UserError(f"{out_dir} holds no search (no search.json); start one with 'hyperprune search'")
+        try:
+            data = json.loads(meta.read_text())
+            opts = SearchOptions.from_json(data["options"])
+            spec = spec_from_dict(data["spec"])
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise UserError(f"{meta} is damaged; it cannot be resumed") from None
+        check_output_dir(out, fresh=False)
+        return cls(opts, out.resolve(), spec)
+
+    # -- pieces --------------------------------------------------------------------------------
+    def _storage(self) -> str:
+        return self.opts.storage or str(self.out / "tune")
+
+    def _resources(self) -> dict:
+        return {"cpu": self.opts.cpus_per_trial, "gpu": self.opts.gpus_per_trial}
+
+    def _reference(self) -> dict:
+        from hyperprune.models import task_kind_of
+        from hyperprune.search.dense import default_cache_dir, ensure_reference
+        from hyperprune.search.halving import schedule
+
+        path = self.out / "dense_reference.json"
+        if path.is_file():
+            return json.loads(path.read_text())
+        with_ls = task_kind_of(self.spec.model) == "lm"
+        plan = schedule(self.opts.max_evals, self.opts.e0, self.opts.ei, self.opts.final_count,
+                        self.opts.final_epochs)
+        epochs = plan["last_rung"] if with_ls else 0
+        if epochs == 0:
+            data = {"key": None, "record": None, "trials": {"ls": {}, "val_loss": {}}}
+        else:
+            cache = Path(self.opts.cache_dir) if self.opts.cache_dir else default_cache_dir()
+            ref = ensure_reference(self.spec, seed=self.opts.seed, epochs=epochs, with_ls=with_ls,
+                                   cache_dir=cache, resources=self._resources(), log=self.log)
+            data = {"key": ref.key, "record": ref.record, "trials": ref.for_trials()}
+        write_json(path, data)
+        return json.loads(path.read_text())
+
+    def _trainable(self, reference: dict):
+        from ray import tune
+
+        from trainables.candidate import CandidateTrainable
+
+        trials_ref = {"ls": {int(k): v for k, v in reference["trials"]["ls"].items()},
+                      "val_loss": {int(k): v for k, v in reference["trials"]["val_loss"].items()}}
+        settings = {"final_epochs": self.opts.final_epochs, "ls_seed": self.opts.seed,
+                    "gpus_per_trial": self.opts.gpus_per_trial, "with_ls": True}
+        trainable = tune.with_parameters(CandidateTrainable, base=spec_to_dict(self.spec),
+                                         settings=settings, reference=trials_ref)
+        return tune.with_resources(trainable, self._resources())
+
+    def _concurrency(self) -> int:
+        import ray
+
+        resources = ray.cluster_resources()
+        by_cpu = int(resources.get("CPU", 1) // self.opts.cpus_per_trial)
+        if self.opts.gpus_per_trial > 0:
+            by_gpu = int(resources.get("GPU", 0) // self.opts.gpus_per_trial)
+            by_cpu = min(by_cpu, by_gpu) if by_gpu else by_cpu
+        return max(1, by_cpu)
+
+    def _tuner(self, reference: dict):
+        from ray import tune
+        from ray.tune import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
+
+        from hyperprune.search.backends import SEARCHERS
+        from hyperprune.search.recorder import PoolRecorder
+        from hyperprune.search.scheduler import SchedulerStateCallback, SyncHalvingScheduler
+        from hyperprune.search.seeder import PoolSeeder
+        from hyperprune.search.space import load_space
+
+        o = self.opts
+        concurrency = self._concurrency()
+        replay = _replay_pool(o.initial_pool, o.e0) if o.initial_pool else None
+        space = load_space(o.space)
+        backend = SEARCHERS.get(o.hpo)(space, seed=o.seed, startup=max(concurrency, o.max_evals // 4))
+        seeder = PoolSeeder(backend, max_evals=len(replay) if replay else o.max_evals,
+                            concurrency=concurrency, e0=o.e0, sparsity=o.sparsity, seed=o.seed,
+                            metric_key=o.metric_key, replay=replay)
+        scheduler = SyncHalvingScheduler(metric_key=o.metric_key, e0=o.e0, ei=o.ei,
+                                         final_count=o.final_count, final_epochs=o.final_epochs)
+        recorder = PoolRecorder(str(self.out), scheduler, e0=o.e0, ei=o.ei, final_count=o.final_count,
+                                final_epochs=o.final_epochs, metric_key=o.metric_key,
+                                max_evals=o.max_evals, quiet=o.quiet)
+        self.log(f"seeding {o.max_evals if not replay else len(replay)} candidates with {o.hpo} "
+                 f"({concurrency} at a time), ranking by {o.metric}")
+        return tune.Tuner(
+            self._trainable(reference),
+            tune_config=TuneConfig(search_alg=seeder, scheduler=scheduler,
+                                   num_samples=len(replay) if replay else o.max_evals,
+                                   reuse_actors=True, trial_name_creator=_trial_name,
+                                   trial_dirname_creator=_trial_name),
+            run_config=RunConfig(
+                name=EXPERIMENT, storage_path=self._storage(), verbose=0,
+                callbacks=[SchedulerStateCallback(scheduler), recorder],
+                checkpoint_config=CheckpointConfig(num_to_keep=1, checkpoint_frequency=1),
+                failure_config=FailureConfig(max_failures=o.max_failures),
+            ),
+        )
+
+    # -- entry points --------------------------------------------------------------------------
+    def _connect(self):
+        from hyperprune.search.ray_session import connect
+
+        session = connect(self.opts.address, dashboard=self.opts.dashboard)
+        if session.dashboard_url:
+            self.log(f"Ray dashboard: {session.dashboard_url}")
+        return session
+
+    def start(self) -> dict:
+        return self._execute(restore=False)
+
+    def resume(self) -> dict:
+        if (self.out / "result.json").is_file():
+            self.log(f"{self.out} is already finished; result.json is up to date")
+            return json.loads((self.out / "result.json").read_text())
+        return self._execute(restore=True)
+
+    def _execute(self, restore: bool) -> dict:
+        import os
+
+        from ray import tune
+
+        from hyperprune.search.ray_session import shutdown
+
+        os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "0")
+        os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+        started = time.time()
+        session = self._connect()
+        try:
+            reference = self._reference()
+            experiment = f"{self._storage()}/{EXPERIMENT}"
+            if restore and tune.Tuner.can_restore(experiment):
+                self.log(f"resuming the search in {self.out}")
+                tuner = tune.Tuner.restore(experiment, trainable=self._trainable(reference),
+                                           resume_unfinished=True, resume_errored=False)
+            else:
+                tuner = self._tuner(reference)
+            tuner.fit()
+            from hyperprune.search.results import finalize
+
+            result = finalize(self.out, self.opts, reference, time.time() - started, log=self.log)
+        finally:
+            shutdown(session)
+        return result
+
+
+def _trial_name(trial) -> str:
+    return f"cand-{trial.config.get('candidate_id', trial.trial_id)}"
+
+
+def run_search(opts: SearchOptions) -> dict:
+    return Search.prepare(opts).start()
+
+
+def resume_search(out_dir: str) -> dict:
+    return Search.load(out_dir).resume()

@@ -1,0 +1,120 @@
+"""The options of a search: one frozen dataclass, validated before anything is started.
+
+The CLI flags of ``hyperprune search`` map one to one onto :class:`SearchOptions`; the options
+are saved as ``search.json`` in the output directory so ``hyperprune resume DIR`` can continue
+with exactly the same settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hyperprune.errors import UserError
+
+METRICS = {"ls": "ls_distance", "loss": "val_loss"}
+MIN_FREE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    hpo: str = "tpe"
+    max_evals: int = 8
+    metric: str = "ls"
+    e0: int = 2
+    ei: int = 1
+    final_count: int = 2
+    final_epochs: int = 5
+    sparsity: float | None = None
+    space: str = "reference"
+    preset: str = "tiny"
+    model: str | None = None
+    data: str | None = None
+    data_path: str | None = None
+    settings: tuple[str, ...] = ()
+    seed: int = 0
+    out: str = "runs/search"
+    address: str | None = None
+    cpus_per_trial: float = 1.0
+    gpus_per_trial: float = 0.0
+    storage: str | None = None
+    cache_dir: str | None = None
+    initial_pool: str | None = None
+    max_failures: int = 2
+    dashboard: bool = True
+    quiet: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def metric_key(self) -> str:
+        return METRICS[self.metric]
+
+    def to_json(self) -> dict:
+        data = dataclasses.asdict(self)
+        data["settings"] = list(self.settings)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> SearchOptions:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["settings"] = tuple(values.get("settings", ()))
+        return cls(**values)
+
+
+def validate(opts: SearchOptions) -> None:
+    """Every check that needs no Ray and no training: one clear line per mistake."""
+    from hyperprune.search.backends import SEARCHERS
+
+    if opts.hpo not in SEARCHERS:
+        raise UserError(f"unknown --hpo {opts.hpo!r}; choose one of: {', '.join(SEARCHERS.names())}")
+    if opts.metric not in METRICS:
+        raise UserError(f"unknown --metric {opts.metric!r}; choose ls or loss")
+    if opts.sparsity is not None and not 0.0 < opts.sparsity < 1.0:
+        raise UserError(f"--sparsity must be strictly between 0 and 1, got {opts.sparsity}")
+    if opts.e0 < 1:
+        raise UserError(f"--e0 must be at least 1 epoch, got {opts.e0}")
+    if opts.ei < 1:
+        raise UserError(f"--ei must be at least 1 epoch, got {opts.ei}")
+    if opts.final_count < 1:
+        raise UserError(f"--final-count must be at least 1, got {opts.final_count}")
+    if opts.max_evals < opts.final_count:
+        raise UserError(f"--max-evals ({opts.max_evals}) must be at least --final-count ({opts.final_count})")
+    if opts.final_epochs < opts.e0:
+        raise UserError(f"--final-epochs ({opts.final_epochs}) must be at least --e0 ({opts.e0})")
+    if opts.cpus_per_trial <= 0 or opts.gpus_per_trial < 0:
+        raise UserError("--cpus-per-trial must be positive and --gpus-per-trial not negative")
+    if opts.gpus_per_trial > 1 and opts.gpus_per_trial != int(opts.gpus_per_trial):
+        raise UserError("--gpus-per-trial above 1 must be a whole number")
+    if opts.max_failures < 0:
+        raise UserError("--max-failures must not be negative")
+
+
+def check_output_dir(out: str | Path, *, fresh: bool) -> Path:
+    """Make sure ``out`` can hold a search: writable, enough free space, not another search."""
+    path = Path(out).expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise UserError(f"--out {out} is a file; give a directory")
+    if fresh and (path / "search.json").exists():
+        raise UserError(f"{out} already holds a search; continue it with 'hyperprune resume {out}' "
+                        "or choose another --out")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not os.access(existing, os.W_OK):
+        raise UserError(f"cannot write to {existing}; choose a writable --out directory")
+    free = shutil.disk_usage(existing).free
+    if free < MIN_FREE_BYTES:
+        raise UserError(f"only {free // 2**20} MiB free on the disk of {existing}; "
+                        f"a search needs at least {MIN_FREE_BYTES // 2**20} MiB for checkpoints")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise UserError(f"cannot write to {out}: {exc.strerror}; choose a writable --out directory") from None
+    return path

@@ -1,0 +1,99 @@
+"""The candidate pool on disk: ``pool.parquet``, one row per candidate.
+
+Columns: ``candidate_id``, ``trial_id``, ``method``, ``sparsity``, ``hparams`` (JSON text),
+``seed``, ``status`` (running, paused, eliminated, diverged, error, finalist, winner),
+``round_excluded``, per-epoch lists (``epochs``, ``val_loss``, ``val_metric``, ``ls_distance``,
+``weight_sparsity``), ``ls`` (one spectrum per epoch), ``epochs_trained`` (epochs this search
+trained, replayed ones excluded), ``rung_metrics`` (JSON), ``checkpoint`` (the latest checkpoint),
+``pool_checkpoint`` (the saved round-1 state used by ``--initial-pool``), the node it ran on
+(``node_id``, ``node_ip``, ``hostname``, ``nodes`` = every node that trained it), final
+``test_loss`` / ``test_metric``, ``final_val_loss`` / ``final_val_metric`` and ``error``.
+
+Files are written atomically (temporary file + rename) and read back with a check of the
+schema; a damaged file is one clear error.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from hyperprune.errors import UserError
+from hyperprune.search.files import write_atomic
+
+POOL_FILE = "pool.parquet"
+
+SCHEMA = pa.schema([
+    ("candidate_id", pa.string()),
+    ("trial_id", pa.string()),
+    ("method", pa.string()),
+    ("sparsity", pa.float64()),
+    ("hparams", pa.string()),
+    ("seed", pa.int64()),
+    ("status", pa.string()),
+    ("round_excluded", pa.int64()),
+    ("epochs", pa.list_(pa.int64())),
+    ("val_loss", pa.list_(pa.float64())),
+    ("val_metric", pa.list_(pa.float64())),
+    ("ls_distance", pa.list_(pa.float64())),
+    ("weight_sparsity", pa.list_(pa.float64())),
+    ("ls", pa.list_(pa.list_(pa.float64()))),
+    ("epochs_trained", pa.int64()),
+    ("rung_metrics", pa.string()),
+    ("checkpoint", pa.string()),
+    ("pool_checkpoint", pa.string()),
+    ("node_id", pa.string()),
+    ("node_ip", pa.string()),
+    ("hostname", pa.string()),
+    ("nodes", pa.list_(pa.string())),
+    ("test_loss", pa.float64()),
+    ("test_metric", pa.float64()),
+    ("final_val_loss", pa.float64()),
+    ("final_val_metric", pa.float64()),
+    ("error", pa.string()),
+])
+
+
+def empty_row(candidate_id: str, trial_id: str) -> dict[str, Any]:
+    row = {name: None for name in SCHEMA.names}
+    row.update(candidate_id=candidate_id, trial_id=trial_id, status="running", epochs=[], val_loss=[],
+               val_metric=[], ls_distance=[], weight_sparsity=[], ls=[], nodes=[], epochs_trained=0,
+               rung_metrics="{}", hparams="{}")
+    return row
+
+
+def write_pool(path: str | Path, rows: list[dict[str, Any]]) -> None:
+    rows = sorted(rows, key=lambda r: r["candidate_id"])
+    table = pa.Table.from_pylist(rows, schema=SCHEMA)
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    write_atomic(path, buffer.getvalue())
+
+
+def read_pool(path: str | Path) -> list[dict[str, Any]]:
+    """Rows of a pool file; a missing, damaged or foreign file is a one-line UserError."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / POOL_FILE
+    if not path.is_file():
+        raise UserError(f"no pool at {path}: give a search output directory or its pool.parquet")
+    try:
+        table = pq.read_table(path)
+    except Exception:  # pyarrow raises several types for damaged files
+        raise UserError(f"{path} is not a readable Parquet pool (truncated or corrupt); "
+                        "restore it from the search directory or rerun the search") from None
+    missing = [n for n in ("candidate_id", "method", "hparams", "status", "epochs") if n not in table.column_names]
+    if missing:
+        raise UserError(f"{path} is not a hyperprune pool: column {missing[0]!r} is missing")
+    rows = table.to_pylist()
+    for row in rows:
+        try:
+            row["hparams_dict"] = json.loads(row["hparams"] or "{}")
+        except json.JSONDecodeError:
+            raise UserError(f"{path}: candidate {row['candidate_id']} has unreadable hparams") from None
+    return rows

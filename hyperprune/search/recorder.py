@@ -1,0 +1,185 @@
+"""Tune callbacks of the driver: the pool file, the saved round-1 pool, progress lines.
+
+:class:`PoolRecorder` keeps one row per candidate from the results it sees, takes each row's
+status from the scheduler's book, writes ``pool.parquet`` after every change, copies each
+candidate's epoch-``e0`` checkpoint into ``OUT/pool/`` (the saved pool that ``--initial-pool``
+continues from) and deletes the Tune checkpoints of excluded candidates. Its state is saved
+with the experiment, so a resumed search keeps the history of epochs trained before.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from ray.tune import Callback
+
+from hyperprune.search.halving import schedule
+from hyperprune.search.pool import POOL_FILE, empty_row, write_pool
+
+
+def _num(value) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value
+
+
+class PoolRecorder(Callback):
+    def __init__(self, out_dir: str, scheduler, *, e0: int, ei: int, final_count: int, final_epochs: int,
+                 metric_key: str, max_evals: int, quiet: bool = False) -> None:
+        self.out_dir = str(out_dir)
+        self.scheduler = scheduler
+        self.e0, self.ei, self.final_count, self.final_epochs = e0, ei, final_count, final_epochs
+        self.metric_key = metric_key
+        self.max_evals = max_evals
+        self.quiet = quiet
+        self.rows: dict[str, dict] = {}
+        self.rounds_printed = 0
+        self.started = time.time()
+        self.elapsed_before = 0.0
+
+    # -- state ---------------------------------------------------------------------------------
+    def get_state(self) -> dict:
+        return {"rows": self.rows, "rounds_printed": self.rounds_printed,
+                "elapsed": self.elapsed_before + time.time() - self.started}
+
+    def set_state(self, state: dict) -> None:
+        self.rows = state["rows"]
+        self.rounds_printed = state["rounds_printed"]
+        self.elapsed_before = state["elapsed"]
+        self.started = time.time()
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _say(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=sys.stdout, flush=True)
+
+    def _row(self, trial) -> dict:
+        if trial.trial_id not in self.rows:
+            cfg = trial.config
+            row = empty_row(cfg.get("candidate_id", trial.trial_id), trial.trial_id)
+            row.update(method=cfg.get("method"), sparsity=cfg.get("sparsity"),
+                       hparams=json.dumps(cfg.get("hparams", {}), sort_keys=True), seed=cfg.get("seed"),
+                       pool_checkpoint=cfg.get("init_checkpoint"))
+            self.rows[trial.trial_id] = row
+        return self.rows[trial.trial_id]
+
+    def epochs_spent(self) -> int:
+        return sum(r["epochs_trained"] for r in self.rows.values())
+
+    def _sync_status(self) -> None:
+        book = self.scheduler.book
+        for trial_id, row in self.rows.items():
+            cand = book.candidates.get(trial_id)
+            if cand is None:
+                continue
+            if cand.status in ("alive", "finalist"):
+                if row["status"] not in ("finished", "winner"):
+                    row["status"] = "finalist" if cand.status == "finalist" else (
+                        "paused" if cand.waiting else "running")
+            else:
+                row["status"] = cand.status
+                row["round_excluded"] = cand.round_excluded
+            row["rung_metrics"] = json.dumps({str(k): v for k, v in cand.rung_metrics.items()})
+
+    def save(self) -> None:
+        self._sync_status()
+        write_pool(Path(self.out_dir) / POOL_FILE, list(self.rows.values()))
+
+    # -- Tune hooks ----------------------------------------------------------------------------
+    def on_trial_result(self, iteration, trials, trial, result, **info) -> None:
+        row = self._row(trial)
+        epoch = int(result.get("epoch", 0))
+        if epoch not in row["epochs"]:
+            row["epochs"] = row["epochs"] + [epoch]
+            row["val_loss"] = row["val_loss"] + [_num(result.get("val_loss"))]
+            row["val_metric"] = row["val_metric"] + [_num(result.get("val_ppl", result.get("val_acc")))]
+            row["ls_distance"] = row["ls_distance"] + [_num(result.get("ls_distance"))]
+            row["weight_sparsity"] = row["weight_sparsity"] + [_num(result.get("sparsity"))]
+            row["ls"] = row["ls"] + [list(result.get("ls") or [])]
+            if not result.get("replayed"):
+                row["epochs_trained"] += 1
+        row.update(node_id=result.get("node_id"), node_ip=result.get("node_ip"), hostname=result.get("hostname"))
+        if result.get("node_id") and result["node_id"] not in row["nodes"]:
+            row["nodes"] = row["nodes"] + [result["node_id"]]
+        if "test_loss" in result:
+            row["test_loss"] = _num(result.get("test_loss"))
+            row["test_metric"] = _num(result.get("test_ppl", result.get("test_accuracy")))
+            row["final_val_loss"] = _num(result.get("val_loss"))
+            row["final_val_metric"] = _num(result.get("val_ppl", result.get("val_acc")))
+            row["status"] = "finished"
+            (Path(self.out_dir) / "finalists").mkdir(exist_ok=True)
+            report = result.get("sparsity_report")
+            if report:
+                path = Path(self.out_dir) / "finalists" / f"{row['candidate_id']}-sparsity.json"
+                path.write_text(json.dumps(report, indent=2))
+        self.save()
+        self._progress(trial, result)
+
+    def on_checkpoint(self, iteration, trials, trial, checkpoint, **info) -> None:
+        row = self._row(trial)
+        row["checkpoint"] = checkpoint.path
+        epoch = row["epochs"][-1] if row["epochs"] else None
+        if epoch == self.e0 and not row["pool_checkpoint"]:
+            target = Path(self.out_dir) / "pool" / row["candidate_id"]
+            target.mkdir(parents=True, exist_ok=True)
+            checkpoint.to_directory(str(target))
+            row["pool_checkpoint"] = str(target / "run.pt")
+        self.save()
+
+    def on_trial_complete(self, iteration, trials, trial, **info) -> None:
+        self._row(trial)
+        self._sync_status()
+        row = self.rows[trial.trial_id]
+        if row["status"] in ("eliminated", "diverged", "error"):
+            self._delete_checkpoints(trial)
+            row["checkpoint"] = None
+        self.save()
+
+    def on_trial_error(self, iteration, trials, trial, **info) -> None:
+        row = self._row(trial)
+        row["error"] = str(getattr(trial, "error_file", None) or "failed")
+        self.on_trial_complete(iteration, trials, trial)
+
+    def _delete_checkpoints(self, trial) -> None:
+        try:
+            fs = trial.storage.storage_filesystem
+            base = trial.storage.trial_fs_path
+            for info in fs.get_file_info(__import__("pyarrow.fs").fs.FileSelector(base, allow_not_found=True)):
+                if info.base_name.startswith("checkpoint_"):
+                    fs.delete_dir(info.path)
+        except Exception as exc:  # deleting is housekeeping; never fail a search over it
+            self._say(f"  (could not delete checkpoints of {trial.trial_id}: {exc})")
+
+    # -- progress ------------------------------------------------------------------------------
+    def _progress(self, trial, result) -> None:
+        book = self.scheduler.book
+        while self.rounds_printed < len(book.history):
+            h = book.history[self.rounds_printed]
+            self.rounds_printed += 1
+            best_id, best = h["ranking"][0]
+            spent = self.epochs_spent()
+            plan = schedule(len(self.rows), self.e0, self.ei, self.final_count, self.final_epochs)
+            elapsed = self.elapsed_before + time.time() - self.started
+            remaining = max(0, plan["epochs"] - spent)
+            eta = f", ETA {elapsed / spent * remaining / 60:.1f} min" if spent else ""
+            self._say(f"round {h['round'] + 1} @ epoch {h['epoch']}: {len(h['ranking'])} ranked, "
+                      f"kept {len(h['kept'])} ({', '.join(h['kept'])}); best {self.metric_key} "
+                      f"{best:.4g} ({best_id}); {spent} epochs spent, {elapsed / 60:.1f} min{eta}")
+        metric = result.get(self.metric_key)
+        shown = f"{metric:.4g}" if isinstance(metric, float) and math.isfinite(metric) else "-"
+        val = result.get("val_ppl", result.get("val_acc"))
+        self._say(f"  {result.get('candidate_id')} epoch {result.get('epoch')}: "
+                  f"{'val_ppl' if 'val_ppl' in result else 'val_acc'} {val:.4g}, {self.metric_key} {shown}"
+                  f"{' (from saved pool)' if result.get('replayed') else ''}"
+                  f"{' DIVERGED' if result.get('diverged') else ''}")
+
+
+def remove_tree(path: str | Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

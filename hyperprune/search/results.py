@@ -1,0 +1,93 @@
+"""After the Tune run: choose the winner, write ``result.json`` and the winner's weights.
+
+The winner is the finalist with the lowest final validation loss (ties: candidate id); the test
+split is reported, never used to choose.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from hyperprune.search.files import write_json
+from hyperprune.search.halving import schedule
+from hyperprune.search.pool import POOL_FILE, read_pool, write_pool
+
+
+def _finite(value) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _summary(row: dict) -> dict:
+    return {
+        "candidate_id": row["candidate_id"],
+        "method": row["method"],
+        "sparsity": row["sparsity"],
+        "hparams": json.loads(row["hparams"] or "{}"),
+        "seed": row["seed"],
+        "epochs": (row["epochs"] or [0])[-1],
+        "val_loss": row["final_val_loss"],
+        "val_metric": row["final_val_metric"],
+        "test_loss": row["test_loss"],
+        "test_metric": row["test_metric"],
+        "ls_distance_at_rungs": json.loads(row["rung_metrics"] or "{}"),
+    }
+
+
+def _export_winner(out: Path, row: dict) -> dict | None:
+    from hyperprune.training.run import TrainingRun
+
+    ckpt = row.get("checkpoint")
+    if not ckpt:
+        return None
+    path = Path(ckpt) / "run.pt"
+    if not path.is_file():
+        return None
+    run = TrainingRun.load(path)
+    (out / "winner").mkdir(exist_ok=True)
+    run.save_weights(out / "winner" / "weights.pt")
+    report = run.sparsity_report()
+    write_json(out / "winner" / "sparsity.json", report)
+    return report
+
+
+def finalize(out: Path, opts, reference: dict, elapsed_s: float, log=print) -> dict:
+    rows = [{k: v for k, v in r.items() if k != "hparams_dict"} for r in read_pool(out / POOL_FILE)]
+    finalists = [r for r in rows if r["status"] in ("finished", "winner") and _finite(r["final_val_loss"])]
+    finalists.sort(key=lambda r: (r["final_val_loss"], r["candidate_id"]))
+    winner = finalists[0] if finalists else None
+    for r in rows:
+        if winner is not None and r["candidate_id"] == winner["candidate_id"]:
+            r["status"] = "winner"
+    write_pool(out / POOL_FILE, rows)
+    sparsity_report = _export_winner(out, winner) if winner else None
+    plan = schedule(len(rows), opts.e0, opts.ei, opts.final_count, opts.final_epochs)
+    record = (reference or {}).get("record") or {}
+    result = {
+        "winner": _summary(winner) if winner else None,
+        "finalists": [_summary(r) for r in finalists],
+        "winner_sparsity": sparsity_report,
+        "metric": opts.metric,
+        "metric_name": "perplexity" if (finalists and finalists[0]["final_val_metric"] or 0) > 1 else "accuracy",
+        "pool_size": len(rows),
+        "statuses": {s: sum(r["status"] == s for r in rows) for s in sorted({r["status"] for r in rows})},
+        "epochs_spent": int(sum(r["epochs_trained"] or 0 for r in rows)),
+        "epochs_planned": plan["epochs"],
+        "epochs_reference_schedule": plan["from_scratch"],
+        "epochs_full_training": plan["full"],
+        "dense_reference": {"key": (reference or {}).get("key"), "epochs": record.get("epochs", []),
+                            "val_loss": record.get("val_loss", []), "val_metric": record.get("val_metric", [])},
+        "elapsed_s": round(elapsed_s, 1),
+        "options": opts.to_json(),
+    }
+    write_json(out / "result.json", result)
+    if winner:
+        w = result["winner"]
+        log(f"winner {w['candidate_id']}: {w['method']} {json.dumps(w['hparams'], sort_keys=True)}; "
+            f"val {w['val_metric']:.4g}, test {w['test_metric']:.4g} at sparsity {w['sparsity']}; "
+            f"{result['epochs_spent']} epochs spent (full training of all: {plan['full']})")
+    else:
+        log("no candidate finished: every candidate diverged or failed (see pool.parquet)")
+    log(f"results in {out}/result.json and {out}/pool.parquet")
+    return result

@@ -1,0 +1,93 @@
+"""The halving scheduler inside a real Ray Tune run, on scripted metric streams."""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from ray import tune
+from ray.tune import CheckpointConfig, RunConfig, TuneConfig
+
+from hyperprune.search.scheduler import SchedulerStateCallback, SyncHalvingScheduler
+
+FINAL_EPOCHS = 4
+
+
+class Scripted(tune.Trainable):
+    """Reports a scripted score per epoch and logs every epoch it really trains."""
+
+    def setup(self, config, streams=None, log_dir=None):
+        self.streams = streams
+        self.log_dir = log_dir
+        self.cid = config["candidate_id"]
+        self.epoch = 0
+
+    def step(self):
+        self.epoch += 1
+        with open(Path(self.log_dir) / f"{self.cid}.log", "a") as f:
+            f.write(f"{self.epoch}\n")
+        score = self.streams[self.cid][self.epoch - 1]
+        return {"epoch": self.epoch, "score": score, "diverged": not math.isfinite(score),
+                "done": self.epoch >= FINAL_EPOCHS}
+
+    def save_checkpoint(self, checkpoint_dir):
+        Path(checkpoint_dir, "state.json").write_text(json.dumps({"epoch": self.epoch}))
+
+    def load_checkpoint(self, checkpoint_dir):
+        self.epoch = json.loads(Path(checkpoint_dir, "state.json").read_text())["epoch"]
+
+    def reset_config(self, new_config):
+        self.cid = new_config["candidate_id"]
+        self.epoch = 0
+        return True
+
+
+def _run(tmp_path, streams, final_count=2, e0=1, ei=1):
+    scheduler = SyncHalvingScheduler(metric_key="score", e0=e0, ei=ei, final_count=final_count,
+                                     final_epochs=FINAL_EPOCHS)
+    trainable = tune.with_resources(tune.with_parameters(Scripted, streams=streams, log_dir=str(tmp_path)),
+                                    {"cpu": 1})
+    tuner = tune.Tuner(
+        trainable,
+        param_space={"candidate_id": tune.grid_search(sorted(streams))},
+        tune_config=TuneConfig(scheduler=scheduler, reuse_actors=True),
+        run_config=RunConfig(storage_path=str(tmp_path / "tune"), name="exp", verbose=0,
+                             callbacks=[SchedulerStateCallback(scheduler)],
+                             checkpoint_config=CheckpointConfig(num_to_keep=1)),
+    )
+    tuner.fit()
+    epochs = {cid: [int(x) for x in (tmp_path / f"{cid}.log").read_text().split()]
+              for cid in streams if (tmp_path / f"{cid}.log").exists()}
+    book = scheduler.book
+    by_id = {c.candidate_id: c for c in book.candidates.values()}
+    return book, by_id, epochs
+
+
+@pytest.mark.slow
+def test_halving_rounds_pause_and_resume_without_retraining(local_ray, tmp_path):
+    # lower is better; c0 best overall, c5 diverges at epoch 1, c3 overtakes c2 at epoch 2
+    streams = {
+        "c0": [1.0, 1.0, 1.0, 1.0], "c1": [2.0, 2.5, 2.5, 2.5], "c2": [3.0, 3.5, 3.5, 3.5],
+        "c3": [3.0, 2.0, 2.0, 2.0], "c4": [5.0] * 4, "c5": [math.nan] * 4,
+    }
+    book, cands, epochs = _run(tmp_path, streams)
+    # round 1 ranks the 5 finite ones (c5 diverged), keeps 3 (ties c2/c3 broken by id)
+    assert cands["c5"].status == "diverged"
+    assert book.history[0]["kept"] == ["c0", "c1", "c2"]
+    assert book.history[0]["excluded"] == ["c3", "c4"]
+    assert book.history[1]["kept"] == ["c0", "c1"]
+    # every epoch was trained exactly once: survivors resumed from checkpoints
+    for cid, trained in epochs.items():
+        assert trained == sorted(set(trained)), f"{cid} retrained an epoch: {trained}"
+    assert epochs["c0"] == [1, 2, 3, 4] and epochs["c1"] == [1, 2, 3, 4]
+    assert epochs["c2"] == [1, 2] and epochs["c3"] == [1] and epochs["c4"] == [1] and epochs["c5"] == [1]
+    total = sum(len(v) for v in epochs.values())
+    assert total == 6 + 3 * 1 + 2 * 2  # pool * e0 + survivors * ei + finalists to the end
+
+
+@pytest.mark.slow
+def test_final_count_reached_directly_when_pool_is_small(local_ray, tmp_path):
+    streams = {"c0": [2.0] * 4, "c1": [1.0] * 4}
+    book, _, epochs = _run(tmp_path, streams, final_count=2, e0=2)
+    assert book.phase == "final"
+    assert epochs == {"c0": [1, 2, 3, 4], "c1": [1, 2, 3, 4]}
