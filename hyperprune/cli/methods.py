@@ -1,0 +1,77 @@
+"""``hyperprune methods``: list the registered pruning methods and their hyperparameters.
+
+Every method declares its hyperparameters once (``HPARAMS``, :mod:`hyperprune.pruning.hparams`);
+this command prints them as a readable table or, with ``--json``, as a list of
+``{name, summary, task_kinds, hparams: [HParam.to_json()]}``.
+
+Example::
+
+    hyperprune methods
+    hyperprune methods dst --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("methods", help="list the pruning methods and their hyperparameters",
+                       description="List every registered pruning method with its summary, the model kinds "
+                                   "it applies to, and its hyperparameters (type, default, searchable range).")
+    p.add_argument("names", nargs="*", metavar="NAME", help="only these methods (default: all)")
+    p.add_argument("--json", action="store_true", help="print a JSON list instead of tables")
+    p.set_defaults(handler=run)
+    return p
+
+
+def describe_methods(names: list[str] | None = None) -> list[dict[str, Any]]:
+    """One JSON-ready entry per method (all registered ones when ``names`` is empty)."""
+    from hyperprune.pruning.registry import METHODS
+
+    chosen = list(names) if names else METHODS.names()
+    entries = []
+    for name in chosen:
+        cls = METHODS.get(name)
+        entries.append({
+            "name": name,
+            "summary": cls.summary,
+            "task_kinds": sorted(cls.task_kinds),
+            "hparams": [h.to_json() for h in cls.HPARAMS],
+        })
+    return entries
+
+
+def _format_default(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def format_table(entries: list[dict[str, Any]]) -> str:
+    """Human-readable text: a heading per method, then one aligned row per hyperparameter."""
+    blocks = []
+    for entry in entries:
+        lines = [f"{entry['name']}  ({', '.join(entry['task_kinds'])})", f"  {entry['summary']}"]
+        rows = [("hyperparameter", "type", "default", "range")]
+        rows += [(h["name"], h["type"], _format_default(h["default"]), h["range"]) for h in entry["hparams"]]
+        if len(rows) == 1:
+            lines.append("  (no hyperparameters)")
+        else:
+            widths = [max(len(row[i]) for row in rows) for i in range(3)]
+            for row in rows:
+                cells = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)]
+                lines.append("  " + "  ".join([*cells, row[3]]).rstrip())
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def run(args: argparse.Namespace) -> int:
+    entries = describe_methods(args.names)
+    if args.json:
+        print(json.dumps(entries, indent=2))
+    else:
+        print(format_table(entries))
+    return 0
