@@ -60,7 +60,12 @@ def test_project_is_synced_and_installed_after_cuda_torch(name):
 @pytest.mark.parametrize("name", CONFIGS)
 def test_dashboard_on_loopback_and_ports_fixed(name):
     head = " ".join(_load(name)["head_start_ray_commands"])
-    for flag in ("--port=6379", "--dashboard-host=127.0.0.1", "--dashboard-port=8265", "--ray-client-server-port=10001"):
+    for flag in (
+        "--port=6379",
+        "--dashboard-host=127.0.0.1",
+        "--dashboard-port=8265",
+        "--ray-client-server-port=10001",
+    ):
         assert flag in head
     for command in _start_commands(_load(name)):
         if "ray start" in command:
