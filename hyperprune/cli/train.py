@@ -37,7 +37,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--data", default=None, help="data: embedded, ptb, digits, mnist, cifar10")
     p.add_argument("--data-path", default=None, help="directory of the data files (ptb, mnist, cifar10)")
     p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default cpu)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out up to --epochs")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out up to --epochs (all other settings come from its checkpoint)")
     p.set_defaults(handler=run)
     return p
 
