@@ -41,6 +41,7 @@ class Snip(EarlyMaskMethod):
             for acc, grad, param in zip(total, grads, params, strict=True):
                 if grad is not None:
                     acc.add_((grad * param.detach()).abs())
-        norm = sum(float(t.sum()) for t in total)
+        means = [t / len(batches) for t in total]
+        norm = sum(float(m.sum()) for m in means)
         scale = 1.0 / norm if norm > 0 else 1.0
-        return {name: (t * scale / len(batches)).detach() for name, t in zip(names, total, strict=True)}
+        return {name: (m * scale).detach() for name, m in zip(names, means, strict=True)}

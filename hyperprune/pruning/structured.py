@@ -141,7 +141,7 @@ def _slice_conv(conv: nn.Conv2d, out_keep: torch.Tensor, in_keep: torch.Tensor |
         small.weight.copy_(weight)
         if conv.bias is not None:
             small.bias.copy_(conv.bias.detach().index_select(0, out_idx))
-    return small
+    return small.train(conv.training)
 
 
 def _slice_bn(bn: nn.BatchNorm2d, keep: torch.Tensor) -> nn.BatchNorm2d:
@@ -157,7 +157,7 @@ def _slice_bn(bn: nn.BatchNorm2d, keep: torch.Tensor) -> nn.BatchNorm2d:
             small.running_mean.copy_(bn.running_mean.index_select(0, idx))
             small.running_var.copy_(bn.running_var.index_select(0, idx))
             small.num_batches_tracked.copy_(bn.num_batches_tracked)
-    return small
+    return small.train(bn.training)
 
 
 def _slice_linear_inputs(linear: nn.Linear, keep: torch.Tensor) -> nn.Linear:
@@ -168,7 +168,7 @@ def _slice_linear_inputs(linear: nn.Linear, keep: torch.Tensor) -> nn.Linear:
         small.weight.copy_(linear.weight.detach().index_select(1, idx))
         if linear.bias is not None:
             small.bias.copy_(linear.bias.detach())
-    return small
+    return small.train(linear.training)
 
 
 def remove_filters(model: nn.Module, keep: dict[int, torch.Tensor]) -> nn.Module:
