@@ -1,7 +1,7 @@
 """Shared helpers for pruning tests: a hand-built training context around a small LSTM LM.
 
 ``hand_context(...)`` returns a :class:`PruneContext` for a 2-layer LSTM language model on
-random tokens; ``drive(method, ctx, epochs)`` runs the trainer's hook order (see
+random tokens; ``run_hooks(method, ctx, epochs)`` runs the trainer's hook order (see
 ``hyperprune.pruning.method``) and calls ``check`` after every step.
 """
 
@@ -90,7 +90,7 @@ def hand_context():
 
 
 @pytest.fixture
-def drive():
+def run_hooks():
     return run_epochs
 
 

@@ -79,3 +79,14 @@ def test_proportional_allocation_respects_caps_and_total():
     assert proportional_allocation(6, [1.0, 0.0], [2, 10]) == [2, 4]
     with pytest.raises(ValueError):
         proportional_allocation(11, [1.0], [10])
+
+
+def test_gatewise_units_of_rhn_are_candidate_and_transform_rows():
+    from hyperprune.models.rhn import RHN
+
+    model = torch.nn.Module()
+    model.rnn = RHN(input_size=5, hidden_size=6, depth=2)
+    units = build_units(model, ["rnn.weight_ih_l0", "rnn.weight_hh_l0_d1"], gatewise=True)
+    assert [(u.label, u.start, u.stop) for u in units] == [
+        ("rnn.weight_ih_l0[0]", 0, 6), ("rnn.weight_ih_l0[1]", 6, 12),
+        ("rnn.weight_hh_l0_d1[0]", 0, 6), ("rnn.weight_hh_l0_d1[1]", 6, 12)]

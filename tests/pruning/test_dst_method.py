@@ -30,7 +30,7 @@ def test_prunes_embedding_recurrent_and_decoder_to_exact_target(hand_context):
 
 @pytest.mark.parametrize("redistribution", ["none", "magnitude", "nonzeros", "momentum"])
 @pytest.mark.parametrize("death", ["magnitude", "SET", "threshold", "global_magnitude"])
-def test_every_update_keeps_global_count_exact(hand_context, drive, masked_zero, death, redistribution):
+def test_every_update_keeps_global_count_exact(hand_context, run_hooks, masked_zero, death, redistribution):
     ctx = hand_context(total_epochs=3, steps_per_epoch=3)
     method = _setup(ctx, 0.7, death=death, redistribution=redistribution, update_frequency=2,
                     death_rate=0.5, threshold=0.05)
@@ -42,21 +42,21 @@ def test_every_update_keeps_global_count_exact(hand_context, drive, masked_zero,
         assert m.masks.kept() == target
         seen.append(m.updates)
 
-    drive(method, ctx, range(1, 4), check)
+    run_hooks(method, ctx, range(1, 4), check)
     assert method.updates == 4  # steps 2, 4, 6, 8 of 9
     if death != "threshold":
         assert method.last_update["removed"] > 0
     assert method.last_update["regrown"] == method.last_update["removed"]
 
 
-def test_gatewise_masks_keep_per_gate_density(hand_context, drive):
+def test_gatewise_masks_keep_per_gate_density(hand_context, run_hooks):
     ctx = hand_context(total_epochs=3, steps_per_epoch=3)
     method = _setup(ctx, 0.75, gatewise=True, sparse_init="uniform", update_frequency=1)
     hh = [u for u in method.units if u.name == "rnn.weight_hh_l0"]
     assert len(hh) == 4 and all(u.shape == (12, 12) for u in hh)
     before = _per_unit_kept(method)
     assert [before[method.units.index(u)] for u in hh] == [36] * 4
-    drive(method, ctx, range(1, 4))
+    run_hooks(method, ctx, range(1, 4))
     assert method.updates == 8
     assert _per_unit_kept(method) == before
     # without gate-wise units one matrix is one unit
@@ -65,20 +65,20 @@ def test_gatewise_masks_keep_per_gate_density(hand_context, drive):
     assert len(build_units(ctx.model, ["rnn.weight_hh_l0"], gatewise=True)) == 4
 
 
-def test_gatewise_redistribution_moves_budget_between_gates_exactly(hand_context, drive):
+def test_gatewise_redistribution_moves_budget_between_gates_exactly(hand_context, run_hooks):
     ctx = hand_context(total_epochs=2, steps_per_epoch=4)
     method = _setup(ctx, 0.75, gatewise=True, death="global_magnitude", redistribution="magnitude")
     total = method.masks.kept()
-    drive(method, ctx, range(1, 3))
+    run_hooks(method, ctx, range(1, 3))
     kept = _per_unit_kept(method)
     assert sum(kept) == total
     assert all(k <= u.numel for k, u in zip(kept, method.units, strict=True))
 
 
-def test_momentum_growth_with_plain_sgd_grows_highest_momentum_slots(hand_context, drive):
+def test_momentum_growth_with_plain_sgd_grows_highest_momentum_slots(hand_context, run_hooks):
     ctx = hand_context(total_epochs=4, steps_per_epoch=2, momentum=0.0)
     method = _setup(ctx, 0.8, growth="momentum", death_rate=0.3)
-    drive(method, ctx, [1])  # one epoch of training with its topology update: no crash
+    run_hooks(method, ctx, [1])  # one epoch of training with its topology update: no crash
     assert all(ctx.optimizer.state[p].get("momentum_buffer") is None for _, p, _ in method.masks)
     assert any(float(t.abs().sum()) > 0 for t in method.own_momentum.values())
     # hand-set momentum: zero everywhere except on as many empty slots per unit as will regrow
@@ -101,10 +101,10 @@ def test_momentum_growth_with_plain_sgd_grows_highest_momentum_slots(hand_contex
         assert torch.count_nonzero(unit.view(method.masks.params[unit.name].data)[expected[unit.label]]) == 0
 
 
-def test_optimizer_momentum_buffer_is_preferred(hand_context, drive):
+def test_optimizer_momentum_buffer_is_preferred(hand_context, run_hooks):
     ctx = hand_context(total_epochs=2, steps_per_epoch=2, momentum=0.9)
     method = _setup(ctx, 0.5, growth="momentum", redistribution="momentum")
-    drive(method, ctx, [1])
+    run_hooks(method, ctx, [1])
     name = "rnn.weight_hh_l0"
     assert method._momentum(name) is ctx.optimizer.state[method.masks.params[name]]["momentum_buffer"]
 
@@ -128,15 +128,15 @@ def test_gradient_growth_takes_largest_gradients(hand_context):
         assert torch.equal(torch.nonzero(new).flatten(), empty[-count:])
 
 
-def test_masked_weights_stay_zero_through_nt_asgd_switch(hand_context, drive, masked_zero):
+def test_masked_weights_stay_zero_through_nt_asgd_switch(hand_context, run_hooks, masked_zero):
     ctx = hand_context(total_epochs=4, steps_per_epoch=3)
     method = _setup(ctx, 0.7, growth="momentum", redistribution="momentum", update_frequency=2)
-    drive(method, ctx, [1], masked_zero)
+    run_hooks(method, ctx, [1], masked_zero)
     asgd = torch.optim.ASGD(ctx.model.parameters(), lr=0.5, t0=0, lambd=0.0)
     ctx.optimizer = asgd
     method.on_optimizer_change(asgd)
     updates = method.updates
-    drive(method, ctx, range(2, 5), masked_zero)
+    run_hooks(method, ctx, range(2, 5), masked_zero)
     assert method.updates > updates
     assert method.ctx.optimizer is asgd
     for _, param, mask in method.masks:
@@ -155,7 +155,7 @@ def test_death_threshold_tracks_expected_count(hand_context):
     assert method.masks.kept() == round(0.5 * method.masks.total())
 
 
-def test_state_round_trip_continues_bit_identically(hand_context, drive):
+def test_state_round_trip_continues_bit_identically(hand_context, run_hooks):
     hp = {"growth": "random", "redistribution": "momentum", "death": "SET", "update_frequency": 3}
 
     def fresh():
@@ -163,10 +163,10 @@ def test_state_round_trip_continues_bit_identically(hand_context, drive):
         return ctx, _setup(ctx, 0.65, **hp)
 
     ctx_a, full = fresh()
-    losses_a = drive(full, ctx_a, range(1, 5))
+    losses_a = run_hooks(full, ctx_a, range(1, 5))
 
     ctx_b, first = fresh()
-    losses_b = drive(first, ctx_b, range(1, 3))
+    losses_b = run_hooks(first, ctx_b, range(1, 3))
     saved = {"model": {k: v.clone() for k, v in ctx_b.model.state_dict().items()},
              "optim": ctx_b.optimizer.state_dict(), "method": first.state_dict()}
 
@@ -174,7 +174,7 @@ def test_state_round_trip_continues_bit_identically(hand_context, drive):
     ctx_c.model.load_state_dict(saved["model"])
     ctx_c.optimizer.load_state_dict(saved["optim"])
     second.load_state_dict(saved["method"])
-    losses_c = drive(second, ctx_c, range(3, 5))
+    losses_c = run_hooks(second, ctx_c, range(3, 5))
 
     assert losses_b + losses_c == losses_a
     for name in full.masks.names:
@@ -191,8 +191,19 @@ def test_same_seed_same_masks_other_seed_differs(hand_context):
     assert not all(torch.equal(a.masks.masks[n], c.masks.masks[n]) for n in a.masks.names)
 
 
-def test_no_update_after_last_epoch(hand_context, drive):
+def test_no_update_after_last_epoch(hand_context, run_hooks):
     ctx = hand_context(total_epochs=2, steps_per_epoch=2)
     method = _setup(ctx, 0.5)
-    drive(method, ctx, range(1, 3))
+    run_hooks(method, ctx, range(1, 3))
     assert method.updates == 1
+
+
+def test_gatewise_gru_keeps_three_gate_budgets(hand_context, run_hooks):
+    ctx = hand_context(kind="gru", total_epochs=3, steps_per_epoch=2)
+    method = _setup(ctx, 0.5, gatewise=True, sparse_init="uniform", death="SET", growth="gradient")
+    blocks = [u for u in method.units if u.name == "rnn.weight_ih_l1"]
+    assert len(blocks) == 3
+    before = _per_unit_kept(method)
+    run_hooks(method, ctx, range(1, 4))
+    assert method.updates == 2
+    assert _per_unit_kept(method) == before == [round(0.5 * u.numel) for u in method.units]
