@@ -89,26 +89,26 @@ def test_penalty_value_and_gradient(hand_context):
     assert all(rho.grad is None for rho in method.rhos)  # coefficients step on their own
 
 
-def test_prunes_once_at_the_chosen_fraction_then_fine_tunes(hand_context, drive, masked_zero):
+def test_prunes_once_at_the_chosen_fraction_then_fine_tunes(hand_context, run_hooks, masked_zero):
     method, ctx = make(hand_context, sparsity=0.7, epochs=4, prune_at=0.5, xi=1e-6, psi=1e-6)
     assert method.prune_epoch == 2
-    drive(method, ctx, [1])
+    run_hooks(method, ctx, [1])
     assert method.masks.kept() == method.masks.total()
-    drive(method, ctx, [2])
+    run_hooks(method, ctx, [2])
     target = round(0.3 * method.masks.total())
     assert method.pruned and method.masks.kept() == target
     before = snapshot(ctx.model)
-    drive(method, ctx, [3, 4], check=masked_zero)
+    run_hooks(method, ctx, [3, 4], check=masked_zero)
     assert method.masks.kept() == target
     assert not torch.equal(before["rnn.weight_hh_l0"], ctx.model.rnn.weight_hh_l0)  # it kept training
     counted = sum(int(torch.count_nonzero(p.detach())) for _, p, _ in method.masks)
     assert counted == target
 
 
-def test_state_round_trip_carries_the_coefficients(hand_context, drive):
+def test_state_round_trip_carries_the_coefficients(hand_context, run_hooks):
     def run(split):
         method, ctx = make(hand_context, sparsity=0.5, epochs=4, xi=1e-5, psi=1e-6, coef_lr=0.1)
-        drive(method, ctx, [1, 2])
+        run_hooks(method, ctx, [1, 2])
         if split:
             saved = (method.state_dict(), {k: v.clone() for k, v in ctx.model.state_dict().items()},
                      ctx.optimizer.state_dict())
@@ -116,7 +116,7 @@ def test_state_round_trip_carries_the_coefficients(hand_context, drive):
             ctx.model.load_state_dict(saved[1])
             ctx.optimizer.load_state_dict(saved[2])
             method.load_state_dict(saved[0])
-        drive(method, ctx, [3, 4])
+        run_hooks(method, ctx, [3, 4])
         state = method.state_dict()
         assert len(state["rhos"]) == len(method.masks) and state["coef_optimizer"]["state"]
         return snapshot(ctx.model), method.coefficients()

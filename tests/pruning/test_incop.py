@@ -82,31 +82,31 @@ def test_gradient_flow_uses_fresh_gradients_and_leaves_grad_alone(hand_context):
     assert float(single[1]) == pytest.approx(abs(float(sum(grads))) / 2, rel=1e-5)
 
 
-def run_incop(hand_context, drive, epochs, masked_zero=None, **hp):
+def run_incop(hand_context, run_hooks, epochs, masked_zero=None, **hp):
     ctx = hand_context(total_epochs=epochs)
     method = InCoP(hp.pop("sparsity", 0.95), hp)
     method.setup(ctx)
-    drive(method, ctx, range(1, epochs + 1), check=masked_zero)
+    run_hooks(method, ctx, range(1, epochs + 1), check=masked_zero)
     return method
 
 
 @pytest.mark.parametrize("criterion", ["if", "gf"])
-def test_flow_criteria_end_iterations_early_when_statistics_are_close(hand_context, drive, criterion):
+def test_flow_criteria_end_iterations_early_when_statistics_are_close(hand_context, run_hooks, criterion):
     common = {"criterion": criterion, "warmup_epochs": 1, "iter_epochs": 3}
     # epsilon far above any distance: the statistics count as close at every epoch end
-    close = run_incop(hand_context, drive, 8, epsilon=10.0, **common)
+    close = run_incop(hand_context, run_hooks, 8, epsilon=10.0, **common)
     assert [e["epoch"] for e in close.events][:4] == [1, 2, 3, 4]
     assert all(e["distance"] < 10.0 for e in close.events[1:])
     # epsilon below every distance: iterations run their full iter_epochs, then the deadline
-    far = run_incop(hand_context, drive, 8, epsilon=1e-4, **common)
+    far = run_incop(hand_context, run_hooks, 8, epsilon=1e-4, **common)
     assert min(d["distance"] for d in far.distances) > 1e-4
     assert [e["epoch"] for e in far.events] == [1, 4, 5]
     assert far.events[-1]["final"]
 
 
 @pytest.mark.parametrize("criterion", ["lth", "sap", "if", "gf"])
-def test_every_criterion_lands_exactly_on_the_target(hand_context, drive, masked_zero, criterion):
-    method = run_incop(hand_context, drive, 5, masked_zero=masked_zero, criterion=criterion, sparsity=0.8)
+def test_every_criterion_lands_exactly_on_the_target(hand_context, run_hooks, masked_zero, criterion):
+    method = run_incop(hand_context, run_hooks, 5, masked_zero=masked_zero, criterion=criterion, sparsity=0.8)
     target = round(0.2 * method.masks.total())
     assert method.masks.kept() == target
     sparsities = [e["sparsity"] for e in method.events]
@@ -115,19 +115,19 @@ def test_every_criterion_lands_exactly_on_the_target(hand_context, drive, masked
     assert counted == target
 
 
-def test_overshooting_ratio_is_clipped_to_the_target(hand_context, drive):
-    method = run_incop(hand_context, drive, 6, sparsity=0.3, eta=2.0, cap=0.99, p=0.5, q=2.0)
+def test_overshooting_ratio_is_clipped_to_the_target(hand_context, run_hooks):
+    method = run_incop(hand_context, run_hooks, 6, sparsity=0.3, eta=2.0, cap=0.99, p=0.5, q=2.0)
     assert len(method.events) == 1 and method.events[0]["ratio"] > 0.3
     assert method.masks.kept() == round(0.7 * method.masks.total())
 
 
-def test_one_epoch_run_prunes_at_its_only_epoch_end(hand_context, drive):
-    method = run_incop(hand_context, drive, 1, sparsity=0.6, warmup_epochs=5)
+def test_one_epoch_run_prunes_at_its_only_epoch_end(hand_context, run_hooks):
+    method = run_incop(hand_context, run_hooks, 1, sparsity=0.6, warmup_epochs=5)
     assert [e["epoch"] for e in method.events] == [1] and method.events[0]["final"]
 
 
-def test_rewinds_to_the_post_warm_up_weights(hand_context, drive):
-    method = run_incop(hand_context, drive, 2, sparsity=0.5, warmup_epochs=1, iter_epochs=1)
+def test_rewinds_to_the_post_warm_up_weights(hand_context, run_hooks):
+    method = run_incop(hand_context, run_hooks, 2, sparsity=0.5, warmup_epochs=1, iter_epochs=1)
     assert method.start is not None
     state = method.state_dict()
     restored = InCoP(0.5, {"warmup_epochs": 1, "iter_epochs": 1})

@@ -25,42 +25,42 @@ def test_round_plan_ends_exactly_on_the_target(hand_context):
     assert method.keep_plan == expected
 
 
-def test_short_run_reaches_target_with_rewind_to_init(hand_context, drive, masked_zero):
+def test_short_run_reaches_target_with_rewind_to_init(hand_context, run_hooks, masked_zero):
     method, ctx = make(hand_context, sparsity=0.6, epochs=2, prune_rate=0.3)
     init = snapshot(ctx.model)
-    drive(method, ctx, [1], check=masked_zero)
+    run_hooks(method, ctx, [1], check=masked_zero)
     assert method.rounds == 3 and method.round_epochs == [1, 1, 1]
     assert method.rounds_done == 3
     assert method.pruned_fraction() == pytest.approx(0.6, abs=1.0 / method.masks.total())
     # right after the rounds the survivors hold their initial values, the rest are zero
     for name, param, mask in method.masks:
         assert torch.equal(param.detach(), init[name] * mask)
-    drive(method, ctx, [2], check=masked_zero)
+    run_hooks(method, ctx, [2], check=masked_zero)
     counted = sum(int(torch.count_nonzero(p.detach())) for _, p, _ in method.masks)
     assert counted == method.masks.kept()
 
 
-def test_rounds_spread_over_a_longer_run(hand_context, drive, masked_zero):
+def test_rounds_spread_over_a_longer_run(hand_context, run_hooks, masked_zero):
     method, ctx = make(hand_context, sparsity=0.5, epochs=6, prune_rate=0.5)
     assert method.round_epochs == [3]
-    drive(method, ctx, range(1, 7), check=masked_zero)
+    run_hooks(method, ctx, range(1, 7), check=masked_zero)
     assert [e["epoch"] for e in method.events] == [3]
     assert method.masks.kept() == round(method.masks.total() * 0.5)
 
 
-def test_layerwise_scope_gives_every_tensor_the_same_density(hand_context, drive):
+def test_layerwise_scope_gives_every_tensor_the_same_density(hand_context, run_hooks):
     method, ctx = make(hand_context, sparsity=0.7, epochs=1, scope="layerwise")
-    drive(method, ctx, [1])
+    run_hooks(method, ctx, [1])
     densities = [float(m.float().mean()) for _, _, m in method.masks]
     sizes = [m.numel() for _, _, m in method.masks]
     for density, size in zip(densities, sizes, strict=True):
         assert density == pytest.approx(0.3, abs=1.5 / size)
 
 
-def test_random_criterion_is_reproducible_and_differs_from_magnitude(hand_context, drive):
+def test_random_criterion_is_reproducible_and_differs_from_magnitude(hand_context, run_hooks):
     def final_masks(**hp):
         method, ctx = make(hand_context, sparsity=0.5, epochs=1, **hp)
-        drive(method, ctx, [1])
+        run_hooks(method, ctx, [1])
         return torch.cat([m.reshape(-1) for _, _, m in method.masks])
 
     first, again = final_masks(criterion="random"), final_masks(criterion="random")
@@ -68,12 +68,12 @@ def test_random_criterion_is_reproducible_and_differs_from_magnitude(hand_contex
     assert not torch.equal(first, final_masks(criterion="magnitude"))
 
 
-def test_late_rewind_keeps_the_weights_of_the_chosen_epoch(hand_context, drive):
+def test_late_rewind_keeps_the_weights_of_the_chosen_epoch(hand_context, run_hooks):
     method, ctx = make(hand_context, sparsity=0.2, epochs=4, rewind="epoch", rewind_epoch=1)
     assert method.round_epochs == [2] and method.rewind_at == 1
-    drive(method, ctx, [1])
+    run_hooks(method, ctx, [1])
     after_one = snapshot(ctx.model)
-    drive(method, ctx, [2])
+    run_hooks(method, ctx, [2])
     for name, param, mask in method.masks:
         assert torch.equal(param.detach(), after_one[name] * mask)
 
@@ -83,26 +83,26 @@ def test_rewind_epoch_is_clipped_before_the_first_round(hand_context):
     assert method.rewind_at == 0 and method.start is not None
 
 
-def test_reinit_draws_fresh_weights_without_touching_the_global_rng(hand_context, drive):
+def test_reinit_draws_fresh_weights_without_touching_the_global_rng(hand_context, run_hooks):
     method, ctx = make(hand_context, sparsity=0.3, epochs=1, rewind="reinit")
     init = snapshot(ctx.model)
-    drive(method, ctx, [0])  # no round at epoch 0: train only
+    run_hooks(method, ctx, [0])  # no round at epoch 0: train only
     state = torch.random.get_rng_state()
     method._rewind()
     assert torch.equal(state, torch.random.get_rng_state())
     assert not torch.equal(ctx.model.rnn.weight_hh_l0, init["rnn.weight_hh_l0"])
 
 
-def test_state_round_trip_continues_identically(hand_context, drive):
+def test_state_round_trip_continues_identically(hand_context, run_hooks):
     def run(split):
         method, ctx = make(hand_context, sparsity=0.6, epochs=4, rewind="epoch", rewind_epoch=1)
-        drive(method, ctx, [1, 2])
+        run_hooks(method, ctx, [1, 2])
         if split:
             saved = (method.state_dict(), {k: v.clone() for k, v in ctx.model.state_dict().items()})
             method, ctx = make(hand_context, sparsity=0.6, epochs=4, rewind="epoch", rewind_epoch=1)
             ctx.model.load_state_dict(saved[1])
             method.load_state_dict(saved[0])
-        drive(method, ctx, [3, 4])
+        run_hooks(method, ctx, [3, 4])
         return snapshot(ctx.model), method.events
 
     (weights_a, events_a), (weights_b, events_b) = run(False), run(True)
