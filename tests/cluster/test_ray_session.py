@@ -185,3 +185,35 @@ def test_fixture_reports_startup_time(two_node_cluster):
     assert len(two_node_cluster.startup_seconds) == 2
     print("ray start seconds per node:", [round(s, 1) for s in two_node_cluster.startup_seconds])
     assert os.environ["RAY_AUTH_TOKEN"] == two_node_cluster.token
+
+
+def test_job_driver_attaches_with_auto(two_node_cluster):
+    """`ray job submit` through the dashboard, as cluster/README.md shows; the driver uses 'auto'."""
+    code = (
+        "from hyperprune.search.ray_session import cluster_nodes, connect, shutdown\n"
+        "session = connect('auto')\n"
+        "print('JOB-SEES', len(cluster_nodes()), session.is_local)\n"
+        "shutdown(session)\n"
+    )
+    ray_cli = os.path.join(os.path.dirname(sys.executable), "ray")
+    command = [
+        ray_cli,
+        "job",
+        "submit",
+        "--address",
+        two_node_cluster.dashboard_url,
+        "--",
+        sys.executable,
+        "-c",
+        code,
+    ]
+    deadline = time.monotonic() + 120
+    while True:  # the Jobs API answers "No available agent" until a node's agent has registered
+        submitted = subprocess.run(
+            command, env=two_node_cluster.driver_env(), capture_output=True, text=True, timeout=300
+        )
+        if "No available agent" not in submitted.stderr or time.monotonic() > deadline:
+            break
+        time.sleep(3)
+    assert submitted.returncode == 0, submitted.stdout[-2000:] + submitted.stderr[-2000:]
+    assert "JOB-SEES 2 False" in submitted.stdout
