@@ -1,23 +1,22 @@
 """Named sets of prunable parameter groups, with an explicit meaning per task kind.
 
-Language models (groups ``embedding``, ``recurrent``, ``decoder``):
+Every set name is valid for every task kind (a search space is shared by all tasks), and
+its meaning on each kind is this table. Language models have the groups ``embedding``,
+``recurrent`` and ``decoder``; classifiers ``conv``, ``linear`` (hidden), ``classifier``
+(last layer) and ``batchnorm``:
 
-=================  ============================================
-``all``            embedding, recurrent and decoder weights
-``no_embedding``   recurrent and decoder weights
-``recurrent_only`` recurrent weight matrices only
-=================  ============================================
+==================  =================================  ========================================
+set                 language model                      classifier
+==================  =================================  ========================================
+``all``             embedding, recurrent, decoder      conv, hidden linear, classifier
+``no_embedding``    recurrent, decoder                 = ``all`` (there is no embedding)
+``recurrent_only``  recurrent                          conv, hidden linear (the hidden layers)
+``no_classifier``   embedding, recurrent (the decoder  conv, hidden linear
+                    is the output classifier)
+``with_batchnorm``  = ``all`` (there is no batch norm) ``all`` plus batch-norm scales (gamma)
+==================  =================================  ========================================
 
-Classifiers (groups ``conv``, ``linear``, ``classifier``, ``batchnorm``):
-
-=================  ==================================================================
-``all``            conv and hidden linear weights and the classifier (last) weight
-``no_classifier``  conv and hidden linear weights; the classifier stays dense
-``with_batchnorm`` ``all`` plus the batch-norm scales (gamma), as one reference did
-=================  ==================================================================
-
-Biases are never pruned. A set that does not apply to the task kind is a :class:`UserError`
-naming the valid ones. Groups a model lacks (an MLP has no conv layers) are skipped.
+Biases are never pruned. Groups a model lacks (an MLP has no conv layers) are skipped.
 
 Example::
 
@@ -36,9 +35,13 @@ LAYER_SETS: dict[str, dict[str, tuple[str, ...]]] = {
         "all": ("embedding", "recurrent", "decoder"),
         "no_embedding": ("recurrent", "decoder"),
         "recurrent_only": ("recurrent",),
+        "no_classifier": ("embedding", "recurrent"),
+        "with_batchnorm": ("embedding", "recurrent", "decoder"),
     },
     "classifier": {
         "all": ("conv", "linear", "classifier"),
+        "no_embedding": ("conv", "linear", "classifier"),
+        "recurrent_only": ("conv", "linear"),
         "no_classifier": ("conv", "linear"),
         "with_batchnorm": ("conv", "linear", "classifier", "batchnorm"),
     },
@@ -54,8 +57,7 @@ def layer_names(model: nn.Module, task_kind: str, layer_set: str = "all") -> lis
         raise UserError(f"unknown task kind {task_kind!r}; expected one of: {', '.join(LAYER_SETS)}")
     sets = LAYER_SETS[task_kind]
     if layer_set not in sets:
-        raise UserError(f"layers={layer_set!r} does not apply to a {task_kind} model; "
-                        f"choose one of: {', '.join(sets)}")
+        raise UserError(f"unknown layer set {layer_set!r}; choose one of: {', '.join(sets)}")
     available = parameter_groups(model)
     groups = [g for g in sets[layer_set] if g in available]
     names = select_parameters(model, groups)

@@ -56,8 +56,7 @@ class LotteryTicket(PruningMethod):
         HParam("rewind_epoch", "int", 1, 0, 5, step=1,
                help="epoch whose end weights are the rewind point when rewind=epoch"),
         HParam("layers", "choice", "all", choices=ALL_SET_NAMES,
-               help="prunable groups; LM: all, no_embedding, recurrent_only; "
-                    "classifier: all, no_classifier, with_batchnorm"),
+               help="prunable groups, meaning per task kind in hyperprune.pruning.layer_sets"),
     )
 
     def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:

@@ -115,12 +115,16 @@ def test_layer_sets_are_explicit_per_task_kind(hand_context):
     assert layer_names(ctx.model, "lm", "recurrent_only") == [
         "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.weight_ih_l1", "rnn.weight_hh_l1"]
     assert "encoder.weight" not in layer_names(ctx.model, "lm", "no_embedding")
-    with pytest.raises(UserError, match="does not apply"):
-        LotteryTicket(0.5, {"layers": "with_batchnorm"}).setup(ctx)
+    assert layer_names(ctx.model, "lm", "no_classifier") == [
+        n for n in layer_names(ctx.model, "lm", "all") if n != "decoder.weight"]
+    assert layer_names(ctx.model, "lm", "with_batchnorm") == layer_names(ctx.model, "lm", "all")
+    with pytest.raises(UserError, match="unknown layer set"):
+        layer_names(ctx.model, "lm", "gates")
     cnn = SmallVGG((1, 8, 8), 10, (4, 8))
     assert layer_names(cnn, "classifier", "no_classifier") == ["features.0.conv.weight", "features.1.conv.weight"]
     assert "features.0.bn.weight" in layer_names(cnn, "classifier", "with_batchnorm")
     assert "classifier.weight" in layer_names(cnn, "classifier", "all")
+    assert layer_names(cnn, "classifier", "recurrent_only") == layer_names(cnn, "classifier", "no_classifier")
 
 
 def test_unknown_option_is_a_user_error():
