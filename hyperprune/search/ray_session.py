@@ -51,7 +51,9 @@ class RaySession:
 
     ``address`` is the GCS ``host:port`` (or the ``ray://`` URL given), ``dashboard_url`` a full
     ``http://`` URL or None, ``is_local`` True when :func:`connect` started this Ray itself,
-    ``node_id`` the driver's node, ``resources`` the cluster totals at connect time.
+    ``node_id`` the driver's node, ``resources`` the cluster totals at connect time, ``owned``
+    False when :func:`connect` found this process already connected and reused that connection
+    (then :func:`shutdown` leaves it alone).
     """
 
     address: str
@@ -59,6 +61,7 @@ class RaySession:
     is_local: bool
     node_id: str
     resources: dict[str, float] = field(default_factory=dict)
+    owned: bool = True
 
 
 def connect(
@@ -69,19 +72,22 @@ def connect(
     dashboard: bool = True,
     timeout_s: float = 30,
 ) -> RaySession:
-    """Start a local Ray (``address`` None or ``"local"``) or attach to a running cluster.
+    """Start a local Ray or attach to a running cluster.
 
-    ``address`` may be ``"auto"`` (the cluster this machine belongs to, or ``RAY_ADDRESS``),
+    ``address`` None starts a local Ray unless ``RAY_ADDRESS`` is set (as inside ``ray job
+    submit``), which is then attached to; ``"local"`` always starts a local Ray. It may also be ``"auto"`` (the cluster this machine belongs to, or ``RAY_ADDRESS``),
     ``"host:port"`` (the head's GCS port, 6379 by default) or ``"ray://host:10001"`` (Ray Client).
     ``num_cpus``/``num_gpus`` size a local Ray only. An address that does not answer within
     about ``timeout_s`` seconds, or that rejects this machine's token, raises UserError.
     If this process is already connected, the existing connection is described and reused
-    (``is_local`` False, so :func:`shutdown` will not stop it).
+    (``owned`` False, so :func:`shutdown` leaves it alone).
     """
     import ray
 
     if ray.is_initialized():
-        return _describe(is_local=False, address=_current_gcs_address())
+        return _describe(is_local=False, address=_current_gcs_address(), owned=False)
+    if address is None and os.environ.get("RAY_ADDRESS"):
+        address = os.environ["RAY_ADDRESS"]
     if address in _LOCAL_ADDRESSES:
         return _start_local(num_cpus, num_gpus, dashboard)
     if num_cpus is not None or num_gpus is not None:
@@ -94,11 +100,12 @@ def connect(
 def shutdown(session: RaySession | None) -> None:
     """Disconnect from Ray; a Ray that :func:`connect` started locally is stopped with it.
 
-    Attached clusters keep running (``ray.shutdown`` on a driver only disconnects it).
+    Attached clusters keep running (``ray.shutdown`` on a driver only disconnects it); a
+    connection :func:`connect` merely reused (``owned`` False) is left open.
     """
     import ray
 
-    if session is not None and ray.is_initialized():
+    if session is not None and session.owned and ray.is_initialized():
         ray.shutdown()
 
 
@@ -147,6 +154,7 @@ def _start_local(num_cpus: int | None, num_gpus: int | None, dashboard: bool) ->
         kwargs.update(dashboard_host="127.0.0.1", dashboard_port=_dashboard_port())
     with _quiet_auth_notice():
         context = ray.init(
+            address="local",
             num_cpus=num_cpus,
             num_gpus=num_gpus,
             include_dashboard=dashboard,
@@ -291,7 +299,7 @@ def _current_gcs_address() -> str:
     return node.address if node is not None else ""
 
 
-def _describe(is_local: bool, address: str, context: Any = None) -> RaySession:
+def _describe(is_local: bool, address: str, context: Any = None, owned: bool = True) -> RaySession:
     import ray
 
     url = getattr(context, "dashboard_url", None) if context is not None else _dashboard_from_kv()
@@ -303,6 +311,7 @@ def _describe(is_local: bool, address: str, context: Any = None) -> RaySession:
         is_local=is_local,
         node_id=ray.get_runtime_context().get_node_id(),
         resources={key: float(value) for key, value in ray.cluster_resources().items()},
+        owned=owned,
     )
 
 

@@ -71,6 +71,10 @@ def test_local_ray_has_loopback_dashboard_and_stops():
         version = _get_json(f"{session.dashboard_url}/api/version", dashboard_headers())
         assert version["ray_version"] == ray.__version__
         assert [node["node_id"] for node in cluster_nodes()] == [session.node_id]
+        reused = connect(None)
+        assert not reused.owned and reused.node_id == session.node_id
+        shutdown(reused)
+        assert ray.is_initialized(), "a reused connection is not closed by its borrower"
         print(f"local Ray with dashboard started in {elapsed:.1f} s")
     finally:
         shutdown(session)
@@ -88,6 +92,14 @@ def test_dead_address_is_one_line_user_error_quickly():
     assert "\n" not in message
     assert message.startswith(f"no Ray cluster answers at {address}")
     assert not ray.is_initialized()
+
+
+def test_ray_address_variable_means_attach(monkeypatch):
+    """Inside `ray job submit` RAY_ADDRESS is set: no address means that cluster, not a new Ray."""
+    address = f"127.0.0.1:{free_port()}"
+    monkeypatch.setenv("RAY_ADDRESS", address)
+    with pytest.raises(UserError, match=f"no Ray cluster answers at {address}"):
+        connect(None, timeout_s=3)
 
 
 @pytest.mark.parametrize("address", ["nonsense", "host:port", "ray://nowhere"])
