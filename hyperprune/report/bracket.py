@@ -1,0 +1,99 @@
+"""The elimination bracket: who was dropped in which round, with the metric value there.
+
+The table lists each round (rung epoch, candidates ranked, kept, and the excluded ones with
+their metric); the figure draws every candidate's metric across the rungs, ending in a cross
+where it was excluded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hyperprune.report.data import SearchData, finite, rung_metrics
+from hyperprune.report.figure import (
+    ELIMINATED_COLOR,
+    FADED_COLOR,
+    FINALIST_COLOR,
+    WINNER_COLOR,
+    Figure,
+    integer_x,
+    new_figure,
+    save,
+)
+
+TITLE = "Elimination bracket"
+
+
+def _fmt(value) -> str:
+    return f"{value:.4g}" if finite(value) else "-"
+
+
+def bracket_rounds(data: SearchData) -> list[dict]:
+    """Per round: ``round`` (1-based), ``epoch``, ``ranked``, ``kept``, ``excluded`` [(id, value, status)]."""
+    metrics = {r["candidate_id"]: rung_metrics(r) for r in data.rows}
+    indices = {i for m in metrics.values() for i in m}
+    indices |= {r["round_excluded"] for r in data.rows if r["round_excluded"] is not None}
+    rounds = []
+    for i in sorted(indices):
+        ranked = [cid for cid, m in metrics.items() if i in m]
+        excluded = [(r["candidate_id"], metrics[r["candidate_id"]].get(i), r["status"])
+                    for r in data.rows if r["round_excluded"] == i]
+        excluded.sort(key=lambda x: (x[1] if finite(x[1]) else float("inf"), x[0]))
+        out_ids = {cid for cid, _, _ in excluded}
+        rounds.append({"round": i + 1, "epoch": data.rung_epoch(i), "ranked": len(ranked),
+                       "kept": len([c for c in ranked if c not in out_ids]), "excluded": excluded})
+    return rounds
+
+
+def bracket_table(data: SearchData) -> dict:
+    rows = []
+    for rnd in bracket_rounds(data):
+        dropped = ", ".join(f"{cid} ({_fmt(v)}{'' if status == 'eliminated' else ', ' + status})"
+                            for cid, v, status in rnd["excluded"]) or "-"
+        rows.append([rnd["round"], rnd["epoch"] if rnd["epoch"] is not None else "-", rnd["ranked"],
+                     rnd["kept"], dropped])
+    finalists = [r for r in data.rows if r["status"] in ("finished", "finalist", "winner", "running", "paused")
+                 and r["round_excluded"] is None]
+    if finalists:
+        names = ", ".join(f"{r['candidate_id']}{' (winner)' if r['candidate_id'] == data.winner_id else ''}"
+                          for r in sorted(finalists, key=lambda r: r["candidate_id"]))
+        rows.append(["final", "-", len(finalists), len(finalists), f"finalists: {names}"])
+    return {"header": ["round", "rung epoch", "ranked", "kept", f"excluded ({data.metric_label} at the rung)"],
+            "rows": rows}
+
+
+def plot_bracket(data: SearchData, folder: Path) -> Figure:
+    table = bracket_table(data)
+    series = {r["candidate_id"]: rung_metrics(r) for r in data.rows}
+    if not any(series.values()):
+        return Figure(TITLE, table=table, note="No candidate reached the first rung, so no round was decided.")
+    fig, (ax,) = new_figure(8.0, 4.8)
+    seen, all_x = set(), []
+    for row in data.rows:
+        points = sorted((i, v) for i, v in series[row["candidate_id"]].items() if finite(v))
+        if not points:
+            continue
+        xs = [data.rung_epoch(i) if data.rung_epoch(i) is not None else i + 1 for i, _ in points]
+        ys = [v for _, v in points]
+        all_x += xs
+        if row["candidate_id"] == data.winner_id:
+            color, lw, marker, label, z = WINNER_COLOR, 2.4, "o", "winner", 3
+        elif row["round_excluded"] is not None:
+            color, lw, marker, label, z = FADED_COLOR, 1.0, "x", "excluded", 1
+        else:
+            color, lw, marker, label, z = FINALIST_COLOR, 1.6, "o", "finalist", 2
+        ax.plot(xs, ys, color=color, lw=lw, alpha=0.9, zorder=z, label=None if label in seen else label)
+        ax.plot(xs[-1:], ys[-1:], marker=marker, ms=8 if marker == "x" else 6, zorder=z + 1,
+                color=ELIMINATED_COLOR if marker == "x" else color, ls="none")
+        seen.add(label)
+        if marker != "x":
+            ax.annotate(row["candidate_id"], (xs[-1], ys[-1]), textcoords="offset points", xytext=(5, 3),
+                        fontsize=7, color=color)
+    integer_x(ax, all_x)
+    ax.set_xlabel("rung epoch" if data.e0 is not None else "round")
+    ax.set_ylabel(f"{data.metric_label} at the rung (lower is better)")
+    ax.set_title("Candidates across the halving rounds (cross: excluded there)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return Figure(TITLE, image=save(fig, folder, "bracket.png"), table=table,
+                  caption="At each rung the better half by the early metric is kept; the rest stop training.")

@@ -1,0 +1,64 @@
+"""Assemble the HTML report of a search: ``SEARCH_DIR/report/index.html`` plus its PNGs.
+
+Example::
+
+    from hyperprune.report import write_report
+    print(write_report("runs/search"))   # runs/search/report/index.html
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hyperprune.report.bracket import plot_bracket
+from hyperprune.report.correlation import plot_correlation
+from hyperprune.report.curves import plot_curves
+from hyperprune.report.data import load_search
+from hyperprune.report.figure import Figure
+from hyperprune.report.html import Page
+from hyperprune.report.sparsity import plot_sparsity
+from hyperprune.report.spectra import plot_spectra
+from hyperprune.report.tables import pool_table, summary_lines
+
+REPORT_DIR = "report"
+INDEX = "index.html"
+FIGURES = (plot_bracket, plot_curves, plot_spectra, plot_correlation, plot_sparsity)
+
+
+def _section(page: Page, fig: Figure) -> None:
+    page.heading(fig.title)
+    if fig.image:
+        page.image(fig.image, fig.title)
+    if fig.note:
+        page.note(fig.note)
+    if fig.caption and fig.image:
+        page.paragraph(fig.caption, "caption")
+    if fig.table and fig.table["rows"]:
+        page.table(fig.table["header"], fig.table["rows"])
+
+
+def write_report(search_dir: str | Path) -> Path:
+    """Write the report of the search in ``search_dir``; returns the path of ``index.html``.
+
+    Figures whose data is missing (no winner, no spectra, too few finished candidates) appear
+    as a note; a directory without ``pool.parquet`` is a :class:`~hyperprune.errors.UserError`.
+    """
+    data = load_search(search_dir)
+    folder = Path(search_dir) / REPORT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):  # figures of an earlier report that may not be drawn again
+        old.unlink()
+    page = Page(f"hyperprune search report: {Path(search_dir).resolve().name}")
+    page.heading("Summary")
+    for line in summary_lines(data):
+        page.paragraph(line)
+    for plot in FIGURES:
+        _section(page, plot(data, folder))
+    page.heading("Candidate pool")
+    table = pool_table(data)
+    page.table(table["header"], table["rows"])
+    index = folder / INDEX
+    tmp = folder / f".{INDEX}.tmp"
+    tmp.write_text(page.render(), encoding="utf-8")
+    tmp.replace(index)
+    return index
