@@ -56,6 +56,9 @@ def train_dense(spec_dict: dict, seed: int, epochs: int, ls_seed: int, state: by
         record["val_loss"].append(metrics["val_loss"])
         record["val_metric"].append(metrics.get("val_ppl", metrics.get("val_acc")))
         record["ls"].append(run_spectrum(run, tokens) if with_ls else None)
+    if "test" not in record or run.epoch > record.get("test_epoch", 0):
+        record["test"] = run.evaluate("test")
+        record["test_epoch"] = run.epoch
     buffer = io.BytesIO()
     torch.save({"record": record, "run": run.state_dict()}, buffer)
     return record, buffer.getvalue()

@@ -133,15 +133,13 @@ class Search:
     def _reference(self) -> dict:
         from hyperprune.models import task_kind_of
         from hyperprune.search.dense import default_cache_dir, ensure_reference
-        from hyperprune.search.halving import schedule
 
         path = self.out / "dense_reference.json"
         if path.is_file():
             return json.loads(path.read_text())
         with_ls = task_kind_of(self.spec.model) == "lm"
-        plan = schedule(self.opts.max_evals, self.opts.e0, self.opts.ei, self.opts.final_count,
-                        self.opts.final_epochs)
-        epochs = plan["last_rung"] if with_ls else 0
+        # the whole budget: distances at every epoch, and the dense figures to beat
+        epochs = self.opts.final_epochs if with_ls else 0
         if epochs == 0:
             data = {"key": None, "record": None, "trials": {"ls": {}, "val_loss": {}}}
         else:
@@ -241,6 +239,7 @@ class Search:
 
         os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "0")
         os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+        os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
         started = time.time()
         session = self._connect()
         try:

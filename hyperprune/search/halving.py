@@ -47,7 +47,7 @@ def schedule(pool_size: int, e0: int, ei: int, final_count: int, final_epochs: i
 class Candidate:
     trial_id: str
     candidate_id: str
-    status: str = "alive"  # alive, eliminated, diverged, error, finalist
+    status: str = "alive"  # alive, eliminated, diverged, error, finalist, finished
     waiting: bool = False  # reported the current rung and waits for the others
     epoch: int = 0
     round_excluded: int | None = None
@@ -84,14 +84,23 @@ class HalvingBook:
             c.waiting = False
             c.round_excluded = self.round
 
-    def record(self, trial_id: str, epoch: int, value: float) -> str:
-        """Record a result; returns ``"continue"``, ``"wait"`` (at the rung) or ``"diverged"``."""
+    def record(self, trial_id: str, epoch: int, value: float, diverged: bool = False) -> str:
+        """Record a result; returns ``"continue"``, ``"wait"`` (at the rung), ``"finished"`` or ``"diverged"``.
+
+        A candidate is diverged when its training says so, or when its metric is not finite at
+        a rung where it must be ranked.
+        """
         c = self.candidates[trial_id]
         c.epoch = max(c.epoch, epoch)
-        if not math.isfinite(value):
+        at_rung = self.phase == "elimination" and epoch >= self.rung_epoch
+        if diverged or (at_rung and not math.isfinite(value)):
             self.exclude(trial_id, "diverged")
             return "diverged"
-        if self.phase == "final" or epoch < self.rung_epoch:
+        if epoch >= self.final_epochs:
+            # the full budget is spent (possibly before the rounds got down to final_count)
+            c.status, c.waiting = "finished", False
+            return "finished"
+        if not at_rung:
             return "continue"
         c.rung_metrics[self.round] = float(value)
         c.waiting = True

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -79,7 +78,7 @@ class PoolRecorder(Callback):
             cand = book.candidates.get(trial_id)
             if cand is None:
                 continue
-            if cand.status in ("alive", "finalist"):
+            if cand.status in ("alive", "finalist", "finished"):
                 if row["status"] not in ("finished", "winner"):
                     row["status"] = "finalist" if cand.status == "finalist" else (
                         "paused" if cand.waiting else "running")
@@ -159,6 +158,13 @@ class PoolRecorder(Callback):
 
     # -- progress ------------------------------------------------------------------------------
     def _progress(self, trial, result) -> None:
+        metric = result.get(self.metric_key)
+        shown = f"{metric:.4g}" if isinstance(metric, float) and math.isfinite(metric) else "-"
+        val = result.get("val_ppl", result.get("val_acc"))
+        self._say(f"  {result.get('candidate_id')} epoch {result.get('epoch')}: "
+                  f"{'val_ppl' if 'val_ppl' in result else 'val_acc'} {val:.4g}, {self.metric_key} {shown}"
+                  f"{' (from saved pool)' if result.get('replayed') else ''}"
+                  f"{' DIVERGED' if result.get('diverged') else ''}")
         book = self.scheduler.book
         while self.rounds_printed < len(book.history):
             h = book.history[self.rounds_printed]
@@ -172,14 +178,3 @@ class PoolRecorder(Callback):
             self._say(f"round {h['round'] + 1} @ epoch {h['epoch']}: {len(h['ranking'])} ranked, "
                       f"kept {len(h['kept'])} ({', '.join(h['kept'])}); best {self.metric_key} "
                       f"{best:.4g} ({best_id}); {spent} epochs spent, {elapsed / 60:.1f} min{eta}")
-        metric = result.get(self.metric_key)
-        shown = f"{metric:.4g}" if isinstance(metric, float) and math.isfinite(metric) else "-"
-        val = result.get("val_ppl", result.get("val_acc"))
-        self._say(f"  {result.get('candidate_id')} epoch {result.get('epoch')}: "
-                  f"{'val_ppl' if 'val_ppl' in result else 'val_acc'} {val:.4g}, {self.metric_key} {shown}"
-                  f"{' (from saved pool)' if result.get('replayed') else ''}"
-                  f"{' DIVERGED' if result.get('diverged') else ''}")
-
-
-def remove_tree(path: str | Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)

@@ -53,14 +53,14 @@ class SyncHalvingScheduler(FIFOScheduler):
     def on_trial_result(self, tune_controller, trial: Trial, result: dict) -> str:
         epoch = int(result.get("epoch", 0))
         value = result.get(self.metric_key)
-        value = float(value) if value is not None and not result.get("diverged") else math.nan
-        outcome = self.book.record(trial.trial_id, epoch, value)
-        if outcome == "diverged":
+        value = float(value) if value is not None else math.nan
+        loss = result.get("val_loss")
+        diverged = bool(result.get("diverged")) or (loss is not None and not math.isfinite(float(loss)))
+        outcome = self.book.record(trial.trial_id, epoch, value, diverged)
+        if outcome in ("diverged", "finished"):
             self._maybe_halve(tune_controller)
             return TrialScheduler.STOP
         if outcome == "continue":
-            if self.book.phase == "final" and epoch >= self.book.final_epochs:
-                return TrialScheduler.STOP
             return TrialScheduler.CONTINUE
         self._maybe_halve(tune_controller)
         cand = self.book.candidates[trial.trial_id]
@@ -73,10 +73,19 @@ class SyncHalvingScheduler(FIFOScheduler):
         self._maybe_halve(tune_controller)
 
     def on_trial_complete(self, tune_controller, trial: Trial, result: dict) -> None:
+        # Tune hands a trial's last result (done=True) here instead of to on_trial_result
         cand = self.book.candidates.get(trial.trial_id)
-        if cand and cand.status in ("alive", "finalist") and self.book.phase != "final":
-            # finished outside the schedule (e.g. a stop criterion): it cannot be ranked further
-            self.book.exclude(trial.trial_id, "error")
+        if cand is not None and cand.status in ("alive", "finalist"):
+            result = result or {}
+            loss = result.get("val_loss")
+            diverged = bool(result.get("diverged")) or (loss is not None and not math.isfinite(float(loss)))
+            epoch = int(result.get("epoch", cand.epoch))
+            if diverged:
+                self.book.exclude(trial.trial_id, "diverged")
+            elif epoch >= self.book.final_epochs:
+                cand.epoch, cand.status, cand.waiting = epoch, "finished", False
+            else:  # ended outside the schedule: it cannot be ranked further
+                self.book.exclude(trial.trial_id, "error")
         self._maybe_halve(tune_controller)
 
     def on_trial_remove(self, tune_controller, trial: Trial) -> None:
