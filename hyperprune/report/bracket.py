@@ -68,7 +68,7 @@ def plot_bracket(data: SearchData, folder: Path) -> Figure:
     if not any(series.values()):
         return Figure(TITLE, table=table, note="No candidate reached the first rung, so no round was decided.")
     fig, (ax,) = new_figure(8.0, 4.8)
-    seen, all_x = set(), []
+    seen, all_x, labelled = set(), [], 0
     for row in data.rows:
         points = sorted((i, v) for i, v in series[row["candidate_id"]].items() if finite(v))
         if not points:
@@ -87,8 +87,9 @@ def plot_bracket(data: SearchData, folder: Path) -> Figure:
                 color=ELIMINATED_COLOR if marker == "x" else color, ls="none")
         seen.add(label)
         if marker != "x":
-            ax.annotate(row["candidate_id"], (xs[-1], ys[-1]), textcoords="offset points", xytext=(5, 3),
-                        fontsize=7, color=color)
+            ax.annotate(row["candidate_id"], (xs[-1], ys[-1]), textcoords="offset points",
+                        xytext=(6, 3 - 9 * (labelled % 3)), fontsize=7, color=color)
+            labelled += 1
     integer_x(ax, all_x)
     ax.set_xlabel("rung epoch" if data.e0 is not None else "round")
     ax.set_ylabel(f"{data.metric_label} at the rung (lower is better)")

@@ -59,6 +59,11 @@ def integer_x(ax, values: list[int]) -> None:
     """Whole-number ticks on an epoch axis, with half an epoch of room on both sides."""
     from matplotlib.ticker import MaxNLocator
 
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if values:
-        ax.set_xlim(min(values) - 0.5, max(values) + 0.5)
+    distinct = sorted(set(values))
+    if not distinct:
+        return
+    if len(distinct) <= 20:
+        ax.set_xticks(distinct)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(distinct[0] - 0.5, distinct[-1] + 0.5)

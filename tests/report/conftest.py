@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hyperprune.search.halving import keep_count
+from hyperprune.search.halving import keep_count, schedule
 from hyperprune.search.pool import empty_row, write_pool
 
 E0, EI, FINAL_EPOCHS, N_EXP = 2, 1, 5, 16
@@ -126,14 +126,15 @@ def fabricate(path: Path, *, pool_size: int = 8, final_count: int = 4, diverge_a
         layers[name] = {"total": total, "nonzero": int(total * density), "density": int(total * density) / total}
     total = sum(v["total"] for v in layers.values())
     nonzero = sum(v["nonzero"] for v in layers.values())
+    plan = schedule(pool_size, E0, EI, final_count, FINAL_EPOCHS)
     result = {
         "winner": summary(winner) if winner else None,
         "finalists": [summary(r) for r in finished],
         "winner_sparsity": {"layers": layers, "global": {"total": total, "nonzero": nonzero,
                                                          "density": nonzero / total}} if winner else None,
         "metric": metric, "metric_name": "accuracy" if classifier else "perplexity", "pool_size": pool_size,
-        "epochs_spent": sum(r["epochs_trained"] for r in rows.values()), "epochs_planned": 0,
-        "epochs_reference_schedule": 0, "epochs_full_training": pool_size * FINAL_EPOCHS,
+        "epochs_spent": sum(r["epochs_trained"] for r in rows.values()), "epochs_planned": plan["epochs"],
+        "epochs_reference_schedule": plan["from_scratch"], "epochs_full_training": plan["full"],
         "dense_reference": {"key": "abc123", "epochs": dense["epochs"], "val_loss": dense["val_loss"],
                             "val_metric": dense["val_metric"]},
         "options": options,
