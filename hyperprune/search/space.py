@@ -10,6 +10,7 @@ A space is a YAML file::
         growth: random                              # a scalar: fixed
         death_rate: {low: 0.4, high: 0.9, step: 0.1}
       lottery: auto                                 # every declared hyperparameter, its own range
+      sa: {auto: true, structure: unstructured}     # all declared ranges, one of them narrowed
 
 Ranges come from each method's ``HPARAMS`` declarations: ``auto`` expands them, and an
 explicit range must lie inside the declared one. A :class:`SearchSpace` samples candidates for
@@ -153,6 +154,10 @@ def parse_space(data: Any, name: str = "space") -> SearchSpace:
             params_raw = {k: "auto" for k in declared} if params_raw == "auto" else {}
         if not isinstance(params_raw, dict):
             raise UserError(f"search space {name}: {method} must map to parameters or 'auto'")
+        if "auto" in params_raw:
+            if params_raw["auto"] is not True:
+                raise UserError(f"search space {name}: {method}.auto must be true (or leave it out)")
+            params_raw = {**{k: "auto" for k in declared}, **{k: v for k, v in params_raw.items() if k != "auto"}}
         params = {}
         for key, raw in params_raw.items():
             if key not in declared:
