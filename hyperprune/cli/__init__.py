@@ -31,13 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"hyperprune.cli.{name}")
-        except ModuleNotFoundError as exc:  # during development a command may not exist yet
-            if exc.name != f"hyperprune.cli.{name}":
-                raise
-            continue
-        module.add_parser(sub)
+        importlib.import_module(f"hyperprune.cli.{name}").add_parser(sub)
     return parser
 
 
