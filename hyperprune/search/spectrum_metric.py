@@ -11,7 +11,6 @@ from __future__ import annotations
 import torch
 
 from hyperprune.lyapunov import language_model_spectrum, ls_eval_tokens
-from hyperprune.training.asgd import swapped_in
 
 
 def eval_tokens(run, seed: int) -> torch.Tensor:
@@ -23,7 +22,7 @@ def eval_tokens(run, seed: int) -> torch.Tensor:
 def run_spectrum(run, tokens: torch.Tensor) -> list[float]:
     """The run's current Lyapunov spectrum (QR order) as a list of floats."""
     cfg = run.spec.train
-    with swapped_in(run._averages()):
+    with run.evaluation_weights():
         spectrum = language_model_spectrum(run.model, tokens, k=cfg.ls_k, warmup=cfg.ls_warmup)
     return [float(x) for x in spectrum.cpu()]
 

@@ -165,6 +165,13 @@ class TrainingRun:
     def _averages(self) -> dict:
         return averaged_state(self.optimizer, self.model, self.method.masks) if self.asgd else {}
 
+    def evaluation_weights(self):
+        """Context in which the model holds the weights that are evaluated and saved.
+
+        Under NT-ASGD these are the masked averages; otherwise the model's own weights.
+        """
+        return swapped_in(self._averages())
+
     def evaluate(self, split: str = "valid") -> dict[str, float]:
         """``{"loss", "ppl"}`` (lm) or ``{"loss", "accuracy"}``; averaged weights under ASGD."""
         with self._own_rng(), swapped_in(self._averages()):
