@@ -8,6 +8,11 @@ optimizer, method state, RNG states), so a paused candidate resumes exactly wher
 
 A candidate seeded from a saved pool (``init_checkpoint`` in its config) loads that state and
 first re-reports the pool's last epoch without training it again.
+
+Fault injection (for the fault-tolerance tests only): with
+``HYPERPRUNE_TEST_CRASH_ONCE=<candidate_id>:<epoch>:<marker file>`` in the environment of the Ray
+workers, the worker training that candidate exits abruptly (``os._exit``) just before training
+that epoch, once: the marker file records that the crash happened. Unset, it does nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +24,21 @@ from typing import Any
 from ray import tune
 
 RUN_FILE = "run.pt"
+CRASH_ENV = "HYPERPRUNE_TEST_CRASH_ONCE"
+
+
+def _crash_once_if_asked(candidate_id: str, epoch: int) -> None:
+    """The fault-injection hook described in the module docstring."""
+    spec = os.environ.get(CRASH_ENV)
+    if not spec:
+        return
+    cid, _, rest = spec.partition(":")
+    at, _, marker = rest.partition(":")
+    if cid != candidate_id or not at.isdigit() or int(at) != epoch or not marker or os.path.exists(marker):
+        return
+    with open(marker, "w") as f:
+        f.write(f"{candidate_id} epoch {epoch} pid {os.getpid()}\n")
+    os._exit(3)
 
 
 class CandidateTrainable(tune.Trainable):
@@ -60,6 +80,7 @@ class CandidateTrainable(tune.Trainable):
             metrics["replayed"] = True
             self.replay = False
         else:
+            _crash_once_if_asked(self.candidate_id, self.run.epoch + 1)
             metrics = self.run.train_epoch()
             metrics["replayed"] = False
         epoch = int(metrics["epoch"])

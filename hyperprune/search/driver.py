@@ -37,7 +37,8 @@ def build_spec(opts: SearchOptions) -> RunSpec:
     if opts.data:
         values["data.name"] = opts.data
     if opts.data_path:
-        values["data.path"] = opts.data_path
+        # absolute: trials run in their own directories
+        values["data.path"] = str(Path(opts.data_path).expanduser().resolve())
     for item in opts.settings:
         key, sep, value = item.partition("=")
         if not sep:
@@ -69,12 +70,23 @@ def _replay_pool(path: str, e0: int) -> list[dict]:
         if e0 not in (row["epochs"] or []):
             raise UserError(f"the saved pool was taken at epoch {row['epochs'][:1] or '?'}, "
                             f"not --e0 {e0}; use the same --e0")
+        _check_checkpoint(ckpt_path, row["candidate_id"])
         replay.append({"candidate_id": row["candidate_id"], "method": row["method"],
                        "sparsity": row["sparsity"], "hparams": row["hparams_dict"], "seed": row["seed"],
                        "init_checkpoint": str(ckpt_path)})
     if not replay:
         raise UserError(f"the pool at {path} has no candidate with a saved checkpoint")
     return replay
+
+
+def _check_checkpoint(path: Path, candidate_id: str) -> None:
+    """Refuse a pool checkpoint that is not a plain hyperprune run state before anything trains."""
+    from hyperprune.training.checkpoint import load_safe
+    from hyperprune.training.run import CHECKPOINT_FORMAT
+
+    state = load_safe(path)
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise UserError(f"pool checkpoint of {candidate_id} ({path}) is not a hyperprune training checkpoint")
 
 
 class Search:
@@ -101,12 +113,14 @@ class Search:
         if opts.metric == "ls" and task_kind_of(spec.model) != "lm":
             raise UserError(f"--metric ls needs a recurrent language model; {spec.model.kind!r} is a "
                             "classifier: use --metric loss")
+        from hyperprune.data import load_data
+
+        load_data(spec.data)  # a missing or empty corpus fails here, not inside a Ray worker
         if opts.initial_pool:
             _replay_pool(opts.initial_pool, opts.e0)
         out = check_output_dir(opts.out, fresh=True)
-        search = cls(opts, out, spec)
-        write_json(out / "search.json", {"options": opts.to_json(), "spec": spec_to_dict(spec)})
-        return search
+        # search.json is written by start(), once Ray answered: a failed start leaves no search behind
+        return cls(opts, out, spec)
 
     @classmethod
     def load(cls, out_dir: str) -> Search:
@@ -243,10 +257,17 @@ class Search:
         started = time.time()
         session = self._connect()
         try:
+            if not restore:
+                write_json(self.out / "search.json", {"options": self.opts.to_json(),
+                                                      "spec": spec_to_dict(self.spec)})
             reference = self._reference()
             experiment = f"{self._storage()}/{EXPERIMENT}"
             if restore and tune.Tuner.can_restore(experiment):
                 self.log(f"resuming the search in {self.out}")
+                if "://" not in experiment:
+                    from hyperprune.search.restore import repair_experiment
+
+                    repair_experiment(experiment, log=self.log)
                 tuner = tune.Tuner.restore(experiment, trainable=self._trainable(reference),
                                            resume_unfinished=True, resume_errored=False)
             else:

@@ -7,7 +7,9 @@ Columns: ``candidate_id``, ``trial_id``, ``method``, ``sparsity``, ``hparams`` (
 trained, replayed ones excluded), ``rung_metrics`` (JSON), ``checkpoint`` (the latest checkpoint),
 ``pool_checkpoint`` (the saved round-1 state used by ``--initial-pool``), the node it ran on
 (``node_id``, ``node_ip``, ``hostname``, ``nodes`` = every node that trained it), final
-``test_loss`` / ``test_metric``, ``final_val_loss`` / ``final_val_metric`` and ``error``.
+``test_loss`` / ``test_metric``, ``final_val_loss`` / ``final_val_metric``, ``error`` and
+``failures`` (times its worker failed; retries continue from the last checkpoint). Pools written
+before ``failures`` existed read back with 0 there.
 
 Files are written atomically (temporary file + rename) and read back with a check of the
 schema; a damaged file is one clear error.
@@ -56,6 +58,7 @@ SCHEMA = pa.schema([
     ("final_val_loss", pa.float64()),
     ("final_val_metric", pa.float64()),
     ("error", pa.string()),
+    ("failures", pa.int64()),
 ])
 
 
@@ -63,7 +66,7 @@ def empty_row(candidate_id: str, trial_id: str) -> dict[str, Any]:
     row = {name: None for name in SCHEMA.names}
     row.update(candidate_id=candidate_id, trial_id=trial_id, status="running", epochs=[], val_loss=[],
                val_metric=[], ls_distance=[], weight_sparsity=[], ls=[], nodes=[], epochs_trained=0,
-               rung_metrics="{}", hparams="{}")
+               rung_metrics="{}", hparams="{}", failures=0)
     return row
 
 
@@ -92,6 +95,7 @@ def read_pool(path: str | Path) -> list[dict[str, Any]]:
         raise UserError(f"{path} is not a hyperprune pool: column {missing[0]!r} is missing")
     rows = table.to_pylist()
     for row in rows:
+        row["failures"] = row.get("failures") or 0
         try:
             row["hparams_dict"] = json.loads(row["hparams"] or "{}")
         except json.JSONDecodeError:

@@ -141,8 +141,15 @@ class PoolRecorder(Callback):
             row["checkpoint"] = None
         self.save()
 
+    def on_trial_recover(self, iteration, trials, trial, **info) -> None:
+        # the worker died or step() raised; Tune retries it from its last checkpoint
+        row = self._row(trial)
+        row["failures"] = (row.get("failures") or 0) + 1
+        self.save()
+
     def on_trial_error(self, iteration, trials, trial, **info) -> None:
         row = self._row(trial)
+        row["failures"] = (row.get("failures") or 0) + 1
         row["error"] = str(getattr(trial, "error_file", None) or "failed")
         self.on_trial_complete(iteration, trials, trial)
 

@@ -69,6 +69,10 @@ class SyncHalvingScheduler(FIFOScheduler):
         return TrialScheduler.PAUSE if cand.waiting else TrialScheduler.CONTINUE
 
     def on_trial_error(self, tune_controller, trial: Trial) -> None:
+        # Tune also calls this before it retries a failed trial from its last checkpoint (the trial
+        # is then ERROR and within --max-failures): that candidate stays in the race.
+        if trial.status == Trial.ERROR and trial.should_recover():
+            return
         self.book.exclude(trial.trial_id, "error")
         self._maybe_halve(tune_controller)
 
