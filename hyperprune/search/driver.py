@@ -260,6 +260,9 @@ class Search:
             if not restore:
                 write_json(self.out / "search.json", {"options": self.opts.to_json(),
                                                       "spec": spec_to_dict(self.spec)})
+            # Tune starts one trial at a time with a custom searcher unless told otherwise: the first
+            # candidate would be paused (and its actor reused) before a second node's worker is up.
+            os.environ["TUNE_MAX_PENDING_TRIALS_PG"] = str(self._concurrency())
             reference = self._reference()
             experiment = f"{self._storage()}/{EXPERIMENT}"
             if restore and tune.Tuner.can_restore(experiment):

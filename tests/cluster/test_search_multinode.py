@@ -1,0 +1,114 @@
+"""A whole search on a real two-node Ray: candidates spread over both nodes, and survive losing one.
+
+The search runs as ``hyperprune search --address <head>`` in a subprocess with the cluster's
+token, one CPU per candidate, so the two one-CPU nodes train two candidates at once. Tune's
+storage is a local path; both nodes run on this machine, so either can read every checkpoint
+(a real cluster needs shared storage, see cluster/README.md).
+
+The second test kills the worker node while the search runs and must stay last in this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+
+import pytest
+from cluster_search import finish, node_ids, node_pids, start_search, wait_for
+
+from hyperprune.search.pool import read_pool
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("dense-cache")
+
+
+def _rows(out):
+    try:
+        return read_pool(out)
+    except Exception:  # not written yet, or being replaced
+        return []
+
+
+def test_candidates_train_on_both_nodes(two_node_cluster, cache, tmp_path):
+    nodes = node_ids(two_node_cluster)
+    assert set(nodes) == {"node_a", "node_b"}
+    out = tmp_path / "out"
+    proc = start_search(two_node_cluster, out, cache, "--max-evals", "4", "--e0", "1", "--ei", "1",
+                        "--final-epochs", "2", "--seed", "1")
+    log = finish(proc, out, timeout_s=240)
+
+    assert "(2 at a time)" in log  # two one-CPU nodes, one CPU per candidate
+    rows = read_pool(out)
+    result = json.loads((out / "result.json").read_text())
+    assert result["winner"] is not None
+    by_node = {name: sorted(r["candidate_id"] for r in rows if node_id in r["nodes"])
+               for name, node_id in nodes.items()}
+    print(f"candidates per node: {by_node}")
+    print("rows:", [(r["candidate_id"], r["status"], r["epochs"], [n[:8] for n in r["nodes"]]) for r in rows])
+    assert by_node["node_a"] and by_node["node_b"], "every node trained at least one candidate"
+    assert {r["node_id"] for r in rows} <= set(nodes.values())
+    assert len({r["node_id"] for r in rows}) == 2
+    for r in rows:
+        assert r["epochs"] == list(range(1, len(r["epochs"]) + 1))
+
+
+def _epochs_in_progress_csv(trial_dir):
+    lines = (trial_dir / "progress.csv").read_text().splitlines()
+    column = lines[0].split(",").index("epoch")
+    return [int(float(line.split(",")[column])) for line in lines[1:] if line]
+
+
+def test_search_survives_losing_the_worker_node(two_node_cluster, cache, tmp_path):
+    """node_b is killed as soon as one candidate has trained there, while the next one trains there.
+
+    Candidates paused on node_b resume on node_a from their checkpoints; the one under way on
+    node_b fails and is retried on node_a (--max-failures) from its last checkpoint (none yet in
+    round 1: from the start).
+    """
+    nodes = node_ids(two_node_cluster)
+    out = tmp_path / "out"
+    proc = start_search(two_node_cluster, out, cache, "--max-evals", "4", "--e0", "1", "--ei", "1",
+                        "--final-epochs", "3", "--seed", "2", "--max-failures", "2")
+
+    def trained_on_b():
+        return [r for r in _rows(out) if nodes["node_b"] in r["nodes"]]
+
+    seen = wait_for(trained_on_b, timeout_s=150, interval_s=0.1)
+    assert seen, f"no candidate reached node_b:\n{out.with_suffix('.log').read_text()[-3000:]}"
+    pids = node_pids(two_node_cluster, 1)
+    assert pids
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    before = {r["candidate_id"]: list(r["epochs"]) for r in _rows(out)}
+    print(f"killed node_b ({len(pids)} processes) after {[r['candidate_id'] for r in seen]} trained there; "
+          f"epochs then: {before}")
+
+    log = finish(proc, out, timeout_s=300)
+    rows = read_pool(out)
+    result = json.loads((out / "result.json").read_text())
+    assert result["winner"] is not None
+    print("rows:", [(r["candidate_id"], r["status"], r["epochs"], r["epochs_trained"],
+                     ["a" if n == nodes["node_a"] else "b" for n in r["nodes"]]) for r in rows])
+    moved = [r for r in rows if set(r["nodes"]) == set(nodes.values())]
+    assert moved, "a candidate that trained on node_b went on on node_a"
+    for r in rows:
+        assert r["status"] != "error"
+        # no epoch recorded twice, none skipped, every one trained once
+        assert r["epochs"] == list(range(1, len(r["epochs"]) + 1))
+        assert r["epochs_trained"] == len(r["epochs"])
+    assert sum(r["epochs_trained"] for r in rows) == result["epochs_spent"]
+    search_dir = out / "tune" / "search"
+    failed = sorted(p.parent.name for p in search_dir.glob("cand-*/error.txt"))
+    print(f"moved to node_a: {[r['candidate_id'] for r in moved]}; trials retried after a failure: {failed}")
+    for name in failed:
+        text = (search_dir / name / "error.txt").read_text()
+        assert text.startswith("Failure # 1") and "Failure # 3" not in text
+        print(f"{name}: {text.splitlines()[1][:150]}")
+    print(log[-1200:])
