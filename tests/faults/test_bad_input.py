@@ -1,0 +1,227 @@
+"""Bad input as a user meets it: one line on stderr, no traceback, a non-zero exit, nothing
+half-written, and no Ray started for what can be checked before."""
+
+import pickle
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from faultkit import run_cli, search_args
+
+from hyperprune.cli import main
+from hyperprune.search.pool import empty_row, write_pool
+
+SPACES = {
+    "unknown-method": "methods:\n  pruneall: auto\n",
+    "unknown-key": "methods:\n  dst:\n    no_such_hparam: 1\n",
+    "unknown-top-key": "colour: red\nmethods:\n  dst: auto\n",
+    "empty-range": "methods:\n  dst:\n    death_rate: {low: 0.9, high: 0.4}\n",
+    "empty-choice": "methods:\n  dst:\n    death_rate: []\n",
+    "invalid-yaml": "methods: [dst\n",
+}
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _assert_one_line_error(done, out: Path | None = None):
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hyperprune: error:"), done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    if out is not None:
+        assert not (out / "search.json").exists() and not (out / "pool.parquet").exists()
+    return lines[0]
+
+
+def _search_case(name: str, tmp: Path) -> list[str]:
+    if name.startswith("space-"):
+        path = tmp / f"{name}.yaml"
+        path.write_text(SPACES[name[len("space-"):]])
+        return ["--space", str(path)]
+    if name == "ptb-missing-files":
+        (tmp / "ptb").mkdir()
+        return ["--data", "ptb", "--data-path", str(tmp / "ptb")]
+    if name == "ptb-empty-split":
+        (tmp / "ptb").mkdir()
+        for split in ("train", "valid", "test"):
+            (tmp / "ptb" / f"{split}.txt").write_text("" if split == "valid" else "a b c\nd e\n")
+        return ["--data", "ptb", "--data-path", str(tmp / "ptb")]
+    if name == "closed-port":
+        return ["--address", f"127.0.0.1:{_closed_port()}"]
+    return {
+        "hpo": ["--hpo", "grid"],
+        "sparsity-0": ["--sparsity", "0"],
+        "sparsity-1": ["--sparsity", "1"],
+        "sparsity-neg": ["--sparsity", "-0.5"],
+        "sparsity-1.5": ["--sparsity", "1.5"],
+        "e0-0": ["--e0", "0"],
+        "evals-below-final": ["--max-evals", "1", "--final-count", "2"],
+        "not-a-number": ["--max-evals", "many"],
+    }[name]
+
+
+EXPECTED = {
+    "hpo": "unknown --hpo 'grid'", "sparsity-0": "--sparsity must be strictly between 0 and 1",
+    "sparsity-1": "--sparsity must be strictly between 0 and 1",
+    "sparsity-neg": "--sparsity must be strictly between 0 and 1",
+    "sparsity-1.5": "--sparsity must be strictly between 0 and 1", "e0-0": "--e0 must be at least 1",
+    "evals-below-final": "--max-evals (1) must be at least --final-count (2)", "not-a-number": "invalid int",
+    "space-unknown-method": "unknown method 'pruneall'", "space-unknown-key": "no hyperparameter 'no_such_hparam'",
+    "space-unknown-top-key": "unknown key 'colour'", "space-empty-range": "empty range",
+    "space-empty-choice": "empty list of choices", "space-invalid-yaml": "not valid YAML",
+    "ptb-missing-files": "has no corpus files", "ptb-empty-split": "the valid split is empty",
+    "closed-port": "no Ray cluster answers",
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_bad_search_input(case, tmp_path):
+    out = tmp_path / "out"
+    started = time.monotonic()
+    done = run_cli(*search_args(out, tmp_path / "cache", *_search_case(case, tmp_path)), timeout=120)
+    line = _assert_one_line_error(done, out)
+    assert EXPECTED[case] in line
+    # rejected before Ray (or, for the closed port, before any training) starts
+    assert time.monotonic() - started < 30
+    assert not (out / "tune").exists() and not (tmp_path / "cache").exists()
+
+
+def _broken_pools(tmp: Path) -> dict[str, Path]:
+    good = tmp / "good.parquet"
+    row = empty_row("c000", "t0")
+    row.update(method="dst", epochs=[1], status="eliminated")
+    write_pool(good, [row])
+    data = good.read_bytes()
+    pools = {"truncated": tmp / "truncated" / "pool.parquet", "corrupt": tmp / "corrupt" / "pool.parquet",
+             "pickle": tmp / "pickled" / "pool.parquet"}
+    for path in pools.values():
+        path.parent.mkdir()
+    pools["truncated"].write_bytes(data[: len(data) // 2])
+    pools["corrupt"].write_bytes(bytes(b ^ 0x5A for b in data))
+    pools["pickle"].write_bytes(pickle.dumps([row]))
+    return pools
+
+
+@pytest.mark.parametrize("kind", ["truncated", "corrupt", "pickle"])
+def test_damaged_pool_file(kind, tmp_path):
+    pool = _broken_pools(tmp_path)[kind]
+    line = _assert_one_line_error(run_cli("pool", "show", pool.parent))
+    assert "not a readable Parquet pool" in line
+    out = tmp_path / "out"
+    done = run_cli(*search_args(out, tmp_path / "cache", "--initial-pool", pool.parent, "--e0", "1"))
+    assert "not a readable Parquet pool" in _assert_one_line_error(done, out)
+
+
+class _Planted:
+    """Unpickling this creates the marker file: proof that code ran."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.marker),))
+
+
+def _planted_checkpoint(path: Path, marker: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"format": "hyperprune-run", "model": {}, "payload": _Planted(str(marker))}, path)
+    assert not marker.exists()
+
+
+def test_planted_pickle_is_refused_by_evaluate(tmp_path):
+    marker, target = tmp_path / "pwned", tmp_path / "evil" / "run.pt"
+    _planted_checkpoint(target, marker)
+    line = _assert_one_line_error(run_cli("evaluate", target))
+    assert "refused to unpickle" in line
+    assert not marker.exists()
+
+
+def test_planted_pickle_in_initial_pool_is_refused(tmp_path):
+    marker, pool_dir = tmp_path / "pwned", tmp_path / "pool_dir"
+    ckpt = pool_dir / "pool" / "c000" / "run.pt"
+    _planted_checkpoint(ckpt, marker)
+    row = empty_row("c000", "t0")
+    row.update(method="dst", epochs=[1], status="eliminated", pool_checkpoint=str(ckpt))
+    write_pool(pool_dir / "pool.parquet", [row])
+    out = tmp_path / "out"
+    done = run_cli(*search_args(out, tmp_path / "cache", "--initial-pool", pool_dir, "--e0", "1"))
+    assert "refused to unpickle" in _assert_one_line_error(done, out)
+    assert not marker.exists()
+    assert not (out / "tune").exists()
+
+
+def test_evaluate_random_bytes_and_foreign_checkpoints(tmp_path):
+    from hyperprune.config import override, preset
+    from hyperprune.training.run import TrainingRun
+
+    noise = tmp_path / "noise.pt"
+    noise.write_bytes(bytes(range(256)) * 20)
+    assert "not a hyperprune checkpoint" in _assert_one_line_error(run_cli("evaluate", noise))
+    # a checkpoint whose weights come from a model of another size
+    def tiny(size):
+        return override(preset("tiny"), {"model.hidden_size": size, "model.emb_size": size,
+                                         "train.max_batches": 1, "train.max_eval_batches": 1})
+
+    run = TrainingRun(tiny(16), total_epochs=1)
+    state = run.state_dict()
+    other = TrainingRun(tiny(8), total_epochs=1)
+    state["model"] = other.model.state_dict()
+    foreign = tmp_path / "foreign.pt"
+    torch.save(state, foreign)
+    assert "do not fit this model" in _assert_one_line_error(run_cli("evaluate", foreign))
+    # plain weights (winner/weights.pt) are not a resumable run
+    weights = tmp_path / "weights.pt"
+    run.save_weights(weights)
+    assert "not a hyperprune training checkpoint" in _assert_one_line_error(run_cli("evaluate", weights))
+
+
+def test_resume_without_a_search(tmp_path):
+    line = _assert_one_line_error(run_cli("resume", tmp_path))
+    assert "holds no search" in line
+    line = _assert_one_line_error(run_cli("resume", tmp_path / "missing"))
+    assert "holds no search" in line
+
+
+def test_output_is_a_file_or_unwritable(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    for out in (blocker, blocker / "sub"):
+        line = _assert_one_line_error(run_cli(*search_args(out, tmp_path / "cache")))
+        assert "--out" in line or "cannot write" in line
+    line = _assert_one_line_error(run_cli(*search_args("/proc/hyperprune-out", tmp_path / "cache")))
+    assert "/proc" in line
+
+
+@pytest.mark.skipif(hasattr(__import__("os"), "geteuid") and __import__("os").geteuid() == 0,
+                    reason="root ignores directory permissions")
+def test_read_only_parent(tmp_path):
+    parent = tmp_path / "ro"
+    parent.mkdir(mode=0o500)
+    try:
+        line = _assert_one_line_error(run_cli(*search_args(parent / "out", tmp_path / "cache")))
+        assert "cannot write" in line
+        assert not (parent / "out").exists()
+    finally:
+        parent.chmod(0o700)
+
+
+def test_not_enough_free_space(tmp_path, monkeypatch, capsys):
+    real = shutil.disk_usage
+
+    def nearly_full(path):
+        return real(path)._replace(free=50 * 2**20)
+
+    monkeypatch.setattr(shutil, "disk_usage", nearly_full)
+    out = tmp_path / "out"
+    code = main(search_args(out, tmp_path / "cache"))
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "only 50 MiB free" in err[0] and "at least 200 MiB" in err[0]
+    assert not out.exists()
