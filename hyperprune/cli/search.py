@@ -48,6 +48,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="retries of a candidate whose worker died, from its last checkpoint")
     p.add_argument("--no-dashboard", dest="dashboard", action="store_false",
                    help="start the embedded Ray without its dashboard")
+    p.add_argument("--reuse-actors", default=DEFAULTS.reuse_actors, choices=("auto", "yes", "no"),
+                   help="reuse trial actors across pauses (auto: yes on the embedded Ray, no on a cluster)")
     p.add_argument("--no-report", dest="report", action="store_false", help="do not write the HTML report")
     p.add_argument("--quiet", action="store_true", help="print only the final result")
     p.set_defaults(handler=run)
@@ -62,7 +64,7 @@ def options_from_args(args: argparse.Namespace) -> SearchOptions:
         settings=tuple(args.settings), seed=args.seed, out=args.out, address=args.address,
         cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial, storage=args.storage,
         cache_dir=args.cache_dir, initial_pool=args.initial_pool, max_failures=args.max_failures,
-        dashboard=args.dashboard, quiet=args.quiet,
+        dashboard=args.dashboard, reuse_actors=args.reuse_actors, quiet=args.quiet,
     )
 
 

@@ -187,6 +187,14 @@ class Search:
             by_cpu = min(by_cpu, by_gpu) if by_gpu else by_cpu
         return max(1, by_cpu)
 
+    def _reuse_actors(self) -> bool:
+        """Keep trial actors alive across pauses (about 3x faster for short epochs on one
+        machine); on a cluster start a fresh actor per resume instead, so candidates spread over
+        the nodes rather than queueing for the node whose actor happens to be cached."""
+        if self.opts.reuse_actors == "auto":
+            return self.opts.address is None
+        return self.opts.reuse_actors == "yes"
+
     def _tuner(self, reference: dict):
         from ray import tune
         from ray.tune import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
@@ -216,7 +224,7 @@ class Search:
             self._trainable(reference),
             tune_config=TuneConfig(search_alg=seeder, scheduler=scheduler,
                                    num_samples=len(replay) if replay else o.max_evals,
-                                   reuse_actors=True, trial_name_creator=_trial_name,
+                                   reuse_actors=self._reuse_actors(), trial_name_creator=_trial_name,
                                    trial_dirname_creator=_trial_name),
             run_config=RunConfig(
                 name=EXPERIMENT, storage_path=self._storage(), verbose=0,

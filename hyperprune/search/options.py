@@ -46,6 +46,7 @@ class SearchOptions:
     initial_pool: str | None = None
     max_failures: int = 2
     dashboard: bool = True
+    reuse_actors: str = "auto"
     quiet: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -90,6 +91,8 @@ def validate(opts: SearchOptions) -> None:
         raise UserError("--cpus-per-trial must be positive and --gpus-per-trial not negative")
     if opts.gpus_per_trial > 1 and opts.gpus_per_trial != int(opts.gpus_per_trial):
         raise UserError("--gpus-per-trial above 1 must be a whole number")
+    if opts.reuse_actors not in ("auto", "yes", "no"):
+        raise UserError(f"--reuse-actors must be auto, yes or no, got {opts.reuse_actors!r}")
     if opts.max_failures < 0:
         raise UserError("--max-failures must not be negative")
 
