@@ -187,3 +187,37 @@ def stable_hash(payload: Any, length: int = 12) -> str:
 
 def spec_hash(spec: RunSpec) -> str:
     return stable_hash(spec_to_dict(spec))
+
+
+def build_spec(preset_name: str, *, model: str | None = None, data: str | None = None,
+               data_path: str | None = None, settings: dict[str, Any] | None = None) -> RunSpec:
+    """A preset with the command line's model, data and ``--set`` overrides applied.
+
+    The data path is made absolute (runs may train in other working directories), and data that
+    lives on disk without a path is an error.
+    """
+    from pathlib import Path
+
+    values: dict[str, Any] = {}
+    if model:
+        values["model.kind"] = model
+    if data:
+        values["data.name"] = data
+    if data_path:
+        values["data.path"] = str(Path(data_path).expanduser().resolve())
+    values.update(settings or {})
+    spec = override(preset(preset_name), values)
+    if spec.data.name in ("ptb", "mnist", "cifar10") and not spec.data.path:
+        raise UserError(f"data {spec.data.name!r} needs --data-path DIR")
+    return spec
+
+
+def parse_settings(items: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """``--set key=value`` items as a dict; a malformed item is a one-line error."""
+    values: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--set expects KEY=VALUE, got {item!r} (e.g. --set train.lr=10)")
+        values[key.strip()] = value.strip()
+    return values

@@ -44,33 +44,24 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def split_settings(items: list[str]) -> tuple[dict[str, str], dict[str, str]]:
     """``--set`` items -> (method hyperparameters, dotted run settings)."""
-    hparams: dict[str, str] = {}
-    settings: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise UserError(f"--set expects KEY=VALUE, got {item!r} (e.g. --set train.lr=10)")
-        (settings if "." in key else hparams)[key] = value.strip()
+    from hyperprune.config import parse_settings
+
+    values = parse_settings(items)
+    hparams = {k: v for k, v in values.items() if "." not in k}
+    settings = {k: v for k, v in values.items() if "." in k}
     return hparams, settings
 
 
 def build_spec(args: argparse.Namespace, settings: dict[str, Any]):
-    from hyperprune.config import override, preset
+    from hyperprune.config import build_spec as make_spec
 
-    values: dict[str, Any] = {}
-    if args.model:
-        values["model.kind"] = args.model
-    if args.data:
-        values["data.name"] = args.data
-    if args.data_path:
-        values["data.path"] = str(Path(args.data_path).expanduser().resolve())
-    values.update(settings)
+    values: dict[str, Any] = dict(settings)
     if args.epochs is not None:
         values["train.epochs"] = args.epochs
     if args.seed is not None:
         values["train.seed"] = args.seed
-    return override(preset(args.preset), values)
+    return make_spec(args.preset, model=args.model, data=args.data, data_path=args.data_path,
+                     settings=values)
 
 
 def _final_results(run) -> dict[str, Any]:

@@ -21,7 +21,8 @@ import json
 import time
 from pathlib import Path
 
-from hyperprune.config import RunSpec, override, preset, spec_from_dict, spec_to_dict
+from hyperprune.config import RunSpec, parse_settings, spec_from_dict, spec_to_dict
+from hyperprune.config import build_spec as make_spec
 from hyperprune.errors import UserError
 from hyperprune.search.files import write_json
 from hyperprune.search.options import SearchOptions, check_output_dir, validate
@@ -30,24 +31,9 @@ EXPERIMENT = "search"
 
 
 def build_spec(opts: SearchOptions) -> RunSpec:
-    spec = preset(opts.preset)
-    values: dict = {"train.epochs": opts.final_epochs, "train.seed": opts.seed}
-    if opts.model:
-        values["model.kind"] = opts.model
-    if opts.data:
-        values["data.name"] = opts.data
-    if opts.data_path:
-        # absolute: trials run in their own directories
-        values["data.path"] = str(Path(opts.data_path).expanduser().resolve())
-    for item in opts.settings:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise UserError(f"--set {item!r}: expected key=value, e.g. --set train.lr=10")
-        values[key.strip()] = value.strip()
-    spec = override(spec, values)
-    if spec.data.name in ("ptb", "mnist", "cifar10") and not spec.data.path:
-        raise UserError(f"data {spec.data.name!r} needs --data-path DIR")
-    return spec
+    settings = {"train.epochs": opts.final_epochs, "train.seed": opts.seed, **parse_settings(opts.settings)}
+    return make_spec(opts.preset, model=opts.model, data=opts.data, data_path=opts.data_path,
+                     settings=settings)
 
 
 def _replay_pool(path: str, e0: int) -> list[dict]:
