@@ -24,7 +24,9 @@ $(TEST_STAMP): $(STAMP)
 
 setup: $(STAMP)
 
+# The demo starts afresh each time (a finished search directory is never overwritten by a search).
 demo: $(STAMP)
+	rm -rf runs/demo
 	$(BIN)/hyperprune search --hpo tpe --out runs/demo
 
 test: $(TEST_STAMP)
