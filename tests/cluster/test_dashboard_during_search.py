@@ -2,12 +2,13 @@
 
 The dashboard listens on 127.0.0.1 only and needs the cluster token (``Authorization: Bearer``):
 without it the API answers 401. The search driver appears in ``/api/jobs/`` as a DRIVER job
-(its process id is the search's), and the candidates' Tune actors in ``/api/v0/actors`` under
-the trainable's class name, ``CandidateTrainable``, with the job's id and the node they run on.
-Tune gives its trial actors no name, and with actor reuse one actor trains several candidates in
-turn, so the actor view names the class, not ``cand-<id>``; the trial names are in Tune's
-experiment directory and in ``pool.parquet``.
+(its process id is the search's), and the candidates' Tune actors in ``/api/v0/actors`` with the
+job's id and the node they run on. Their class name is the one ``tune.with_resources`` gives its
+wrapper, ``with_resources.<locals>.ResourceTrainable``, not ``CandidateTrainable``; Tune names no
+actor, so the trial names (``cand-<id>``) are only in Tune's experiment directory and in
+``pool.parquet``.
 """
+
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from hyperprune.search.pool import read_pool
 
 pytestmark = pytest.mark.slow
 
-TRAINABLE = "CandidateTrainable"
+TRAINABLE = "ResourceTrainable"  # tune.with_resources(CandidateTrainable, ...)
 
 
 def test_dashboard_api_needs_the_token(two_node_cluster):
@@ -67,7 +68,7 @@ def test_dashboard_shows_the_search_driver_and_its_trial_actors(two_node_cluster
     finally:
         finish(proc, out, timeout_s=240)
 
-    assert seen, "the trial actors are listed under the trainable's class name"
+    assert seen, f"no {TRAINABLE} actor of the search's job was listed"
     for actor in seen.values():
         print(f"actor {actor['actor_id'][:8]} class {actor['class_name']} state {actor['state']} "
               f"node {'a' if actor.get('node_id') == nodes['node_a'] else 'b'} pid {actor['pid']} "

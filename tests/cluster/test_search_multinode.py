@@ -11,6 +11,7 @@ The second test kills the worker node while the search runs and must stay last i
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import signal
@@ -58,57 +59,80 @@ def test_candidates_train_on_both_nodes(two_node_cluster, cache, tmp_path):
         assert r["epochs"] == list(range(1, len(r["epochs"]) + 1))
 
 
-def _epochs_in_progress_csv(trial_dir):
-    lines = (trial_dir / "progress.csv").read_text().splitlines()
-    column = lines[0].split(",").index("epoch")
-    return [int(float(line.split(",")[column])) for line in lines[1:] if line]
+def _progress(trial_dir):
+    """``[(epoch, node_id), ...]`` in the order the trial reported them (Tune's progress.csv)."""
+    with open(trial_dir / "progress.csv", newline="") as f:
+        return [(int(float(row["epoch"])), row["node_id"]) for row in csv.DictReader(f)]
+
+
+_DONE = ("eliminated", "finished", "winner", "error", "diverged")
 
 
 def test_search_survives_losing_the_worker_node(two_node_cluster, cache, tmp_path):
-    """node_b is killed as soon as one candidate has trained there, while the next one trains there.
+    """node_b is killed once round 1 is decided and a surviving candidate has trained there.
 
-    Candidates paused on node_b resume on node_a from their checkpoints; the one under way on
-    node_b fails and is retried on node_a (--max-failures) from its last checkpoint (none yet in
-    round 1: from the start).
+    Whichever node each candidate lands on, the moment comes: either a survivor trained epoch 1
+    on node_b (it is then paused, or resuming there), or one of the two finalists resumes on
+    node_b for epochs 2..4 and is killed there after epoch 2. A candidate paused on node_b
+    resumes on node_a from its checkpoint; one under way on node_b fails and is retried on
+    node_a (--max-failures) from its last checkpoint. Either way its progress.csv shows epochs
+    1..n once each, node_b's first and node_a's after, without starting over.
     """
     nodes = node_ids(two_node_cluster)
     out = tmp_path / "out"
     proc = start_search(two_node_cluster, out, cache, "--max-evals", "4", "--e0", "1", "--ei", "1",
-                        "--final-epochs", "3", "--seed", "2", "--max-failures", "2")
+                        "--final-epochs", "4", "--seed", "2", "--max-failures", "2")
 
-    def trained_on_b():
-        return [r for r in _rows(out) if nodes["node_b"] in r["nodes"]]
+    def survivor_on_b():
+        rows = _rows(out)
+        if not any(r["status"] == "eliminated" for r in rows):
+            return None  # round 1 not decided yet
+        return [r for r in rows if nodes["node_b"] in r["nodes"] and r["status"] not in _DONE]
 
-    seen = wait_for(trained_on_b, timeout_s=150, interval_s=0.1)
-    assert seen, f"no candidate reached node_b:\n{out.with_suffix('.log').read_text()[-3000:]}"
+    seen = wait_for(survivor_on_b, timeout_s=150, interval_s=0.1)
+    assert seen, f"no surviving candidate reached node_b:\n{out.with_suffix('.log').read_text()[-3000:]}"
     pids = node_pids(two_node_cluster, 1)
     assert pids
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    before = {r["candidate_id"]: list(r["epochs"]) for r in _rows(out)}
-    print(f"killed node_b ({len(pids)} processes) after {[r['candidate_id'] for r in seen]} trained there; "
-          f"epochs then: {before}")
+    before = {r["candidate_id"]: (list(r["epochs"]), r["epochs_trained"]) for r in _rows(out)}
+    print(f"killed node_b ({len(pids)} processes) while {[r['candidate_id'] for r in seen]} "
+          f"(trained there) was alive; epochs then: {before}")
 
     log = finish(proc, out, timeout_s=300)
     rows = read_pool(out)
     result = json.loads((out / "result.json").read_text())
     assert result["winner"] is not None
+    name = {nodes["node_a"]: "a", nodes["node_b"]: "b"}
     print("rows:", [(r["candidate_id"], r["status"], r["epochs"], r["epochs_trained"],
-                     ["a" if n == nodes["node_a"] else "b" for n in r["nodes"]]) for r in rows])
-    moved = [r for r in rows if set(r["nodes"]) == set(nodes.values())]
-    assert moved, "a candidate that trained on node_b went on on node_a"
+                     [name[n] for n in r["nodes"]]) for r in rows])
+    search_dir = out / "tune" / "search"
     for r in rows:
         assert r["status"] != "error"
         # no epoch recorded twice, none skipped, every one trained once
         assert r["epochs"] == list(range(1, len(r["epochs"]) + 1))
         assert r["epochs_trained"] == len(r["epochs"])
+        if r["candidate_id"] in before:  # the count went on; it was not reset by the move
+            assert r["epochs_trained"] >= before[r["candidate_id"]][1]
     assert sum(r["epochs_trained"] for r in rows) == result["epochs_spent"]
-    search_dir = out / "tune" / "search"
+
+    moved = [r for r in rows if set(r["nodes"]) == set(nodes.values())]
+    assert moved, "a candidate that trained on node_b went on on node_a"
+    assert {r["candidate_id"] for r in seen} <= {r["candidate_id"] for r in moved}
+    for r in moved:
+        history = _progress(search_dir / f"cand-{r['candidate_id']}")
+        print(f"{r['candidate_id']} epochs by node: {[(e, name[n]) for e, n in history]}")
+        epochs = [e for e, _ in history]
+        on = "".join(name[n] for _, n in history)
+        # resumed from its last checkpoint: epochs run on without repeats, node_b's before node_a's
+        assert epochs == list(range(1, len(epochs) + 1)) == r["epochs"]
+        assert on == "b" * on.count("b") + "a" * on.count("a") and "b" in on and "a" in on
+        assert r["status"] in ("finished", "winner") and epochs[-1] == 4
     failed = sorted(p.parent.name for p in search_dir.glob("cand-*/error.txt"))
     print(f"moved to node_a: {[r['candidate_id'] for r in moved]}; trials retried after a failure: {failed}")
-    for name in failed:
-        text = (search_dir / name / "error.txt").read_text()
+    for trial in failed:
+        text = (search_dir / trial / "error.txt").read_text()
         assert text.startswith("Failure # 1") and "Failure # 3" not in text
-        print(f"{name}: {text.splitlines()[1][:150]}")
+        print(f"{trial}: {text.splitlines()[1][:150]}")
     print(log[-1200:])
