@@ -1,5 +1,7 @@
 """Corpus reading in both layouts, the embedded PTB corpus and one-line errors."""
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -50,8 +52,13 @@ def test_embedded_real_counts():
     assert corpus.vocab.idx2word[int(corpus.train[0])] == "no"
 
 
+# the real Penn Treebank files the embedded corpus is built from, beside the repository
+PTB_SOURCE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ptb"
+
+
+@pytest.mark.skipif(not (PTB_SOURCE / "ptb.valid.txt").is_file(), reason="source PTB files not beside the repo")
 def test_build_embedded_is_deterministic(tmp_path):
-    counts = build_embedded("/work/shared/data/ptb", tmp_path)
+    counts = build_embedded(str(PTB_SOURCE), tmp_path)
     assert counts == {"train": 3761, "valid": 1685, "test": 1685}
     from hyperprune.data.embedded import EMBEDDED_DIR
 
