@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import torch
 
+from hyperprune.errors import UserError
 from hyperprune.pruning.early_mask import EarlyMaskMethod, early_hparams
 from hyperprune.pruning.hparams import HParam
 from hyperprune.pruning.sa_search import AnnealingSchedule, anneal
@@ -80,9 +81,9 @@ class SimulatedAnnealing(EarlyMaskMethod):
         batches = ctx.batches("heldout", int(self.hp["heldout_batches"]))
         accuracy = self._uses_accuracy()
         if accuracy and ctx.task_kind != "classifier":
-            raise ValueError("sa: objective=accuracy needs a classifier")
+            raise UserError("sa: objective=accuracy needs a classifier; use objective=loss for language models")
         if self.hp["init"] == "magnitude":
-            start = space.top(self.to_units({n: p.detach().abs() for n, p, _ in self.masks}))
+            start = space.top(self.to_units(self.scores()))
         else:
             start = space.random(self.rng)
         snapshot = {name: p.detach().clone() for name, p in model.named_parameters()}

@@ -99,8 +99,11 @@ class EarlyMaskMethod(PruningMethod):
 
     # -- what subclasses provide -------------------------------------------------------------
     def scores(self) -> dict[str, torch.Tensor]:
-        """Per masked parameter, a score per weight (higher = more worth keeping)."""
-        raise NotImplementedError
+        """Per masked parameter, a score per weight (higher = more worth keeping).
+
+        By default the magnitude of the current (epoch-K) weights; methods override it.
+        """
+        return {name: param.detach().abs().clone() for name, param, _ in self.masks}
 
     def to_units(self, scores: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Per-weight scores reduced to units: unchanged, or per filter the mean of its weights."""
