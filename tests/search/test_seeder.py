@@ -1,0 +1,69 @@
+"""Pool seeding: waves no larger than the concurrency, duplicates trained once, reproducible."""
+
+from ray.tune.search import Searcher
+
+from hyperprune.search.backends import SEARCHERS
+from hyperprune.search.seeder import PoolSeeder
+from hyperprune.search.space import load_space, parse_space
+
+
+def _seeder(space, hpo="tpe", max_evals=6, concurrency=2, seed=0):
+    backend = SEARCHERS.get(hpo)(space, seed=seed, startup=2)
+    return PoolSeeder(backend, max_evals=max_evals, concurrency=concurrency, e0=1, sparsity=0.67, seed=seed,
+                      metric_key="ls_distance")
+
+
+def _drain(seeder, score=lambda cfg: cfg["hparams"]["death_rate"]):
+    """Run the seeder like Tune does: ask until it waits, report e0 for the launched ones."""
+    launched, waves, n = [], [], 0
+    while True:
+        wave = []
+        while True:
+            n += 1
+            cfg = seeder.suggest(f"t{n}")
+            if cfg is None or cfg == Searcher.FINISHED:
+                break
+            wave.append((f"t{n}", cfg))
+        if wave:
+            waves.append(len(wave))
+        for trial_id, cfg in wave:
+            seeder.on_trial_result(trial_id, {"epoch": 1, "ls_distance": score(cfg)})
+            launched.append(cfg)
+        if cfg == Searcher.FINISHED:
+            return launched, waves
+
+
+def test_waves_respect_concurrency_and_learn_between_waves():
+    launched, waves = _drain(_seeder(load_space("reference"), max_evals=6, concurrency=2))
+    assert max(waves) <= 2
+    assert sum(waves) == len(launched) <= 6
+    assert [c["candidate_id"] for c in launched] == [f"c{i:03d}" for i in range(len(launched))]
+
+
+def test_same_seed_same_pool_other_seed_other_pool():
+    a, _ = _drain(_seeder(load_space("reference"), seed=4))
+    b, _ = _drain(_seeder(load_space("reference"), seed=4))
+    c, _ = _drain(_seeder(load_space("reference"), seed=5))
+    assert a == b
+    assert [x["hparams"] for x in a] != [x["hparams"] for x in c]
+
+
+def test_duplicates_are_trained_once_and_told_the_original_score():
+    space = parse_space({"methods": {"dst": {"death": ["magnitude", "SET"], "death_rate": 0.5}}})
+    seeder = _seeder(space, hpo="random", max_evals=8, concurrency=8)
+    launched, _ = _drain(seeder, score=lambda cfg: 1.0)
+    keys = {(c["method"], c["hparams"]["death"]) for c in launched}
+    assert len(launched) == len(keys) == 2  # only two distinct candidates exist
+    assert len(seeder.duplicates) == 6
+    assert all(d["token"] is None for d in seeder.duplicates)  # every duplicate got its score
+    assert {d["duplicate_of"] for d in seeder.duplicates} <= {c["candidate_id"] for c in launched}
+    assert len(launched) + len(seeder.duplicates) == 8
+
+
+def test_candidate_that_fails_before_e0_is_told_a_bad_score():
+    seeder = _seeder(load_space("reference"), max_evals=2, concurrency=2)
+    first = seeder.suggest("t1")
+    seeder.on_trial_complete("t1", None)
+    record = seeder.by_key[seeder.trial_key["t1"]]
+    assert first is not None and record["score"] == float("inf")
+    assert "t1" not in seeder.outstanding
