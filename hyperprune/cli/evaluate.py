@@ -74,7 +74,7 @@ def format_report(result: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hyperprune.training.artifacts import jsonable
+    from hyperprune.files import jsonable
 
     result = evaluate_checkpoint(args.checkpoint, device=args.device)
     print(json.dumps(jsonable(result), indent=2) if args.json else format_report(result))

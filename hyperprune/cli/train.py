@@ -71,7 +71,7 @@ def _final_results(run) -> dict[str, Any]:
 def write_artifacts(run, out: Path, final: bool) -> dict[str, Any]:
     """metrics.json and sparsity.json (and weights.pt plus test results when ``final``)."""
     from hyperprune.config import spec_to_dict
-    from hyperprune.training.artifacts import write_json
+    from hyperprune.files import write_json
 
     metrics: dict[str, Any] = {
         "method": run.method_name, "target_sparsity": run.sparsity, "hparams": run.hparams,

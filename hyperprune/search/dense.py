@@ -36,15 +36,15 @@ def train_dense(spec_dict: dict, seed: int, epochs: int, ls_seed: int, state: by
     import torch
 
     from hyperprune.config import spec_from_dict
-    from hyperprune.search.files import load_state_bytes
     from hyperprune.search.spectrum_metric import eval_tokens, run_spectrum
+    from hyperprune.training.checkpoint import load_safe_bytes
     from hyperprune.training.run import TrainingRun
 
     spec = spec_from_dict(spec_dict)
     run = TrainingRun(spec, method="dense", seed=seed, total_epochs=max(epochs, 1), device=device)
     record = {"epochs": [], "val_loss": [], "val_metric": [], "ls": []}
     if state is not None:
-        saved = load_state_bytes(state)
+        saved = load_safe_bytes(state)
         record = saved["record"]
         run.load_state_dict(saved["run"])
     tokens = eval_tokens(run, ls_seed) if with_ls else None
@@ -86,7 +86,7 @@ def ensure_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, ca
     """Return the cached dense reference, training or extending it (as a Ray task) if needed."""
     import ray
 
-    from hyperprune.search.files import write_atomic
+    from hyperprune.files import write_bytes, write_json
 
     key = reference_key(spec, seed)
     folder = Path(cache_dir) / f"dense-{key}"
@@ -104,6 +104,6 @@ def ensure_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, ca
     device = "cuda" if resources.get("gpu", 0) else "cpu"
     record, state = ray.get(task.remote(spec_to_dict(spec), seed, epochs, seed, state, with_ls, device))
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(state_path, state)
-    write_atomic(ref_path, json.dumps(record).encode())
+    write_bytes(state_path, state)
+    write_json(ref_path, record)
     return DenseReference(key, record)

@@ -24,7 +24,7 @@ from pathlib import Path
 from hyperprune.config import RunSpec, parse_settings, spec_from_dict, spec_to_dict
 from hyperprune.config import build_spec as make_spec
 from hyperprune.errors import UserError
-from hyperprune.search.files import write_json
+from hyperprune.files import write_json
 from hyperprune.search.options import SearchOptions, check_output_dir, validate
 
 EXPERIMENT = "search"

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hyperprune.errors import UserError
-from hyperprune.search.files import write_atomic
+from hyperprune.files import write_bytes
 
 POOL_FILE = "pool.parquet"
 
@@ -75,7 +75,7 @@ def write_pool(path: str | Path, rows: list[dict[str, Any]]) -> None:
     table = pa.Table.from_pylist(rows, schema=SCHEMA)
     buffer = io.BytesIO()
     pq.write_table(table, buffer)
-    write_atomic(path, buffer.getvalue())
+    write_bytes(path, buffer.getvalue())
 
 
 def read_pool(path: str | Path) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ import json
 import math
 from pathlib import Path
 
-from hyperprune.search.files import write_json
+from hyperprune.files import write_json
 from hyperprune.search.halving import schedule
 from hyperprune.search.pool import POOL_FILE, read_pool, write_pool
 

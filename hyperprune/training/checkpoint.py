@@ -13,40 +13,19 @@ Example::
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from hyperprune.errors import UserError
+from hyperprune.files import atomic_write
 
 
 def save_atomic(obj: Any, path: str | Path) -> None:
     """``torch.save`` ``obj`` to ``path`` through a temp file + fsync + rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(obj, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    try:  # make the rename itself durable
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    atomic_write(path, lambda fh: torch.save(obj, fh))
 
 
 def load_safe(path: str | Path, map_location: str | torch.device = "cpu") -> Any:
@@ -59,3 +38,11 @@ def load_safe(path: str | Path, map_location: str | torch.device = "cpu") -> Any
     except Exception:  # unpickling refusals, truncated archives, foreign formats
         raise UserError(f"{source} is not a hyperprune checkpoint or is damaged "
                         f"(refused to unpickle arbitrary objects)") from None
+
+
+def load_safe_bytes(data: bytes) -> Any:
+    """:func:`load_safe` for checkpoint bytes held in memory (e.g. returned by a Ray task)."""
+    try:
+        return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception:
+        raise UserError("in-memory checkpoint is damaged (refused to unpickle arbitrary objects)") from None

@@ -19,7 +19,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from ray_loopback_cluster import LoopbackCluster
+from ray_loopback_cluster import LoopbackCluster, process_tree
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = ["model.hidden_size=24", "model.emb_size=24", "train.max_batches=30", "train.max_eval_batches=4",
@@ -76,28 +76,7 @@ def node_pids(cluster: LoopbackCluster, index: int) -> list[int]:
     """Processes of node ``index``: those naming its temp dir, and their descendants."""
     assert cluster.temp_dir is not None
     marker = str(cluster.temp_dir / f"node{index}").encode()
-    parents: dict[int, int] = {}
-    roots = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-        if any(arg.endswith(marker) or marker + b"/" in arg for arg in cmdline.split(b"\0")):
-            roots.add(int(entry.name))
-    found = set(roots)
-    changed = True
-    while changed:
-        changed = False
-        for pid, parent in parents.items():
-            if parent in found and pid not in found:
-                found.add(pid)
-                changed = True
-    return sorted(found)
+    return process_tree(lambda pid, args: any(a.endswith(marker) or marker + b"/" in a for a in args))
 
 
 def wait_for(predicate, timeout_s: float, interval_s: float = 0.2):

@@ -56,6 +56,32 @@ def _ray_executable() -> str:
     raise RuntimeError("the 'ray' command is not installed")
 
 
+def process_tree(is_root) -> list[int]:
+    """PIDs for which ``is_root(pid, argv)`` holds, and all their descendants (read from /proc)."""
+    parents: dict[int, int] = {}
+    found: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        parents[pid] = int(stat.rsplit(")", 1)[1].split()[1])
+        if is_root(pid, args):
+            found.add(pid)
+    changed = True
+    while changed:
+        changed = False
+        for pid, parent in parents.items():
+            if parent in found and pid not in found:
+                found.add(pid)
+                changed = True
+    return sorted(found)
+
+
 @dataclass
 class LoopbackCluster:
     """Start a head and workers with ``ray start``; each entry of ``node_resources`` is one node.
@@ -139,32 +165,14 @@ class LoopbackCluster:
             return []
         marker = str(self.temp_dir).encode()
         port_suffix = f":{self.gcs_port}".encode()
-        parents: dict[int, int] = {}
-        roots: set[int] = set()
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            pid = int(entry.name)
-            parents[pid] = int(stat.rsplit(")", 1)[1].split()[1])
+
+        def is_root(pid: int, args: list[bytes]) -> bool:
             names_port = self.gcs_port and any(
-                arg.startswith(b"--address=") and arg.endswith(port_suffix) for arg in cmdline.split(b"\0")
+                arg.startswith(b"--address=") and arg.endswith(port_suffix) for arg in args
             )
-            if (marker in cmdline or names_port) and pid != os.getpid():
-                roots.add(pid)
-        found = set(roots)
-        changed = True
-        while changed:
-            changed = False
-            for pid, parent in parents.items():
-                if parent in found and pid not in found:
-                    found.add(pid)
-                    changed = True
-        return sorted(found)
+            return (any(marker in arg for arg in args) or bool(names_port)) and pid != os.getpid()
+
+        return process_tree(is_root)
 
     def stop(self, grace_s: float = 10.0) -> None:
         """SIGTERM this cluster's processes, SIGKILL what is left after ``grace_s``, drop the temp dir."""
