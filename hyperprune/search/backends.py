@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import copy
+import datetime
 import math
 import random
 from typing import Any
@@ -70,7 +71,7 @@ class RandomBackend:
         pass
 
 
-_EPOCH_TIME = __import__("datetime").datetime(2000, 1, 1)
+_EPOCH_TIME = datetime.datetime(2000, 1, 1)
 
 
 def _objective(_: Any) -> dict:

@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from pyarrow.fs import FileSelector
 from ray.tune import Callback
 
 from hyperprune.search.halving import schedule
@@ -157,7 +158,7 @@ class PoolRecorder(Callback):
         try:
             fs = trial.storage.storage_filesystem
             base = trial.storage.trial_fs_path
-            for info in fs.get_file_info(__import__("pyarrow.fs").fs.FileSelector(base, allow_not_found=True)):
+            for info in fs.get_file_info(FileSelector(base, allow_not_found=True)):
                 if info.base_name.startswith("checkpoint_"):
                     fs.delete_dir(info.path)
         except Exception as exc:  # deleting is housekeeping; never fail a search over it

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 from typing import Any
 
 from ray.tune.search import Searcher
@@ -131,13 +132,9 @@ class PoolSeeder(Searcher):
         self.__dict__.update(state)
 
     def save(self, checkpoint_path: str) -> None:
-        import pickle
-
         with open(checkpoint_path, "wb") as f:
             pickle.dump(self.get_state(), f)
 
     def restore(self, checkpoint_path: str) -> None:
-        import pickle
-
         with open(checkpoint_path, "rb") as f:
             self.set_state(pickle.load(f))

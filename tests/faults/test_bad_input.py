@@ -1,6 +1,7 @@
 """Bad input as a user meets it: one line on stderr, no traceback, a non-zero exit, nothing
 half-written, and no Ray started for what can be checked before."""
 
+import os
 import pickle
 import shutil
 import socket
@@ -199,7 +200,7 @@ def test_output_is_a_file_or_unwritable(tmp_path):
     assert "/proc" in line
 
 
-@pytest.mark.skipif(hasattr(__import__("os"), "geteuid") and __import__("os").geteuid() == 0,
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
                     reason="root ignores directory permissions")
 def test_read_only_parent(tmp_path):
     parent = tmp_path / "ro"

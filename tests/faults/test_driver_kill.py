@@ -8,8 +8,9 @@ from faultkit import SMALL, Driver, pool_rows, run_cli, search_args
 
 pytestmark = pytest.mark.slow
 
-# longer epochs (about 1.5 s here) so that each phase lasts long enough to be caught and killed in
-SLOWER = [*SMALL, "--set", "train.max_batches=40"]
+# longer epochs (about 1.5 s here) and a longer final phase so that each phase lasts long enough
+# to be caught and killed in
+SLOWER = [*SMALL, "--set", "train.max_batches=40", "--final-epochs", "5"]
 
 
 @pytest.fixture(scope="module")
