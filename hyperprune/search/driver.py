@@ -272,7 +272,7 @@ class Search:
             tuner.fit()
             from hyperprune.search.results import finalize
 
-            result = finalize(self.out, self.opts, reference, time.time() - started, log=self.log)
+            result = finalize(self.out, self.opts, self.spec, reference, time.time() - started, log=self.log)
         finally:
             shutdown(session)
         return result

@@ -52,7 +52,9 @@ def _export_winner(out: Path, row: dict) -> dict | None:
     return report
 
 
-def finalize(out: Path, opts, reference: dict, elapsed_s: float, log=print) -> dict:
+def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print) -> dict:
+    from hyperprune.models import task_kind_of
+
     rows = [{k: v for k, v in r.items() if k != "hparams_dict"} for r in read_pool(out / POOL_FILE)]
     finalists = [r for r in rows if r["status"] in ("finished", "winner") and _finite(r["final_val_loss"])]
     finalists.sort(key=lambda r: (r["final_val_loss"], r["candidate_id"]))
@@ -69,7 +71,7 @@ def finalize(out: Path, opts, reference: dict, elapsed_s: float, log=print) -> d
         "finalists": [_summary(r) for r in finalists],
         "winner_sparsity": sparsity_report,
         "metric": opts.metric,
-        "metric_name": "perplexity" if (finalists and finalists[0]["final_val_metric"] or 0) > 1 else "accuracy",
+        "metric_name": "perplexity" if task_kind_of(spec.model) == "lm" else "accuracy",
         "pool_size": len(rows),
         "statuses": {s: sum(r["status"] == s for r in rows) for s in sorted({r["status"] for r in rows})},
         "epochs_spent": int(sum(r["epochs_trained"] or 0 for r in rows)),
