@@ -18,14 +18,3 @@ def local_ray():
     yield ray
     ray.shutdown()
 
-
-# A language model small enough that a whole search trains in well under a minute.
-TINY = ["model.hidden_size=24", "model.emb_size=24", "train.max_batches=6", "train.max_eval_batches=4",
-        "train.ls_steps=12", "train.ls_warmup=3"]
-
-
-def search_args(out, cache, *extra):
-    args = ["search", "--out", str(out), "--cache-dir", str(cache), "--no-dashboard", "--no-report", "--quiet"]
-    for item in TINY:
-        args += ["--set", item]
-    return args + list(extra)

@@ -1,7 +1,7 @@
 """The dense reference is trained once, cached by its hash, extended without retraining."""
 
 import pytest
-from conftest import TINY
+from search_helpers import TINY
 
 from hyperprune.config import override, preset
 from hyperprune.search.dense import ensure_reference, reference_key

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import TINY, search_args
+from search_helpers import TINY, search_args
 
 from hyperprune.cli import main
 from hyperprune.config import override, preset
