@@ -11,7 +11,7 @@ import dataclasses
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from hyperprune.errors import UserError
@@ -48,7 +48,6 @@ class SearchOptions:
     dashboard: bool = True
     reuse_actors: str = "auto"
     quiet: bool = False
-    extra: dict = field(default_factory=dict)
 
     @property
     def metric_key(self) -> str:
