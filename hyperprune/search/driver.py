@@ -229,6 +229,40 @@ class Search:
             self.log(f"Ray dashboard: {session.dashboard_url}")
         return session
 
+    def _restorable(self, experiment: str) -> bool:
+        """Whether the saved experiment can be restored; if it cannot, clear it to start again."""
+        from ray import tune
+
+        from hyperprune.search.restore import repair_experiment
+
+        if not tune.Tuner.can_restore(experiment):
+            self._start_over(experiment)
+            return False
+        if "://" in experiment or repair_experiment(experiment, log=self.log):
+            return True
+        self._start_over(experiment)
+        return False
+
+    def _start_over(self, experiment: str) -> None:
+        """The driver died before any snapshot was saved intact: nothing trained can be
+        continued, so the partial experiment and pool are set aside and the search starts again."""
+        import shutil
+
+        folder = Path(experiment)
+        if "://" in experiment or not folder.exists():
+            return
+        n = 1
+        while folder.with_name(f"{folder.name}-abandoned-{n}").exists():
+            n += 1
+        folder.rename(folder.with_name(f"{folder.name}-abandoned-{n}"))
+        for name in ("pool.parquet", "pool", "finalists"):
+            path = self.out / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+        self.log(f"no intact snapshot of the interrupted search was saved; starting it again in {self.out}")
+
     def start(self) -> dict:
         return self._execute(restore=False)
 
@@ -259,12 +293,8 @@ class Search:
             os.environ["TUNE_MAX_PENDING_TRIALS_PG"] = str(self._concurrency())
             reference = self._reference()
             experiment = f"{self._storage()}/{EXPERIMENT}"
-            if restore and tune.Tuner.can_restore(experiment):
+            if restore and self._restorable(experiment):
                 self.log(f"resuming the search in {self.out}")
-                if "://" not in experiment:
-                    from hyperprune.search.restore import repair_experiment
-
-                    repair_experiment(experiment, log=self.log)
                 tuner = tune.Tuner.restore(experiment, trainable=self._trainable(reference),
                                            resume_unfinished=True, resume_errored=False)
             else:

@@ -10,8 +10,10 @@ the experiment over.
 
 :func:`repair_experiment` runs before ``Tuner.restore``: when the killed driver's staging copy
 of the newest snapshot is still on this machine, that complete copy replaces the one in the
-storage path; otherwise a newest snapshot with an unreadable file is set aside so Tune takes
-the previous complete one.
+storage path (the staging copy is recognised by a file it shares, byte for byte, with the
+intact part of the damaged snapshot); otherwise a newest snapshot with an unreadable file is
+set aside so Tune takes the previous complete one. If none is left, the experiment cannot be
+restored and the search starts again (see ``Search._start_over``).
 """
 
 from __future__ import annotations
@@ -63,18 +65,24 @@ def _ray_temp_dir() -> Path:
     return Path(os.environ.get("RAY_TMPDIR") or tempfile.gettempdir()) / "ray"
 
 
+def _same_run(staged: Path, experiment: Path, stamp: str) -> bool:
+    """Whether a staging folder holds this experiment's snapshot ``stamp``: some file of the
+    snapshot that survived intact in the storage path has exactly the staged bytes (the states
+    name the run's random trial ids, so two experiments never share them)."""
+    for source in _snapshot(staged, stamp):
+        target = experiment / source.name
+        if _readable(target) and target.read_bytes() == source.read_bytes():
+            return True
+    return False
+
+
 def _staged_copy(experiment: Path, stamp: str) -> Path | None:
     """The staging folder on this machine that holds a complete snapshot ``stamp`` of ``experiment``."""
     name = PATTERNS[0].format(stamp)
-    marker = str(experiment)
     pattern = str(_ray_temp_dir() / "session_*" / "artifacts" / "*" / experiment.name / "driver_artifacts" / name)
     for state in sorted(glob.glob(pattern), key=os.path.getmtime, reverse=True):
         folder = Path(state).parent
-        try:
-            mine = marker in Path(state).read_text()
-        except OSError:
-            continue
-        if mine and _complete(folder, stamp):
+        if _complete(folder, stamp) and _same_run(folder, experiment, stamp):
             return folder
     return None
 
@@ -90,15 +98,19 @@ def _copy_atomic(source: Path, target: Path) -> None:
         raise
 
 
-def repair_experiment(experiment: str | Path, log: Callable[[str], None] = print) -> None:
-    """Leave ``experiment`` with a complete newest snapshot (see the module docstring)."""
+def repair_experiment(experiment: str | Path, log: Callable[[str], None] = print) -> bool:
+    """Leave ``experiment`` with a complete newest snapshot (see the module docstring).
+
+    Returns False when no complete snapshot is left (the driver died before Tune first saved
+    one intact): the experiment cannot be restored and must start again.
+    """
     folder = Path(experiment)
     if not folder.is_dir():
-        return
+        return False
     while True:
         stamps = _stamps(folder)
         if not stamps:
-            return
+            return False
         newest = stamps[-1]
         staged = _staged_copy(folder.resolve(), newest)
         if staged is not None:
@@ -106,9 +118,9 @@ def repair_experiment(experiment: str | Path, log: Callable[[str], None] = print
                 target = folder / source.name
                 if not target.exists() or source.read_bytes() != target.read_bytes():
                     _copy_atomic(source, target)
-            return
+            return True
         if _complete(folder, newest):
-            return
+            return True
         aside = folder / "damaged-snapshots"
         aside.mkdir(exist_ok=True)
         for path in _snapshot(folder, newest):
