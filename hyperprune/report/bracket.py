@@ -3,7 +3,8 @@
 The table lists each round (rung epoch, candidates ranked, kept, and the excluded ones with
 their metric); the figure draws every candidate's metric across the rungs, ending in a cross
 where it was excluded, with the noise floor (what a different initialisation alone gives) as a
-shaded band and the dense control, when the search had one, as a dashed line.
+shaded band above each rung's best and the dense control, when the search had one, as a
+dashed line.
 """
 
 from __future__ import annotations
@@ -73,8 +74,7 @@ def plot_bracket(data: SearchData, folder: Path) -> Figure:
         return Figure(TITLE, table=table, note="No candidate reached the first rung, so no round was decided.")
     fig, (ax,) = new_figure(8.0, 4.8)
     seen, all_x, labelled = set(), [], 0
-    _draw_floor_and_control(ax, data, sorted({data.rung_epoch(i) for m in series.values() for i in m
-                                              if data.rung_epoch(i) is not None}))
+    _draw_floor_and_control(ax, data, series)
     for row in data.ranked_rows():
         points = sorted((i, v) for i, v in series[row["candidate_id"]].items() if finite(v))
         if not points:
@@ -104,25 +104,37 @@ def plot_bracket(data: SearchData, folder: Path) -> Figure:
     ax.grid(alpha=0.3)
     return Figure(TITLE, image=save(fig, folder, "bracket.png"), table=table,
                   caption="At each rung the better half by the early metric is kept; the rest stop training. "
-                          "Shaded: the noise floor, the distance a dense network from another initialisation "
-                          "lands from the reference; differences between candidates smaller than it are "
-                          "not evidence.")
+                          "Shaded: from each rung's best up to best + noise floor (the distance a dense "
+                          "network from another initialisation lands from the reference); candidates inside "
+                          "it are not told apart from the best by evidence.")
 
 
-def _draw_floor_and_control(ax, data: SearchData, rungs: list[int]) -> None:
-    """The noise-floor band (0 up to the floor) and the dense control's metric at the rungs."""
+def _draw_floor_and_control(ax, data: SearchData, series: dict[str, dict[int, float]]) -> None:
+    """The noise-floor band above each rung's best metric, and the dense control at the rungs.
+
+    A candidate inside the band is closer to the best than a different initialisation alone
+    would move a network: the ranking between them is not evidence.
+    """
     floor = data.floor_by_epoch()
-    xs = [e for e in rungs if e in floor]
+    best: dict[int, float] = {}
+    for metrics in series.values():
+        for i, v in metrics.items():
+            epoch = data.rung_epoch(i)
+            if epoch is not None and finite(v):
+                best[epoch] = min(v, best.get(epoch, v))
+    xs = [e for e in sorted(best) if e in floor]
     if xs:
-        ys = [floor[e] for e in xs]
+        low = [best[e] for e in xs]
+        high = [best[e] + floor[e] for e in xs]
         if len(xs) == 1:
-            xs, ys = [xs[0] - 0.25, xs[0] + 0.25], ys * 2
-        ax.fill_between(xs, [0.0] * len(xs), ys, color=FADED_COLOR, alpha=0.25, lw=0, label="noise floor")
+            xs, low, high = [xs[0] - 0.25, xs[0] + 0.25], low * 2, high * 2
+        ax.fill_between(xs, low, high, color=FINALIST_COLOR, alpha=0.12, lw=0,
+                        label="best + noise floor")
     control = data.control()
     if control is not None:
         key = "ls_distance" if data.metric == "ls" else "val_loss"
-        points = [(e, at_epoch(control, key, e)) for e in rungs]
+        points = [(e, at_epoch(control, key, e)) for e in sorted(best)]
         points = [(e, v) for e, v in points if finite(v)]
         if points:
             ax.plot([e for e, _ in points], [v for _, v in points], ls="--", marker="s", ms=4,
-                    color=FINALIST_COLOR, alpha=0.7, label="dense control")
+                    color=FADED_COLOR, label="dense control")
