@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import torch
 
-from hyperprune.lyapunov import language_model_spectrum, ls_eval_tokens
+from hyperprune.lyapunov import language_model_spectrum, ls_distance, ls_eval_tokens
+from hyperprune.lyapunov.unit_spectrum import spectrum_network, spectrum_width
 
 
 def eval_tokens(run, seed: int) -> torch.Tensor:
@@ -20,14 +21,19 @@ def eval_tokens(run, seed: int) -> torch.Tensor:
 
 
 def run_spectrum(run, tokens: torch.Tensor) -> list[float]:
-    """The run's current Lyapunov spectrum (QR order) as a list of floats."""
+    """The run's current Lyapunov spectrum (QR order) as a list of floats.
+
+    A run with hidden-unit masks is measured on its compacted network (one exponent per kept
+    unit; see :func:`~hyperprune.lyapunov.unit_spectrum.spectrum_network`).
+    """
     cfg = run.spec.train
     with run.evaluation_weights():
-        spectrum = language_model_spectrum(run.model, tokens, k=cfg.ls_k, warmup=cfg.ls_warmup)
+        network = spectrum_network(run)
+        k = None if cfg.ls_k is None else min(cfg.ls_k, spectrum_width(network))
+        spectrum = language_model_spectrum(network, tokens, k=k, warmup=cfg.ls_warmup)
     return [float(x) for x in spectrum.cpu()]
 
 
 def spectrum_distance(a: list[float], b: list[float]) -> float:
-    if len(a) != len(b):
-        raise ValueError(f"spectra of different length: {len(a)} and {len(b)}")
-    return float(torch.linalg.vector_norm(torch.tensor(a, dtype=torch.float64) - torch.tensor(b, dtype=torch.float64)))
+    """L2 distance; spectra of different lengths on their common leading exponents."""
+    return float(ls_distance(torch.tensor(a, dtype=torch.float64), torch.tensor(b, dtype=torch.float64)))
