@@ -112,6 +112,18 @@ def sparse_state(state: dict[str, torch.Tensor], names: list[str]) -> dict[str, 
     return out
 
 
+def write_torch(model: nn.Module, arch: dict[str, Any], out: str | Path, sparse_names: list[str] | None = None,
+                **meta: Any) -> None:
+    """The torch export format: architecture, plain ``state_dict`` (optionally sparse) and ``meta``."""
+    from hyperprune.training.checkpoint import save_atomic
+
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    if sparse_names:
+        state = sparse_state(state, sparse_names)
+    save_atomic({"format": EXPORT_FORMAT, "version": 1, "architecture": arch, "sparse": bool(sparse_names),
+                 **meta, "state_dict": state}, out)
+
+
 def _require_onnx() -> None:
     missing = [m for m in ("onnx", "onnxscript") if importlib.util.find_spec(m) is None]
     if missing:
@@ -145,7 +157,6 @@ class _LogitsOnly(nn.Module):
 def export_run(run, out: str | Path, fmt: str = "torch", sparse: bool = False) -> dict[str, Any]:
     """Write ``run``'s exported model to ``out``; returns what was written and the check's figures."""
     from hyperprune.pruning.structured import compact_model
-    from hyperprune.training.checkpoint import save_atomic
 
     if fmt not in FORMATS:
         raise UserError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
@@ -169,12 +180,9 @@ def export_run(run, out: str | Path, fmt: str = "torch", sparse: bool = False) -
     if fmt == "onnx":
         _write_onnx(exported, inputs, out)
     else:
-        state = {k: v.detach().cpu().clone() for k, v in exported.state_dict().items()}
-        if sparse:
-            state = sparse_state(state, list(run.method.masks.names))
-        save_atomic({"format": EXPORT_FORMAT, "version": 1, "architecture": architecture(exported, run),
-                     "structured": structured, "sparse": bool(sparse), "method": run.method_name,
-                     "target_sparsity": run.sparsity, "state_dict": state}, out)
+        write_torch(exported, architecture(exported, run), out,
+                    sparse_names=list(run.method.masks.names) if sparse else None, structured=structured,
+                    method=run.method_name, target_sparsity=run.sparsity)
     info: dict[str, Any] = {
         "path": str(out), "format": fmt, "structured": structured, "sparse": bool(sparse),
         "parameters_pruned_model": parameter_count(pruned), "parameters_exported": parameter_count(exported),

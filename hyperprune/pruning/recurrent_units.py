@@ -110,21 +110,28 @@ def row_vector(keep: torch.Tensor, blocks: int) -> torch.Tensor:
 
 
 def unit_scores(layers: list[UnitLayer], scores: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Per-weight scores summed per unit: its rows in every gate plus the columns it feeds.
+    """Per-weight scores averaged per unit over everything it owns: its rows in every gate plus
+    the columns it feeds.
 
-    With magnitude scores this is the L1 norm of everything the unit owns; with SNIP's
-    sensitivities the saliency of removing the whole unit (to first order).
+    With magnitude scores this is the mean ``|w|`` of the unit's weights; with SNIP's
+    sensitivities the saliency of removing the unit per weight it owns. The mean (rather than
+    the sum) keeps units of different layers comparable in a global ranking: a last-layer unit
+    also owns a decoder column as long as the vocabulary.
     """
     out = {}
     for layer in layers:
         hidden = layer.hidden_size
         total = torch.zeros(hidden, dtype=torch.float64)
+        count = 0
         for name, blocks in layer.rows:
-            total += scores[name].detach().double().cpu().reshape(blocks, hidden, -1).sum(dim=(0, 2))
+            value = scores[name].detach().double().cpu().reshape(blocks, hidden, -1)
+            total += value.sum(dim=(0, 2))
+            count += blocks * value.shape[2]
         for name in layer.columns:
             if name in scores:
                 total += scores[name].detach().double().cpu().sum(dim=0)
-        out[layer.label] = total
+                count += scores[name].shape[0]
+        out[layer.label] = total / max(count, 1)
     return out
 
 
