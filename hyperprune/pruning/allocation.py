@@ -9,8 +9,9 @@ search space can choose it like any other hyperparameter:
              its weight (Erdos-Renyi: small layers stay denser);
 ``ERK``      the same with every dimension of the weight (``sum(shape) / prod(shape)``).
 
-``min_layer_density`` / ``max_layer_density`` bound the kept fraction of every layer (at least
-one unit per layer where the structure needs it). The counts come from the one capped
+``min_layer_density_ratio`` / ``max_layer_density_ratio`` bound the kept fraction of every
+layer relative to the target density (at least one unit per layer where the structure needs
+it). The counts come from the one capped
 proportional allocator of the project (:func:`~hyperprune.pruning.dst_allocate.proportional_allocation`)
 with the lower bounds added here; ER/ERK scores are those of sparse initialisation
 (:func:`~hyperprune.pruning.dst_init.er_scale`). The counts always add up to the kept total.
@@ -35,16 +36,29 @@ ALIASES = {"layerwise": "uniform"}
 
 
 def allocation_hparams(default: str = "global") -> tuple[HParam, ...]:
-    """The allocation hyperparameters every method that takes them declares."""
+    """The allocation hyperparameters every method that takes them declares.
+
+    The bounds are relative to the target density ``d = 1 - sparsity`` so that every
+    combination is feasible at every sparsity: a layer keeps at least
+    ``min_layer_density_ratio * d`` and at most ``min(1, max_layer_density_ratio * d)`` of its
+    units (1 and 1: exactly uniform).
+    """
     return (
         HParam("allocation", "choice", default, choices=ALLOCATIONS,
                help="how the kept count is spread over layers: global ranking, uniform fraction, "
                     "ER or ERK (smaller layers denser)"),
-        HParam("min_layer_density", "float", 0.0, low=0.0, high=1.0,
-               help="every layer keeps at least this fraction of its units"),
-        HParam("max_layer_density", "float", 1.0, low=0.0, high=1.0,
-               help="no layer keeps more than this fraction of its units"),
+        HParam("min_layer_density_ratio", "float", 0.0, low=0.0, high=1.0,
+               help="every layer keeps at least this multiple of the target density"),
+        HParam("max_layer_density_ratio", "float", 100.0, low=1.0, high=100.0,
+               help="no layer keeps more than this multiple of the target density (100: no cap "
+                    "below 99 % sparsity)"),
     )
+
+
+def density_bounds(hp: dict, sparsity: float) -> tuple[float, float]:
+    """Absolute per-layer density bounds from a method's resolved ratio hyperparameters."""
+    density = 1.0 - float(sparsity)
+    return hp["min_layer_density_ratio"] * density, min(1.0, hp["max_layer_density_ratio"] * density)
 
 
 def canonical(allocation: str) -> str:
@@ -56,18 +70,21 @@ def canonical(allocation: str) -> str:
 
 def layer_bounds(sizes: list[int], min_density: float = 0.0, max_density: float = 1.0,
                  minimum: int = 0) -> tuple[list[int], list[int]]:
-    """Per layer the fewest and most units it may keep under the density bounds."""
+    """Per layer the fewest and most units it may keep under the density bounds.
+
+    Floors round down and caps round up, so bounds around the target density stay feasible.
+    """
     if min_density > max_density:
-        raise UserError(f"min_layer_density {min_density:g} is above max_layer_density {max_density:g}")
-    floors = [min(s, max(minimum, math.ceil(min_density * s - 1e-9))) for s in sizes]
-    caps = [max(f, min(s, math.floor(max_density * s + 1e-9))) for f, s in zip(floors, sizes, strict=True)]
+        raise UserError(f"minimum layer density {min_density:g} is above the maximum {max_density:g}")
+    floors = [min(s, max(minimum, math.floor(min_density * s + 1e-9))) for s in sizes]
+    caps = [max(f, min(s, math.ceil(max_density * s - 1e-9))) for f, s in zip(floors, sizes, strict=True)]
     return floors, caps
 
 
 def check_feasible(keep: int, floors: list[int], caps: list[int]) -> None:
     if not sum(floors) <= keep <= sum(caps):
         raise UserError(f"per-layer bounds allow {sum(floors)} to {sum(caps)} kept units, the target "
-                        f"sparsity needs {keep}; widen min_layer_density/max_layer_density")
+                        f"sparsity needs {keep}; widen the per-layer density bounds")
 
 
 def bounded_allocation(total: int, shares: list[float], floors: list[int], caps: list[int]) -> list[int]:

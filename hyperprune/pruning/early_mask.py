@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from hyperprune.errors import UserError
-from hyperprune.pruning.allocation import allocation_hparams
+from hyperprune.pruning.allocation import allocation_hparams, density_bounds
 from hyperprune.pruning.hparams import HParam
 from hyperprune.pruning.masks import MaskSet
 from hyperprune.pruning.method import PruneContext, PruningMethod
@@ -77,7 +77,7 @@ class EarlyMaskMethod(PruningMethod):
     def setup(self, ctx: PruneContext) -> None:
         self.ctx = ctx
         model = ctx.model
-        allocation, bounds = self.hp["allocation"], (self.hp["min_layer_density"], self.hp["max_layer_density"])
+        allocation, bounds = self.hp["allocation"], density_bounds(self.hp, self.sparsity)
         if self.structure == "filters":
             if ctx.task_kind != "classifier":
                 raise UserError(f"{self.name}: structure=filters needs the CNN; language models take "

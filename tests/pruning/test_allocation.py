@@ -38,3 +38,16 @@ def test_keep_top_er_scope_keeps_the_count_and_favours_small_tensors():
 def test_unit_space_layerwise_is_uniform():
     space = UnitSpace.build({"a": (6,), "b": (4,)}, 0.5, "layerwise")
     assert space.scope == "uniform" and space.layer_keep == [3, 2]
+
+
+def test_relative_bounds_are_feasible_at_any_sparsity():
+    from hyperprune.pruning.allocation import density_bounds
+
+    hp = {"min_layer_density_ratio": 1.0, "max_layer_density_ratio": 1.0}
+    for sparsity in (0.1, 0.5, 0.67, 0.95, 0.99):
+        low, high = density_bounds(hp, sparsity)
+        space = UnitSpace.build({"a": (37,), "b": (101,)}, sparsity, "global", 1, None, low, high)
+        kept = space.top({"a": torch.arange(37.0), "b": -torch.arange(101.0)})
+        counts = [int(kept[n].sum()) for n in space.names]
+        assert sum(counts) == space.keep
+        assert all(f <= c <= cap for f, c, cap in zip(space.floors, counts, space.caps, strict=True))
