@@ -90,3 +90,17 @@ def test_onnx_export_writes_a_graph(tmp_path, capsys):
     recurrent = [inits[node.input[2]] for node in graph.graph.node if node.op_type == "LSTM"]
     assert len(recurrent) == 2 and sum(d[2] for d in recurrent) == 16  # 16 of 32 units kept
     assert all(d[1] == 4 * d[2] for d in recurrent)  # LSTM gates of the kept units only
+
+
+def test_filter_pruned_cnn_exports_its_smaller_convolutions(tmp_path, capsys):
+    run_dir = tmp_path / "cnn"
+    assert main(["train", "--out", str(run_dir), "--model", "cnn", "--data", "digits", "--method", "snip",
+                 "--sparsity", "0.5", "--set", "structure=filters", "--set", "model.cnn_channels=[8,16]",
+                 "--set", "train.max_batches=2", "--set", "train.lr=0.1", "--set", "train.clip=0",
+                 "--epochs", "1"]) == 0
+    capsys.readouterr()
+    target = tmp_path / "cnn.pt"
+    assert main(["export", str(run_dir), "--out", str(target), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["structured"] and info["architecture"]["channels"] == [4, 8]
+    assert [b.conv.out_channels for b in load_exported(target).features] == [4, 8]
