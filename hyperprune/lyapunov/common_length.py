@@ -32,3 +32,18 @@ def common_leading(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
         raise ValueError(f"spectra must have the same batch shape, got {tuple(a.shape)} and {tuple(b.shape)}")
     n = min(a.shape[-1], b.shape[-1])
     return a[..., :n], b[..., :n]
+
+
+def common_trajectories(candidate: list, dense: list) -> tuple[Tensor, Tensor]:
+    """Two per-epoch spectrum histories as ``(epochs, m)`` tensors, ``m`` the shortest spectrum.
+
+    A unit-pruned candidate whose mask is chosen after some dense epochs has a full-length
+    spectrum before and a shorter one after; every epoch is cut to the same leading exponents.
+    """
+    spectra = [list(s) for s in (*candidate, *dense)]
+    if not spectra or any(not s for s in spectra):
+        raise ValueError("trajectories need at least one non-empty spectrum per epoch")
+    m = min(len(s) for s in spectra)
+    a = torch.tensor([list(s)[:m] for s in candidate], dtype=torch.float64)
+    b = torch.tensor([list(s)[:m] for s in dense], dtype=torch.float64)
+    return a, b

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from hyperprune.lyapunov import language_model_spectrum, ls_distance, lyapunov_spectrum
+from hyperprune.lyapunov.distance import spectrum_gap, trajectory_distance
 from hyperprune.models.compact_language import StackedRNN, single_layer
-from hyperprune.search.spectrum_metric import spectrum_distance
 
 torch.set_num_threads(1)
 
@@ -50,8 +50,12 @@ def test_leading_exponents_of_a_longer_spectrum_are_its_spectrum_with_smaller_k(
     assert torch.allclose(full[:5], leading, atol=1e-10)
     short = torch.linspace(0.0, -1.0, 5, dtype=torch.float64)
     assert ls_distance(short, full) == pytest.approx(ls_distance(short, leading), abs=1e-9)
-    assert spectrum_distance(short.tolist(), full.tolist()) == pytest.approx(
+    assert spectrum_gap("l2", [short.tolist()], [full.tolist()]) == pytest.approx(
         float(torch.linalg.vector_norm(short - leading)), abs=1e-9)
+    # a trajectory whose spectra shrink when the units are removed is cut to the shortest one
+    ragged = [full.tolist(), short.tolist()]
+    assert trajectory_distance(ragged, [full.tolist(), full.tolist()]) == pytest.approx(
+        trajectory_distance([full[:5].tolist(), short.tolist()], [leading.tolist(), leading.tolist()]), abs=1e-9)
     assert ls_distance(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0, 9.0])) == 0.0
 
 
