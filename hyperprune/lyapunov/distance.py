@@ -11,19 +11,17 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from hyperprune.lyapunov.common_length import common_leading, common_trajectories
+
 
 def ls_distance(a: Tensor, b: Tensor) -> float | Tensor:
     """``||a - b||_2`` over the last axis: a float for 1-D spectra, a tensor for batched ones.
 
-    Both must have the same shape (spectra compared element by element in QR order, like the
-    reference system; sort them first for an order-free comparison).
+    Spectra are compared element by element in QR order, like the reference system (sort them
+    first for an order-free comparison); spectra of different lengths on their common leading
+    exponents (:mod:`~hyperprune.lyapunov.common_length`).
     """
-    a = torch.as_tensor(a)
-    b = torch.as_tensor(b)
-    if a.shape != b.shape:
-        raise ValueError(f"spectra must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
-    if a.dim() == 0:
-        raise ValueError("a spectrum must have at least one dimension, got a scalar")
+    a, b = common_leading(a, b)
     dtype = torch.promote_types(torch.promote_types(a.dtype, b.dtype), torch.float32)
     dist = torch.linalg.vector_norm(a.to(dtype) - b.to(dtype), dim=-1)
     return float(dist) if a.dim() == 1 else dist
@@ -35,13 +33,13 @@ DISTANCES = ("l2", "trajectory")
 def trajectory_distance(candidate: list, dense: list) -> float:
     """The reference system's distance: spectra of epochs 0..e on their first 2 principal axes.
 
-    ``candidate`` and ``dense`` hold one spectrum per epoch 0..e (equal lengths). Both
+    ``candidate`` and ``dense`` hold one spectrum per epoch 0..e (cut to the shortest spectrum
+    among them, see :func:`~hyperprune.lyapunov.common_length.common_trajectories`). Both
     trajectories are stacked, centred together and projected onto their 2 leading principal
     components; the distance is that between the two final-epoch points. With a single epoch
     (e = 0) there is no trajectory and the plain L2 distance is returned.
     """
-    a = torch.as_tensor(candidate, dtype=torch.float64)
-    b = torch.as_tensor(dense, dtype=torch.float64)
+    a, b = common_trajectories(candidate, dense)
     if a.dim() != 2 or a.shape != b.shape:
         raise ValueError(f"trajectories must be (epochs, exponents) of one shape, got "
                          f"{tuple(a.shape)} and {tuple(b.shape)}")

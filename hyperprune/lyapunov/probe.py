@@ -22,6 +22,7 @@ import torch
 from hyperprune.config import stable_hash
 from hyperprune.lyapunov.eval_batch import ls_eval_tokens
 from hyperprune.lyapunov.language_model import language_model_spectrum
+from hyperprune.lyapunov.unit_spectrum import spectrum_network, spectrum_width
 
 
 def batch_seed(seed: int, index: int) -> int:
@@ -55,10 +56,12 @@ class LSProbe:
 
     def spectrum_of(self, model: torch.nn.Module) -> list[float]:
         """The mean spectrum of ``model`` over every window, as a list of floats."""
-        spectrum = language_model_spectrum(model, self.tokens, k=self.k, warmup=self.warmup)
+        k = None if self.k is None else min(self.k, spectrum_width(model))
+        spectrum = language_model_spectrum(model, self.tokens, k=k, warmup=self.warmup)
         return [float(x) for x in spectrum.cpu()]
 
     def spectrum(self, run) -> list[float]:
-        """The spectrum of a training run's evaluated weights (the averages under NT-ASGD)."""
+        """The spectrum of a training run's evaluated weights (the averages under NT-ASGD); a run
+        with hidden-unit masks is measured on its compacted network (:mod:`.unit_spectrum`)."""
         with run.evaluation_weights():
-            return self.spectrum_of(run.model)
+            return self.spectrum_of(spectrum_network(run))

@@ -24,6 +24,7 @@ from hyperprune.lyapunov.lstm import LSTMCellJacobian
 from hyperprune.lyapunov.qr import positive_qr
 from hyperprune.lyapunov.rhn import RHNCellJacobian
 from hyperprune.lyapunov.rnn import RNNCellJacobian
+from hyperprune.models.compact_language import StackedRNN
 from hyperprune.models.rhn import RHN
 
 SUPPORTED = "torch.nn.LSTM, torch.nn.GRU, torch.nn.RNN (tanh, relu) or hyperprune.models.rhn.RHN"
@@ -32,6 +33,10 @@ SUPPORTED = "torch.nn.LSTM, torch.nn.GRU, torch.nn.RNN (tanh, relu) or hyperprun
 def _check_module(rnn: nn.Module, state: str) -> None:
     if state not in ("h", "hc"):
         raise ValueError(f"state must be 'h' or 'hc', got {state!r}")
+    if isinstance(rnn, StackedRNN):  # layers of different widths (a unit-pruned network)
+        for layer in rnn.layers:
+            _check_module(layer, state)
+        return
     if isinstance(rnn, RHN):
         if state == "hc":
             raise ValueError("state='hc' (hidden and cell state) is only defined for torch.nn.LSTM")
@@ -52,6 +57,8 @@ def _check_module(rnn: nn.Module, state: str) -> None:
 
 
 def _build_cells(rnn: nn.Module, state: str) -> list[LayerCell]:
+    if isinstance(rnn, StackedRNN):
+        return [_build_cells(layer, state)[0] for layer in rnn.layers]
     layers = range(rnn.num_layers)
     if isinstance(rnn, RHN):
         return [RHNCellJacobian(rnn, layer) for layer in layers]
@@ -66,6 +73,11 @@ def _initial_states(
     rnn: nn.Module, h0: Tensor | tuple[Tensor, Tensor] | None, batch: int, like: Tensor
 ) -> list[tuple[Tensor, ...]]:
     """Per-layer ``(h, c)`` (LSTM) or ``(h,)`` tuples; ``None`` means zeros."""
+    if isinstance(rnn, StackedRNN):
+        if h0 is not None:
+            raise ValueError("a stacked RNN of different widths starts from zeros only (h0=None)")
+        n_parts = 2 if rnn.is_lstm else 1
+        return [tuple(like.new_zeros(batch, size) for _ in range(n_parts)) for size in rnn.hidden_sizes]
     shape = (rnn.num_layers, batch, rnn.hidden_size)
     is_lstm = isinstance(rnn, nn.LSTM)
     if h0 is None:
@@ -97,7 +109,9 @@ def lyapunov_spectrum(
 
     Args:
         rnn: ``nn.LSTM``, ``nn.GRU``, ``nn.RNN`` (tanh or relu; any ``num_layers``;
-            ``batch_first=False``) or :class:`~hyperprune.models.rhn.RHN`. Cells are computed
+            ``batch_first=False``), :class:`~hyperprune.models.rhn.RHN`, or a
+            :class:`~hyperprune.models.compact_language.StackedRNN` of single-layer ones of
+            different widths (a unit-pruned network; zero initial state). Cells are computed
             from the weights, so inter-layer dropout never applies (eval semantics).
         inputs: ``(T, B, input_size)``, same dtype (float32 or float64) and device as the weights.
         h0: initial hidden state ``(num_layers, B, H)``; for an LSTM also an ``(h0, c0)`` pair.
@@ -139,8 +153,11 @@ def lyapunov_spectrum(
     if inputs.device != weight.device:
         raise ValueError(f"inputs are on {inputs.device} but the module is on {weight.device}")
     n_state = 2 if state == "hc" else 1
-    hidden, layers = rnn.hidden_size, rnn.num_layers
-    dim = n_state * layers * hidden
+    layers = rnn.num_layers
+    sizes = list(rnn.hidden_sizes) if isinstance(rnn, StackedRNN) else [rnn.hidden_size] * layers
+    width = sum(sizes)
+    starts = [sum(sizes[:layer]) for layer in range(layers)]
+    dim = n_state * width
     if k is None:
         k = dim
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= dim:
@@ -155,7 +172,7 @@ def lyapunov_spectrum(
         total = inputs.new_zeros(batch, k)
         # Row slices of the frame: part p (0 = h, 1 = c) of each layer.
         rows = [
-            [slice((p * layers + layer) * hidden, (p * layers + layer + 1) * hidden) for p in range(n_state)]
+            [slice(p * width + starts[layer], p * width + starts[layer] + sizes[layer]) for p in range(n_state)]
             for layer in range(layers)
         ]
         for t in range(steps):

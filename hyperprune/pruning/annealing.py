@@ -96,7 +96,7 @@ class SimulatedAnnealing(EarlyMaskMethod):
             self.set_units(space.unflatten(flat))
             return _error_rate(model, batches) if accuracy else float(ctx.evaluate(model, batches))
 
-        groups = space.layer_ids() if space.scope == "layerwise" else None
+        groups = space.layer_ids() if space.scope != "global" or space.bounded else None
         try:
             result = anneal(space.flatten(start), energy, self.schedule(), self.rng, groups)
         finally:

@@ -4,8 +4,10 @@ Every method of the family (SNIP, MagSign, random, simulated annealing) works th
 
 1. train the *dense* network for ``score_epoch`` = K epochs (K = 0: the mask is found at
    setup, from the initial weights);
-2. choose a mask over *units* (single weights, or whole conv filters with
-   ``structure=filters``) with an exact kept count (:mod:`hyperprune.pruning.units`);
+2. choose a mask over *units* (single weights, whole conv filters with ``structure=filters``,
+   or whole hidden units of the recurrent layers with ``structure=units``) with an exact kept
+   count spread over layers by ``allocation`` (:mod:`hyperprune.pruning.units`,
+   :mod:`hyperprune.pruning.allocation`);
 3. with ``rewind`` (default), put every parameter and buffer back to its value at init,
    apply the mask and rebuild the optimizer (``ctx.reset_optimizer()``); without it, keep the
    epoch-K weights, masked, and the current optimizer;
@@ -28,9 +30,11 @@ import torch
 from torch import nn
 
 from hyperprune.errors import UserError
+from hyperprune.pruning.allocation import allocation_hparams, density_bounds
 from hyperprune.pruning.hparams import HParam
 from hyperprune.pruning.masks import MaskSet
 from hyperprune.pruning.method import PruneContext, PruningMethod
+from hyperprune.pruning.recurrent_units import UnitMaskSet, unit_scores, unit_space
 from hyperprune.pruning.structured import FilterMaskSet, filter_layers
 from hyperprune.pruning.units import UnitSpace
 
@@ -38,14 +42,15 @@ from hyperprune.pruning.units import UnitSpace
 def early_hparams(score_epoch: int = 0) -> tuple[HParam, ...]:
     """The hyperparameters every early mask method has (``score_epoch`` default per method)."""
     return (
-        HParam("structure", "choice", "unstructured", choices=("unstructured", "filters"),
-               help="unstructured: single weights; filters: whole conv output filters, the same "
-                    "fraction in every conv layer (CNN only)"),
+        HParam("structure", "choice", "unstructured", choices=("unstructured", "filters", "units"),
+               help="unstructured: single weights; filters: whole conv output filters (CNN only; "
+                    "allocation global means uniform); units: whole hidden units of the recurrent "
+                    "layers, sparsity counted in units (language models)"),
         HParam("score_epoch", "int", score_epoch, low=0, high=5, step=1,
                help="dense epochs before the mask is chosen (0: at init); at most total_epochs - 1"),
         HParam("rewind", "bool", True,
                help="after choosing the mask, rewind the weights to init and reset the optimizer"),
-    )
+    ) + allocation_hparams()
 
 
 def _state_copy(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -56,8 +61,6 @@ class EarlyMaskMethod(PruningMethod):
     """Base class of the family: when to search, exact top-k keep, rewind to init, state."""
 
     HPARAMS = early_hparams()
-    #: how kept counts of unstructured masks are allocated ("global" or "layerwise")
-    scope: str = "global"
 
     def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
         super().__init__(sparsity, hparams)
@@ -75,17 +78,23 @@ class EarlyMaskMethod(PruningMethod):
     def setup(self, ctx: PruneContext) -> None:
         self.ctx = ctx
         model = ctx.model
+        allocation, bounds = self.hp["allocation"], density_bounds(self.hp, self.sparsity)
         if self.structure == "filters":
             if ctx.task_kind != "classifier":
                 raise UserError(f"{self.name}: structure=filters needs the CNN; language models take "
-                                "structure=unstructured")
+                                "structure=unstructured or units")
             self.masks = FilterMaskSet(model, filter_layers(model))
             shapes = {layer.conv_weight: (layer.out_channels,) for layer in self.masks.layers}
-            self.space = UnitSpace.build(shapes, self.sparsity, "layerwise", minimum_per_layer=1)
+            weights = {name: tuple(self.masks.params[name].shape) for name in shapes}
+            scope = "uniform" if allocation == "global" else allocation
+            self.space = UnitSpace.build(shapes, self.sparsity, scope, 1, weights, *bounds)
+        elif self.structure == "units":
+            self.masks = UnitMaskSet(model)
+            self.space = unit_space(self.masks, self.sparsity, allocation, *bounds)
         else:
             self.masks = MaskSet(model, self.prunable_names(model, ctx.task_kind))
             shapes = {name: param.shape for name, param, _ in self.masks}
-            self.space = UnitSpace.build(shapes, self.sparsity, self.scope)
+            self.space = UnitSpace.build(shapes, self.sparsity, allocation, 0, None, *bounds)
         seed = int(torch.randint(0, 2**62, (1,), generator=ctx.generator))
         self.rng = torch.Generator().manual_seed(seed)
         self.init_state = _state_copy(model)
@@ -107,9 +116,12 @@ class EarlyMaskMethod(PruningMethod):
         return {name: param.detach().abs().clone() for name, param, _ in self.masks}
 
     def to_units(self, scores: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Per-weight scores reduced to units: unchanged, or per filter the mean of its weights."""
+        """Per-weight scores reduced to units: unchanged, per filter the mean of its weights, or
+        per hidden unit the sum over everything it owns (:func:`unit_scores`)."""
         if self.structure == "filters":
             return {name: scores[name].flatten(1).mean(dim=1) for name in self.space.names}
+        if self.structure == "units":
+            return unit_scores(self.masks.layers, scores)
         return scores
 
     def choose(self) -> dict[str, torch.Tensor]:
@@ -121,6 +133,8 @@ class EarlyMaskMethod(PruningMethod):
         """Write unit masks (weights or filters) into ``self.masks`` and apply them."""
         if isinstance(self.masks, FilterMaskSet):
             self.masks.set_filters([units[name] for name in self.space.names])
+        elif isinstance(self.masks, UnitMaskSet):
+            self.masks.set_units([units[name] for name in self.space.names])
         else:
             for name, param, _ in self.masks:
                 self.masks.masks[name] = units[name].to(param.device, torch.bool).clone()
@@ -129,6 +143,8 @@ class EarlyMaskMethod(PruningMethod):
     def current_units(self) -> dict[str, torch.Tensor]:
         if isinstance(self.masks, FilterMaskSet):
             return dict(zip(self.space.names, self.masks.filters(), strict=True))
+        if isinstance(self.masks, UnitMaskSet):
+            return dict(zip(self.space.names, self.masks.units(), strict=True))
         return {name: mask.cpu().clone() for name, _, mask in self.masks}
 
     def _find_mask(self) -> None:

@@ -46,6 +46,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from hyperprune.pruning.allocation import ALLOCATIONS
 from hyperprune.pruning.hparams import HParam
 from hyperprune.pruning.layer_sets import layer_names
 from hyperprune.pruning.method import PruneContext, PruningMethod
@@ -80,6 +81,8 @@ class Halo(PruningMethod):
                help="halo: one learned lambda per weight; l1: lambda fixed; sws: one shared lambda"),
         HParam("prune_at", "float", 0.5, 0.1, 1.0,
                help="fraction of the run after which the weights are pruned to the target"),
+        HParam("allocation", "choice", "global", choices=ALLOCATIONS,
+               help="how the kept weights are spread over layers (see the early-mask methods)"),
     )
 
     def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
@@ -152,7 +155,8 @@ class Halo(PruningMethod):
     def at_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
         if self.pruned or epoch < self.prune_epoch or self.sparsity <= 0.0:
             return
-        prune_to(self.masks, magnitude_scores(self.masks), keep_count(self.masks.total(), self.sparsity))
+        prune_to(self.masks, magnitude_scores(self.masks), keep_count(self.masks.total(), self.sparsity),
+                 self.hp["allocation"])
         self.pruned = True
         self.ctx.optimizer = self.ctx.reset_optimizer()
 

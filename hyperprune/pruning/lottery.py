@@ -11,7 +11,7 @@ training the ticket.
 Options, all explicit:
 
 * ``scope``: ``global`` ranks all chosen tensors together (one threshold); ``layerwise``
-  prunes the same fraction of every tensor.
+  prunes the same fraction of every tensor; ``ER``/``ERK`` keep Erdos-Renyi shares per tensor.
 * ``criterion``: ``magnitude`` keeps the largest ``|w|`` (strict ranking, ties by position);
   ``random`` removes alive weights chosen uniformly with the run's mask generator.
 * ``rewind``: ``init`` goes back to the weights at the start of the run; ``epoch`` to the
@@ -47,8 +47,9 @@ class LotteryTicket(PruningMethod):
     HPARAMS = (
         HParam("prune_rate", "float", 0.2, 0.1, 0.5,
                help="fraction of the remaining weights removed per round"),
-        HParam("scope", "choice", "global", choices=("global", "layerwise"),
-               help="one threshold over all chosen tensors, or one per tensor"),
+        HParam("scope", "choice", "global", choices=("global", "layerwise", "ER", "ERK"),
+               help="per-layer allocation: one threshold over all chosen tensors, the same fraction per "
+                    "tensor, or Erdos-Renyi shares (smaller tensors denser)"),
         HParam("criterion", "choice", "magnitude", choices=("magnitude", "random"),
                help="remove the smallest |w|, or alive weights chosen uniformly at random"),
         HParam("rewind", "choice", "init", choices=("init", "epoch", "reinit"),

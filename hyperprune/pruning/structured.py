@@ -211,24 +211,33 @@ def remove_filters(model: nn.Module, keep: dict[int, torch.Tensor]) -> nn.Module
 
 
 def compact_model(run_or_model: Any, method: Any = None) -> nn.Module:
-    """The physically pruned CNN of a training run (or of a model) with filter masks.
+    """The physically pruned network of a training run (or of a model): CNN filters or RNN units.
 
     ``run_or_model`` is a ``TrainingRun`` (its ``.model`` and ``.method`` are used) or a model.
-    Kept filters come from ``method``'s :class:`FilterMaskSet` when it has one, otherwise from
-    the weights: every filter whose output is exactly zero (:func:`dead_filters`) is removed.
-    Returns a new model; the given one is not changed.
+    Kept filters (CNN) or hidden units (recurrent language model, see
+    :mod:`~hyperprune.pruning.recurrent_compact`) come from ``method``'s
+    :class:`FilterMaskSet` / :class:`~hyperprune.pruning.recurrent_units.UnitMaskSet` when it
+    has one, otherwise from the weights: every filter or unit whose output is exactly zero is
+    removed. Returns a new model; the given one is not changed.
 
     Example::
 
-        small = compact_model(run)          # after training with structure=filters
-        torch.save(small, "compact.pt")
+        small = compact_model(run)          # after training with structure=filters or units
+        torch.save(small.state_dict(), "compact.pt")
     """
+    from hyperprune.pruning.recurrent_compact import remove_units
+    from hyperprune.pruning.recurrent_units import UnitMaskSet, dead_units
+
     model = getattr(run_or_model, "model", run_or_model)
     if method is None:
         method = getattr(run_or_model, "method", None)
     if not isinstance(model, nn.Module):
         raise TypeError("compact_model needs a TrainingRun or an nn.Module")
     masks = getattr(method, "masks", None)
+    if isinstance(masks, UnitMaskSet):
+        return remove_units(model, masks.units())
+    if hasattr(model, "rnn"):
+        return remove_units(model, [~vector for vector in dead_units(model)])
     if isinstance(masks, FilterMaskSet):
         keep = masks.filters()
     else:

@@ -10,6 +10,9 @@ the result deterministic even when many weights tie (for example exact zeros).
 * :func:`layerwise_keep` splits the kept count over tensors in proportion to what each has
   alive (largest remainders), then ranks inside each tensor: every tensor loses the same
   fraction of its alive weights.
+* :func:`er_keep` splits it in proportion to each tensor's Erdos-Renyi share (``ER``/``ERK``
+  of :mod:`~hyperprune.pruning.allocation`, capped at what the tensor has alive), then ranks
+  inside each tensor.
 
 Scores are usually ``|w|`` (:func:`magnitude_scores`) or uniform noise drawn from a
 generator (:func:`random_scores`, which then chooses uniformly among alive weights).
@@ -23,10 +26,11 @@ Example::
 
 from __future__ import annotations
 
-import math
-
 import torch
 
+from hyperprune.pruning.allocation import bounded_allocation
+from hyperprune.pruning.dst_allocate import proportional_allocation
+from hyperprune.pruning.dst_init import er_scale
 from hyperprune.pruning.masks import MaskSet
 
 Tensors = dict[str, torch.Tensor]
@@ -84,16 +88,9 @@ def global_keep(scores: Tensors, alive: Tensors, n_keep: int) -> Tensors:
 
 def apportion(n: int, weights: list[int]) -> list[int]:
     """Split ``n`` into integers proportional to ``weights`` (largest remainders, ties by order)."""
-    total = sum(weights)
-    if total == 0:
+    if sum(weights) == 0:
         return [0] * len(weights)
-    exact = [n * w / total for w in weights]
-    parts = [math.floor(x) for x in exact]
-    left = n - sum(parts)
-    by_remainder = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))
-    for i in by_remainder[:left]:
-        parts[i] += 1
-    return parts
+    return proportional_allocation(n, [float(w) for w in weights], list(weights))
 
 
 def layerwise_keep(scores: Tensors, alive: Tensors, n_keep: int) -> Tensors:
@@ -108,13 +105,28 @@ def layerwise_keep(scores: Tensors, alive: Tensors, n_keep: int) -> Tensors:
     return out
 
 
+def er_keep(scores: Tensors, alive: Tensors, n_keep: int, mode: str) -> Tensors:
+    """Keep ``n_keep`` alive entries in all, split over tensors by their ER/ERK share."""
+    names = list(alive)
+    counts = [int(alive[n].sum()) for n in names]
+    if not 0 <= n_keep <= sum(counts):
+        raise ValueError(f"cannot keep {n_keep} of {sum(counts)} alive weights")
+    shares = [er_scale(tuple(alive[n].shape), mode) * alive[n].numel() for n in names]
+    out = {}
+    for name, k in zip(names, bounded_allocation(n_keep, shares, [0] * len(names), counts), strict=True):
+        out.update(global_keep({name: scores[name]}, {name: alive[name]}, k))
+    return out
+
+
 def keep_top(scores: Tensors, alive: Tensors, n_keep: int, scope: str) -> Tensors:
-    """Dispatch on ``scope``: ``"global"`` or ``"layerwise"``."""
+    """Dispatch on ``scope``: ``"global"``, ``"layerwise"`` (= ``"uniform"``), ``"ER"`` or ``"ERK"``."""
     if scope == "global":
         return global_keep(scores, alive, n_keep)
-    if scope == "layerwise":
+    if scope in ("layerwise", "uniform"):
         return layerwise_keep(scores, alive, n_keep)
-    raise ValueError(f"scope must be 'global' or 'layerwise', got {scope!r}")
+    if scope in ("ER", "ERK"):
+        return er_keep(scores, alive, n_keep, scope)
+    raise ValueError(f"scope must be one of global, layerwise, uniform, ER, ERK; got {scope!r}")
 
 
 def prune_to(masks: MaskSet, scores: Tensors, n_keep: int, scope: str = "global") -> None:

@@ -5,8 +5,11 @@ weight of a masked parameter; with filter masks a unit is one output filter of a
 :class:`UnitSpace` fixes the kept count once (from the target sparsity) and keeps it exact:
 
 * ``scope="global"``: one ranking over all units, ``round((1 - sparsity) * n)`` kept in total;
-* ``scope="layerwise"``: every layer keeps the same fraction, the per-layer counts allocated
-  by largest remainder so that they still add up to the global count exactly.
+* ``scope="layerwise"`` (``uniform``), ``"ER"`` or ``"ERK"``: fixed per-layer counts from
+  :mod:`~hyperprune.pruning.allocation`, adding up to the global count exactly.
+
+Optional per-layer density bounds hold for every scope (under ``global``, each layer's top
+units up to its floor are kept first, then the global ranking fills the rest below the caps).
 
 Example::
 
@@ -17,11 +20,20 @@ Example::
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
-SCOPES = ("global", "layerwise")
+from hyperprune.pruning.allocation import (
+    ALIASES,
+    ALLOCATIONS,
+    bounded_allocation,
+    check_feasible,
+    layer_bounds,
+    layer_counts,
+)
+
+SCOPES = ("global", "layerwise", *ALLOCATIONS[1:])
 
 
 def kept_total(n: int, sparsity: float, minimum: int = 1) -> int:
@@ -43,16 +55,7 @@ def allocate(sizes: list[int], keep: int, minimum: int = 0) -> list[int]:
     floors = [min(size, minimum) for size in sizes]
     if sum(floors) > keep:
         raise ValueError(f"keeping {minimum} per layer needs {sum(floors)} units, only {keep} allowed")
-    shares = [keep * size / total if total else 0.0 for size in sizes]
-    counts = [max(f, min(size, math.floor(s))) for f, size, s in zip(floors, sizes, shares, strict=True)]
-    layers = range(len(sizes))
-    while sum(counts) > keep:  # the minimums pushed the sum over: take from the largest excess
-        i = max((j for j in layers if counts[j] > floors[j]), key=lambda j: counts[j] - shares[j])
-        counts[i] -= 1
-    while sum(counts) < keep:  # hand out the rest by largest remainder
-        i = max((j for j in layers if counts[j] < sizes[j]), key=lambda j: shares[j] - counts[j])
-        counts[i] += 1
-    return counts
+    return bounded_allocation(keep, [float(s) for s in sizes], floors, list(sizes))
 
 
 def _descending(scores: torch.Tensor, k: int) -> torch.Tensor:
@@ -71,18 +74,33 @@ class UnitSpace:
     scope: str
     keep: int
     layer_keep: list[int]
+    floors: list[int] = field(default_factory=list)
+    caps: list[int] = field(default_factory=list)
 
     @classmethod
     def build(cls, shapes: dict[str, tuple[int, ...] | torch.Size], sparsity: float, scope: str = "global",
-              minimum_per_layer: int = 0) -> UnitSpace:
+              minimum_per_layer: int = 0, weight_shapes: dict[str, tuple[int, ...]] | None = None,
+              min_density: float = 0.0, max_density: float = 1.0) -> UnitSpace:
+        """``weight_shapes``: per layer the weight shape ER/ERK score (default: the unit shape)."""
         if scope not in SCOPES:
             raise ValueError(f"scope must be one of {SCOPES}, got {scope!r}")
+        scope = ALIASES.get(scope, scope)
         names = list(shapes)
         sizes = [math.prod(shapes[n]) for n in names]
+        floors, caps = layer_bounds(sizes, min_density, max_density, minimum_per_layer)
         keep = kept_total(sum(sizes), sparsity)
         keep = max(keep, sum(min(minimum_per_layer, s) for s in sizes))
-        layer_keep = allocate(sizes, keep, minimum_per_layer) if scope == "layerwise" else []
-        return cls(names, [torch.Size(shapes[n]) for n in names], scope, keep, layer_keep)
+        check_feasible(keep, floors, caps)
+        layer_keep = []
+        if scope != "global":
+            weights = [tuple((weight_shapes or shapes)[n]) for n in names]
+            layer_keep = layer_counts(sizes, weights, keep, scope, floors, caps)
+        return cls(names, [torch.Size(shapes[n]) for n in names], scope, keep, layer_keep, floors, caps)
+
+    @property
+    def bounded(self) -> bool:
+        """Whether per-layer bounds restrict a global ranking."""
+        return any(f > 0 for f in self.floors) or any(c < s for c, s in zip(self.caps, self.sizes, strict=True))
 
     @property
     def sizes(self) -> list[int]:
@@ -108,14 +126,37 @@ class UnitSpace:
         """Keep the highest-scoring units: exactly ``keep`` globally or ``layer_keep`` per layer."""
         flat = self.flatten({n: scores[n].detach().float().cpu() for n in self.names})
         keep = torch.zeros(flat.numel(), dtype=torch.bool)
-        if self.scope == "global":
+        if self.scope == "global" and not self.bounded:
             keep[_descending(flat, self.keep)] = True
+        elif self.scope == "global":
+            keep = self._bounded_top(flat)
         else:
             start = 0
             for size, k in zip(self.sizes, self.layer_keep, strict=True):
                 keep[start + _descending(flat[start:start + size], k)] = True
                 start += size
         return self.unflatten(keep)
+
+    def _bounded_top(self, flat: torch.Tensor) -> torch.Tensor:
+        """Global top-k that keeps every layer within its floor and cap."""
+        keep = torch.zeros(flat.numel(), dtype=torch.bool)
+        counts = [0] * len(self.sizes)
+        start = 0
+        for i, (size, floor) in enumerate(zip(self.sizes, self.floors, strict=True)):
+            keep[start + _descending(flat[start:start + size], floor)] = True
+            counts[i] = floor
+            start += size
+        layer = self.layer_ids()
+        taken = sum(counts)
+        for index in _descending(flat, flat.numel()).tolist():
+            if taken >= self.keep:
+                break
+            owner = int(layer[index])
+            if not keep[index] and counts[owner] < self.caps[owner]:
+                keep[index] = True
+                counts[owner] += 1
+                taken += 1
+        return keep
 
     def random(self, generator: torch.Generator) -> dict[str, torch.Tensor]:
         """A uniformly random mask with the exact kept count(s), drawn from ``generator``."""

@@ -10,6 +10,7 @@ import json
 import math
 from pathlib import Path
 
+from hyperprune.export import export_if_structured
 from hyperprune.files import write_json
 from hyperprune.search.halving import schedule
 from hyperprune.search.pool import POOL_FILE, read_pool, write_pool
@@ -58,6 +59,7 @@ def _export_winner(out: Path, row: dict) -> dict | None:
     run.save_weights(out / "winner" / "weights.pt")
     report = run.sparsity_report()
     write_json(out / "winner" / "sparsity.json", report)
+    export_if_structured(run, out / "winner")
     return report
 
 

@@ -32,6 +32,8 @@ def averaged_state(optimizer: torch.optim.Optimizer, model: nn.Module,
                    masks: MaskSet | None) -> dict[nn.Parameter, torch.Tensor]:
     """Parameter -> its masked running average (parameters not yet averaged are left out)."""
     mask_of = {id(p): m for _, p, m in masks} if masks is not None else {}
+    if hasattr(masks, "companion_masks"):  # biases of removed hidden units
+        mask_of.update({id(p): m for p, m in masks.companion_masks().items()})
     out = {}
     for param in model.parameters():
         ax = optimizer.state.get(param, {}).get("ax")

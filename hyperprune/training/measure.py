@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from hyperprune.lyapunov.unit_spectrum import spectrum_network
 from hyperprune.pruning.masks import sparsity_report
 
 
@@ -40,7 +41,8 @@ def measure(run, probe=None) -> dict[str, Any]:
         result = run.task.evaluate(run.model, "valid")
         zeros = float(sparsity_report(run.model, run.method.masks.names)["global"]["sparsity"])
         pruned = pruned_fraction(run.method.masks)
-        spectrum = probe.spectrum_of(run.model) if probe is not None and math.isfinite(result["loss"]) else []
+        measured = spectrum_network(run) if probe is not None else None
+        spectrum = probe.spectrum_of(measured) if probe is not None and math.isfinite(result["loss"]) else []
     loss = float(result["loss"])
     diverged = not math.isfinite(loss) or not all(math.isfinite(x) for x in spectrum)
     quality = result.get("ppl", result.get("accuracy"))

@@ -25,9 +25,7 @@ def test_distance_of_batched_spectra_is_per_row():
 
 
 def test_distance_rejects_mismatched_shapes():
-    with pytest.raises(ValueError, match="same shape"):
-        ls_distance(torch.zeros(3), torch.zeros(4))
-    with pytest.raises(ValueError, match="same shape"):
+    with pytest.raises(ValueError, match="same batch shape"):
         ls_distance(torch.zeros(2, 3), torch.zeros(3))
     with pytest.raises(ValueError, match="scalar"):
         ls_distance(torch.tensor(1.0), torch.tensor(2.0))

@@ -11,15 +11,15 @@ from hyperprune.pruning.units import allocate
 torch.set_num_threads(1)
 
 
-@pytest.mark.parametrize("scope", ["global", "layerwise"])
+@pytest.mark.parametrize("scope", ["global", "uniform"])
 def test_exact_kept_count(hand_context, scope):
     ctx = hand_context(seed=3)
-    method = RandomMask(0.7, {"scope": scope})
+    method = RandomMask(0.7, {"allocation": scope})
     method.setup(ctx)
     total = method.masks.total()
     assert method.masks.kept() == round(0.3 * total)
     counts = [int(mask.sum()) for _, _, mask in method.masks]
-    if scope == "layerwise":
+    if scope == "uniform":
         assert counts == allocate([m.numel() for _, _, m in method.masks], round(0.3 * total))
     for _, param, mask in method.masks:
         assert torch.count_nonzero(param.detach()[~mask]) == 0
