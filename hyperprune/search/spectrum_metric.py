@@ -23,7 +23,8 @@ def run_spectrum(run, tokens: torch.Tensor) -> list[float]:
     """The run's current Lyapunov spectrum (QR order) as a list of floats."""
     cfg = run.spec.train
     with run.evaluation_weights():
-        spectrum = language_model_spectrum(run.model, tokens, k=cfg.ls_k, warmup=cfg.ls_warmup)
+        spectrum = language_model_spectrum(run.model, tokens, k=cfg.ls_k, warmup=cfg.ls_warmup,
+                                           qr_every=cfg.ls_qr_every, dtype=getattr(torch, cfg.ls_dtype))
     return [float(x) for x in spectrum.cpu()]
 
 
