@@ -43,20 +43,31 @@ class Lever:
     batch: int
 
     def label(self) -> str:
-        return f"{str(self.dtype)[6:]:>7} qr_every={self.qr_every:<2d} steps={self.steps:<2d} batch={self.batch}"
+        return (
+            f"{str(self.dtype)[6:]:>7} qr_every={self.qr_every:<2d} steps={self.steps:<2d} batch={self.batch}"
+        )
 
 
 def build_pool(args: argparse.Namespace) -> tuple[TrainingRun, list[TrainingRun]]:
-    spec = override(preset(args.preset), {
-        "model.hidden_size": args.hidden, "model.emb_size": args.hidden,
-        "train.max_batches": args.max_batches, "train.max_eval_batches": 5, "train.threads": args.threads,
-    })
+    spec = override(
+        preset(args.preset),
+        {
+            "model.hidden_size": args.hidden,
+            "model.emb_size": args.hidden,
+            "train.max_batches": args.max_batches,
+            "train.max_eval_batches": 5,
+            "train.threads": args.threads,
+        },
+    )
     dense = TrainingRun(spec, total_epochs=args.epochs)
     runs = []
     sparsities = torch.linspace(args.low, args.high, args.networks).tolist()
     for i, sparsity in enumerate(sparsities):
-        runs.append(TrainingRun(spec, method=METHODS[i % len(METHODS)], sparsity=round(sparsity, 3),
-                                total_epochs=args.epochs))
+        runs.append(
+            TrainingRun(
+                spec, method=METHODS[i % len(METHODS)], sparsity=round(sparsity, 3), total_epochs=args.epochs
+            )
+        )
     for run in [dense, *runs]:
         for _ in range(args.epochs):
             run.train_epoch()
@@ -68,8 +79,9 @@ def measure(run: TrainingRun, tokens: torch.Tensor, lever: Lever, warmup: int) -
     window = tokens[: warmup + lever.steps, : lever.batch]
     start = time.perf_counter()
     with run.evaluation_weights():
-        spectrum = language_model_spectrum(run.model, window, warmup=warmup, qr_every=lever.qr_every,
-                                           dtype=lever.dtype)
+        spectrum = language_model_spectrum(
+            run.model, window, warmup=warmup, qr_every=lever.qr_every, dtype=lever.dtype
+        )
     return spectrum.double(), time.perf_counter() - start
 
 
@@ -95,7 +107,9 @@ def main(argv: list[str] | None = None) -> None:
     exact = Lever(torch.float64, 1, cfg.ls_steps, cfg.ls_batch_size)
     levers = [exact] + [
         Lever(dtype, q, s, b)
-        for dtype, q, s, b in itertools.product((torch.float32, torch.float64), args.qr_every, args.steps, args.batch)
+        for dtype, q, s, b in itertools.product(
+            (torch.float32, torch.float64), args.qr_every, args.steps, args.batch
+        )
         if s <= cfg.ls_steps and b <= cfg.ls_batch_size and Lever(dtype, q, s, b) != exact
     ]
     networks = [dense, *runs]
@@ -107,10 +121,12 @@ def main(argv: list[str] | None = None) -> None:
     exact_spectra, exact_time = rows[exact]
     base_time = rows[Lever(torch.float32, 1, cfg.ls_steps, cfg.ls_batch_size)][1]
     exact_dist = [torch.linalg.vector_norm(s - exact_spectra[0]).item() for s in exact_spectra[1:]]
-    print(f"# {len(runs)} pruned 2x{args.hidden} LSTMs ({', '.join(METHODS)}, sparsity {args.low}-{args.high}), "
-          f"{args.epochs} epoch(s) of {args.max_batches} batches, warm-up {cfg.ls_warmup}, "
-          f"{torch.get_num_threads()} thread(s); exact = float64, qr_every=1, steps={cfg.ls_steps}, "
-          f"batch={cfg.ls_batch_size}")
+    print(
+        f"# {len(runs)} pruned 2x{args.hidden} LSTMs ({', '.join(METHODS)}, sparsity {args.low}-{args.high}), "
+        f"{args.epochs} epoch(s) of {args.max_batches} batches, warm-up {cfg.ls_warmup}, "
+        f"{torch.get_num_threads()} thread(s); exact = float64, qr_every=1, steps={cfg.ls_steps}, "
+        f"batch={cfg.ls_batch_size}"
+    )
     print(f"{'lever':<40} {'time_s':>8} {'vs_exact':>9} {'vs_f32_qr1':>11} {'max_err':>9} {'spearman':>9}")
     best = None
     for lever in levers:
@@ -118,8 +134,11 @@ def main(argv: list[str] | None = None) -> None:
         dist = [torch.linalg.vector_norm(s - spectra[0]).item() for s in spectra[1:]]
         rho = float(spearmanr(dist, exact_dist).statistic)
         err = max((s - e).abs().max().item() for s, e in zip(spectra, exact_spectra, strict=True))
-        print(f"{lever.label():<40} {seconds:>8.3f} {exact_time / seconds:>8.2f}x {base_time / seconds:>10.2f}x "
-              f"{err:>9.2e} {rho:>9.3f}", flush=True)
+        print(
+            f"{lever.label():<40} {seconds:>8.3f} {exact_time / seconds:>8.2f}x {base_time / seconds:>10.2f}x "
+            f"{err:>9.2e} {rho:>9.3f}",
+            flush=True,
+        )
         if rho >= args.min_spearman and (best is None or seconds < rows[best][1]):
             best = lever
     print(f"# fastest with Spearman >= {args.min_spearman}: {best.label() if best else 'none'}")

@@ -52,8 +52,9 @@ def floor_work(jac: torch.Tensor, steps: int, qr_every: int = 1) -> torch.Tensor
     return q
 
 
-def bench_hidden(hidden: int, qr_every: int, args: argparse.Namespace, device: torch.device,
-                 dtype: torch.dtype) -> tuple[float, float]:
+def bench_hidden(
+    hidden: int, qr_every: int, args: argparse.Namespace, device: torch.device, dtype: torch.dtype
+) -> tuple[float, float]:
     """Median (engine, floor) seconds for one hidden size and re-orthonormalisation interval."""
     torch.manual_seed(0)
     lstm = torch.nn.LSTM(hidden, hidden, num_layers=args.layers).to(device=device, dtype=dtype).eval()
@@ -86,8 +87,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=35)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--warmup-runs", type=int, default=1, help="untimed runs first (0 for large sizes)")
-    parser.add_argument("--qr-every", type=int, default=TrainConfig().ls_qr_every,
-                        help="also time re-orthonormalising every N steps (1: only the exact engine)")
+    parser.add_argument(
+        "--qr-every",
+        type=int,
+        default=TrainConfig().ls_qr_every,
+        help="also time re-orthonormalising every N steps (1: only the exact engine)",
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
@@ -101,14 +106,19 @@ def main(argv: list[str] | None = None) -> None:
         f"# {args.layers}-layer LSTM, B={args.batch}, T={args.steps}, full spectrum, {args.dtype} on {device}, "
         f"{torch.get_num_threads()} threads, median of {args.repeats}"
     )
-    print(f"{'hidden':>7} {'qr_every':>8} {'ls_time_s':>10} {'floor_time_s':>13} {'ls/floor':>9} {'speedup':>8}")
+    print(
+        f"{'hidden':>7} {'qr_every':>8} {'ls_time_s':>10} {'floor_time_s':>13} {'ls/floor':>9} {'speedup':>8}"
+    )
     for hidden in args.hidden:
         exact_time = math.nan
         for qr_every in intervals:
             ls_time, floor_time = bench_hidden(hidden, qr_every, args, device, dtype)
             exact_time = ls_time if qr_every == 1 else exact_time
-            print(f"{hidden:>7} {qr_every:>8} {ls_time:>10.3f} {floor_time:>13.3f} {ls_time / floor_time:>9.2f} "
-                  f"{exact_time / ls_time:>7.2f}x", flush=True)
+            print(
+                f"{hidden:>7} {qr_every:>8} {ls_time:>10.3f} {floor_time:>13.3f} {ls_time / floor_time:>9.2f} "
+                f"{exact_time / ls_time:>7.2f}x",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

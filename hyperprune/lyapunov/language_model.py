@@ -49,7 +49,9 @@ def language_model_spectrum(
             if dtype is not None and dtype != inputs.dtype:
                 rnn = copy.deepcopy(rnn).to(dtype)
                 inputs = inputs.to(dtype)
-            spectrum = lyapunov_spectrum(rnn, inputs, None, k=k, warmup=warmup, state=state, qr_every=qr_every)
+            spectrum = lyapunov_spectrum(
+                rnn, inputs, None, k=k, warmup=warmup, state=state, qr_every=qr_every
+            )
         return spectrum.mean(dim=0)
     finally:
         for module, flag in flags:

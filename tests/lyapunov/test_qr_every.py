@@ -28,7 +28,9 @@ def test_schedule_rejects_a_bad_interval(bad):
 
 def test_column_rescaling_leaves_q_and_shifts_log_r_exactly():
     torch.manual_seed(0)
-    matrix = torch.randn(2, 6, 4, dtype=torch.float64) * torch.tensor([1e-3, 1.0, 50.0, 2.0], dtype=torch.float64)
+    matrix = torch.randn(2, 6, 4, dtype=torch.float64) * torch.tensor(
+        [1e-3, 1.0, 50.0, 2.0], dtype=torch.float64
+    )
     q, log_r = positive_qr(matrix)
     unit, log_norm = normalise_columns(matrix)
     assert torch.allclose(torch.linalg.vector_norm(unit, dim=-2), torch.ones(2, 4, dtype=torch.float64))
