@@ -1,10 +1,11 @@
 """What each cheaper way of measuring the LS costs in ranking fidelity, and what it saves.
 
-A pool of differently pruned networks (methods and sparsities spread out, each trained the
-same number of epochs from the same start as the dense reference) is measured with the exact
+A pool of differently pruned networks (methods and their settings at one sparsity, each trained
+the same number of epochs from the same start as the dense reference) is measured with the exact
 spectrum (float64, a QR every step, the full evaluation batch) and with each lever: float32,
 a QR only every ``qr_every`` steps, fewer accumulation steps, fewer sequences, and their
-combinations. For each lever it prints the time of one spectrum (mean over the pool), the
+combinations. For each lever it prints the CPU time of one spectrum (mean over the pool; CPU
+time, so that other work on a shared machine does not blur the comparison), the
 speed-up against the exact setting and against the float32 every-step setting, the largest
 exponent error, and the Spearman rank correlation of the pool's LS distances to the dense
 reference against the exact ones. The last line names the fastest lever whose Spearman is at
@@ -12,14 +13,15 @@ least ``--min-spearman``.
 
 Usage::
 
-    python bench/ls_fidelity.py                           # 2x256 LSTM, 12 networks, tiny preset
-    python bench/ls_fidelity.py --hidden 512 --networks 16 --epochs 2
+    python bench/ls_fidelity.py                           # 14 pruned 2x256 LSTMs, tiny preset
+    python bench/ls_fidelity.py --hidden 512 --epochs 3 --qr-every 1 2 3 4
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import statistics
 import time
 from dataclasses import dataclass
@@ -32,7 +34,23 @@ from hyperprune.lyapunov import language_model_spectrum
 from hyperprune.search.spectrum_metric import eval_tokens
 from hyperprune.training.run import TrainingRun
 
-METHODS = ("random", "magsign", "snip")
+#: differently pruned networks at one sparsity, as a search's pool is: methods and their settings
+POOL = [
+    ("random", {}),
+    ("random", {"scope": "layerwise"}),
+    ("magsign", {}),
+    ("magsign", {"score": "magnitude"}),
+    ("snip", {}),
+    ("snip", {"n_batches": 1}),
+    ("dst", {"sparse_init": "uniform"}),
+    ("dst", {"sparse_init": "ERK", "death": "SET"}),
+    ("dst", {"death": "threshold", "growth": "momentum", "redistribution": "magnitude"}),
+    ("dst", {"growth": "gradient", "death_rate": 0.8}),
+    ("lottery", {}),
+    ("halo", {}),
+    ("incop", {}),
+    ("lottery", {"scope": "layerwise", "rewind": "epoch"}),
+]
 
 
 @dataclass(frozen=True)
@@ -60,42 +78,37 @@ def build_pool(args: argparse.Namespace) -> tuple[TrainingRun, list[TrainingRun]
         },
     )
     dense = TrainingRun(spec, total_epochs=args.epochs)
-    runs = []
-    sparsities = torch.linspace(args.low, args.high, args.networks).tolist()
-    for i, sparsity in enumerate(sparsities):
-        runs.append(
-            TrainingRun(
-                spec, method=METHODS[i % len(METHODS)], sparsity=round(sparsity, 3), total_epochs=args.epochs
-            )
-        )
+    runs = [
+        TrainingRun(spec, method=method, sparsity=args.sparsity, hparams=hparams, total_epochs=args.epochs)
+        for method, hparams in POOL[: args.networks]
+    ]
     for run in [dense, *runs]:
         for _ in range(args.epochs):
             run.train_epoch()
-        print(f"# trained {run.method_name:>8} sparsity {run.sparsity:.2f}", flush=True)
+        print(f"# trained {run.method_name} {json.dumps(run.hparams, sort_keys=True)[:60]}", flush=True)
     return dense, runs
 
 
 def measure(run: TrainingRun, tokens: torch.Tensor, lever: Lever, warmup: int) -> tuple[torch.Tensor, float]:
     window = tokens[: warmup + lever.steps, : lever.batch]
-    start = time.perf_counter()
+    start = time.process_time()
     with run.evaluation_weights():
         spectrum = language_model_spectrum(
             run.model, window, warmup=warmup, qr_every=lever.qr_every, dtype=lever.dtype
         )
-    return spectrum.double(), time.perf_counter() - start
+    return spectrum.double(), time.process_time() - start
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--preset", default="tiny")
     parser.add_argument("--hidden", type=int, default=256)
-    parser.add_argument("--networks", type=int, default=12)
-    parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--max-batches", type=int, default=30)
-    parser.add_argument("--low", type=float, default=0.6, help="lowest sparsity in the pool")
-    parser.add_argument("--high", type=float, default=0.75, help="highest sparsity in the pool")
+    parser.add_argument("--networks", type=int, default=len(POOL), help=f"pool size, at most {len(POOL)}")
+    parser.add_argument("--sparsity", type=float, default=0.67)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--max-batches", type=int, default=20)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--qr-every", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--qr-every", type=int, nargs="+", default=[1, 2, 3, 4, 8])
     parser.add_argument("--steps", type=int, nargs="+", default=[35, 20])
     parser.add_argument("--batch", type=int, nargs="+", default=[2, 1])
     parser.add_argument("--min-spearman", type=float, default=0.95)
@@ -105,41 +118,44 @@ def main(argv: list[str] | None = None) -> None:
     cfg = dense.spec.train
     tokens = eval_tokens(dense, seed=0)
     exact = Lever(torch.float64, 1, cfg.ls_steps, cfg.ls_batch_size)
-    levers = [exact] + [
-        Lever(dtype, q, s, b)
-        for dtype, q, s, b in itertools.product(
-            (torch.float32, torch.float64), args.qr_every, args.steps, args.batch
-        )
-        if s <= cfg.ls_steps and b <= cfg.ls_batch_size and Lever(dtype, q, s, b) != exact
+    base = Lever(torch.float32, 1, cfg.ls_steps, cfg.ls_batch_size)
+    # the protocol levers (fewer steps, fewer sequences) in float32; float64 at the full protocol
+    combos = [
+        Lever(torch.float32, q, s, b) for q, s, b in itertools.product(args.qr_every, args.steps, args.batch)
+    ]
+    combos += [Lever(torch.float64, q, cfg.ls_steps, cfg.ls_batch_size) for q in args.qr_every]
+    levers = [exact, base] + [
+        lever
+        for lever in combos
+        if lever.steps <= cfg.ls_steps and lever.batch <= cfg.ls_batch_size and lever not in (exact, base)
     ]
     networks = [dense, *runs]
     measure(dense, tokens, exact, cfg.ls_warmup)  # warm-up: first calls pay for allocations
-    rows = {}
+    print(
+        f"# {len(runs)} differently pruned 2x{args.hidden} LSTMs at sparsity {args.sparsity} "
+        f"({', '.join(sorted({m for m, _ in POOL[: args.networks]}))}), {args.epochs} epoch(s) of "
+        f"{args.max_batches} batches, LS warm-up {cfg.ls_warmup}, {torch.get_num_threads()} thread(s), "
+        f"CPU seconds of one spectrum (mean over the pool); exact = float64, qr_every=1, "
+        f"steps={cfg.ls_steps}, batch={cfg.ls_batch_size}"
+    )
+    print(f"{'lever':<40} {'cpu_s':>8} {'vs_exact':>9} {'vs_f32_qr1':>11} {'max_err':>9} {'spearman':>9}")
+    seconds_of, best = {}, None
     for lever in levers:
         results = [measure(run, tokens, lever, cfg.ls_warmup) for run in networks]
-        rows[lever] = ([s for s, _ in results], statistics.mean(t for _, t in results))
-    exact_spectra, exact_time = rows[exact]
-    base_time = rows[Lever(torch.float32, 1, cfg.ls_steps, cfg.ls_batch_size)][1]
-    exact_dist = [torch.linalg.vector_norm(s - exact_spectra[0]).item() for s in exact_spectra[1:]]
-    print(
-        f"# {len(runs)} pruned 2x{args.hidden} LSTMs ({', '.join(METHODS)}, sparsity {args.low}-{args.high}), "
-        f"{args.epochs} epoch(s) of {args.max_batches} batches, warm-up {cfg.ls_warmup}, "
-        f"{torch.get_num_threads()} thread(s); exact = float64, qr_every=1, steps={cfg.ls_steps}, "
-        f"batch={cfg.ls_batch_size}"
-    )
-    print(f"{'lever':<40} {'time_s':>8} {'vs_exact':>9} {'vs_f32_qr1':>11} {'max_err':>9} {'spearman':>9}")
-    best = None
-    for lever in levers:
-        spectra, seconds = rows[lever]
+        spectra = [spectrum for spectrum, _ in results]
+        seconds = seconds_of[lever] = statistics.mean(t for _, t in results)
+        if lever == exact:
+            exact_spectra = spectra
+            exact_dist = [torch.linalg.vector_norm(s - spectra[0]).item() for s in spectra[1:]]
         dist = [torch.linalg.vector_norm(s - spectra[0]).item() for s in spectra[1:]]
         rho = float(spearmanr(dist, exact_dist).statistic)
         err = max((s - e).abs().max().item() for s, e in zip(spectra, exact_spectra, strict=True))
         print(
-            f"{lever.label():<40} {seconds:>8.3f} {exact_time / seconds:>8.2f}x {base_time / seconds:>10.2f}x "
-            f"{err:>9.2e} {rho:>9.3f}",
+            f"{lever.label():<40} {seconds:>8.3f} {seconds_of[exact] / seconds:>8.2f}x "
+            f"{seconds_of.get(base, seconds) / seconds:>10.2f}x {err:>9.2e} {rho:>9.3f}",
             flush=True,
         )
-        if rho >= args.min_spearman and (best is None or seconds < rows[best][1]):
+        if rho >= args.min_spearman and (best is None or seconds < seconds_of[best]):
             best = lever
     print(f"# fastest with Spearman >= {args.min_spearman}: {best.label() if best else 'none'}")
 

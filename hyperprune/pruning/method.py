@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from hyperprune.pruning.cost import EpochShape, WorkCounter
 from hyperprune.pruning.hparams import HParam, resolve
 from hyperprune.pruning.masks import MaskSet, select_parameters
 
@@ -58,6 +59,8 @@ class PruneContext:
     evaluate: Callable[[nn.Module, list[Batch]], float]
     reset_optimizer: Callable[[], torch.optim.Optimizer]
     extras: dict[str, Any] = field(default_factory=dict)
+    #: passes the method spends beyond training (see hyperprune.pruning.cost)
+    work: WorkCounter = field(default_factory=lambda: WorkCounter(EpochShape(steps=1, batch_items=1)))
 
 
 class PruningMethod:
@@ -73,6 +76,15 @@ class PruningMethod:
         "lm": ("embedding", "recurrent", "decoder"),
         "classifier": ("conv", "linear"),
     }
+
+    #: hyperparameters that raise :meth:`extra_passes` (a search space may narrow their ranges)
+    COST_HPARAMS: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def extra_passes(cls, hp: dict[str, Any], shape: EpochShape) -> float:
+        """The most forward passes (see :mod:`hyperprune.pruning.cost`) this method adds to a
+        single epoch beyond training it, with hyperparameters ``hp``; an upper bound."""
+        return 0.0
 
     def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
         self.sparsity = float(sparsity)

@@ -186,6 +186,7 @@ class Search:
         from ray.tune import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
 
         from hyperprune.search.backends import SEARCHERS
+        from hyperprune.search.cost_budget import fit_to_budget, spec_epoch_shape
         from hyperprune.search.recorder import PoolRecorder
         from hyperprune.search.scheduler import SchedulerStateCallback, SyncHalvingScheduler
         from hyperprune.search.seeder import PoolSeeder
@@ -194,7 +195,7 @@ class Search:
         o = self.opts
         concurrency = self._concurrency()
         replay = _replay_pool(o.initial_pool, o.e0) if o.initial_pool else None
-        space = load_space(o.space)
+        space = fit_to_budget(load_space(o.space), spec_epoch_shape(self.spec), log=self.log)
         backend = SEARCHERS.get(o.hpo)(space, seed=o.seed, startup=max(concurrency, o.max_evals // 4))
         seeder = PoolSeeder(backend, max_evals=len(replay) if replay else o.max_evals,
                             concurrency=concurrency, e0=o.e0, sparsity=o.sparsity, seed=o.seed,

@@ -103,6 +103,7 @@ class PoolRecorder(Callback):
             row["ls_distance"] = row["ls_distance"] + [_num(result.get("ls_distance"))]
             row["weight_sparsity"] = row["weight_sparsity"] + [_num(result.get("sparsity"))]
             row["ls"] = row["ls"] + [list(result.get("ls") or [])]
+            row["method_passes"] = (row.get("method_passes") or []) + [_num(result.get("method_passes"))]
             if not result.get("replayed"):
                 row["epochs_trained"] += 1
         row.update(node_id=result.get("node_id"), node_ip=result.get("node_ip"), hostname=result.get("hostname"))

@@ -36,6 +36,7 @@ from hyperprune.data import Corpus, load_data
 from hyperprune.errors import UserError
 from hyperprune.models import build_model, task_kind_of
 from hyperprune.pruning import build_method
+from hyperprune.pruning.cost import WorkCounter, counted, epoch_shape
 from hyperprune.pruning.masks import sparsity_report
 from hyperprune.pruning.method import PruneContext
 from hyperprune.training.asgd import averaged_state, make_asgd, should_switch, swapped_in
@@ -104,12 +105,15 @@ class TrainingRun:
 
         seed_everything(self.seeds["method"])
         self.generator = seeded_generator(self.seeds["method"])
+        work = WorkCounter(epoch_shape(self.task_kind, self.task.steps_per_epoch, spec.train.batch_size,
+                                       spec.train.bptt))
+        loss, evaluate = counted(self.task.batch_loss, self._mean_loss, work)
         self.ctx = PruneContext(
             model=self.model, optimizer=self.optimizer, task_kind=self.task_kind,
             total_epochs=self.total_epochs, steps_per_epoch=self.task.steps_per_epoch,
-            generator=self.generator, batches=self.task.fixed_batches, loss=self.task.batch_loss,
-            evaluate=self._mean_loss, reset_optimizer=self._reset_optimizer,
-            extras={"spec": spec, "seed": self.seed, "device": self.device, "data": self.data},
+            generator=self.generator, batches=self.task.fixed_batches, loss=loss,
+            evaluate=evaluate, reset_optimizer=self._reset_optimizer,
+            extras={"spec": spec, "seed": self.seed, "device": self.device, "data": self.data}, work=work,
         )
         self.method.setup(self.ctx)
         self.method.masks.apply()
@@ -218,6 +222,7 @@ class TrainingRun:
         """Train one epoch, evaluate on validation, let the method act; the epoch's metrics."""
         with self._own_rng():
             metrics = self._epoch(self.epoch + 1)
+        metrics["method_passes"] = self.ctx.work.take()
         self.epoch += 1
         self.history.append(metrics)
         return dict(metrics)
@@ -306,6 +311,7 @@ class TrainingRun:
             self.method.on_optimizer_change(self.optimizer)
         self.method.load_state_dict(state["method_state"])
         self.method.masks.apply()
+        self.ctx.work.take()  # this object's own setup is not work of the restored run's next epoch
         self.epoch = int(state["epoch"])
         self.history = [dict(m) for m in state["history"]]
         self._val_losses = [float(v) for v in state["val_losses"]]

@@ -39,6 +39,7 @@ def test_pool_and_result_are_written(tpe_search):
     for row in rows:
         assert row["node_id"] and row["method"] == "dst"
         assert len(row["ls"]) == len(row["epochs"]) and all(len(s) == 48 for s in row["ls"])  # 2 x 24
+        assert row["method_passes"] == [0.0] * len(row["epochs"])  # dst spends nothing beyond training
 
 
 def test_epochs_spent_equal_the_schedule_without_retraining(tpe_search):
