@@ -34,7 +34,13 @@ import tempfile
 import time
 from pathlib import Path
 
-SPLIT_KEYS = {"train_s": "training", "eval_s": "evaluation", "ls_s": "LS", "checkpoint_s": "checkpoints"}
+SPLIT_KEYS = {
+    "train_s": "training",
+    "eval_s": "evaluation",
+    "method_s": "method updates",
+    "ls_s": "LS",
+    "checkpoint_s": "checkpoints",
+}
 LAUNCH = "import sys; from hyperprune.cli import main; sys.argv[0] = 'hyperprune'; sys.exit(main())"
 
 

@@ -2,7 +2,12 @@
 
 Each step reports the validation loss and perplexity (or accuracy), the global sparsity, the
 Lyapunov spectrum and its distance to the dense reference at the same epoch (recurrent
-models), the node it ran on, and, at ``final_epochs``, the test figures and per-layer sparsity.
+models; only at the epochs listed in ``settings["ls_epochs"]`` when that is given, the epochs
+where candidates are ranked), the node it ran on, the seconds spent training, evaluating,
+in the pruning method's epoch-end update, measuring the spectrum and saving the previous
+epoch's checkpoint (``train_s``, ``eval_s``, ``method_s``, ``ls_s``, ``checkpoint_s``), and, at
+``final_epochs``, the test figures and per-layer sparsity. It posts what it is doing to the
+driver's status board (``settings["status_board"]``), if there is one.
 Checkpoints carry the whole :class:`~hyperprune.training.run.TrainingRun` state (weights, masks,
 optimizer, method state, RNG states), so a paused candidate resumes exactly where it stopped.
 
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from typing import Any
 
 from ray import tune
@@ -55,9 +61,13 @@ class CandidateTrainable(tune.Trainable):
         from hyperprune.config import spec_from_dict
         from hyperprune.search.ray_session import current_node
         from hyperprune.search.spectrum_metric import eval_tokens
+        from hyperprune.search.status_board import StatusPoster
         from hyperprune.training.checkpoint import load_safe
         from hyperprune.training.run import TrainingRun
 
+        self.post = StatusPoster(self.settings.get("status_board"), config["candidate_id"])
+        self.post("starting: building the run")
+        self.checkpoint_s = 0.0
         spec = spec_from_dict(self.base)
         device = "cuda" if torch.cuda.is_available() and self.settings.get("gpus_per_trial", 0) > 0 else "cpu"
         self.run = TrainingRun(spec, method=config["method"], sparsity=config["sparsity"],
@@ -67,7 +77,9 @@ class CandidateTrainable(tune.Trainable):
         if config.get("init_checkpoint"):
             self.run.load_state_dict(load_safe(config["init_checkpoint"]))
             self.replay = bool(self.run.history)
+        self.run.on_phase = self.post
         self.with_ls = self.run.task_kind == "lm" and self.settings.get("with_ls", True)
+        self.ls_epochs = self.settings.get("ls_epochs")
         self.tokens = eval_tokens(self.run, self.settings["ls_seed"]) if self.with_ls else None
         self.node = current_node()
         self.candidate_id = config["candidate_id"]
@@ -79,16 +91,21 @@ class CandidateTrainable(tune.Trainable):
             metrics = dict(self.run.history[-1])
             metrics["replayed"] = True
             self.replay = False
+            timing = {"train_s": 0.0, "eval_s": 0.0, "method_s": 0.0}
         else:
             _crash_once_if_asked(self.candidate_id, self.run.epoch + 1)
             metrics = self.run.train_epoch()
             metrics["replayed"] = False
+            timing = dict(self.run.timing)
         epoch = int(metrics["epoch"])
         metrics["candidate_id"] = self.candidate_id
         metrics.update(self.node)
         metrics["ls_distance"] = math.nan
         metrics["ls"] = []
-        if self.with_ls and not metrics.get("diverged"):
+        wanted = self.ls_epochs is None or epoch in self.ls_epochs
+        start = time.perf_counter()
+        if self.with_ls and wanted and not metrics.get("diverged"):
+            self.post(f"Lyapunov spectrum, epoch {epoch}")
             spectrum = run_spectrum(self.run, self.tokens)
             metrics["ls"] = spectrum
             ref = self.reference["ls"].get(epoch)
@@ -96,21 +113,30 @@ class CandidateTrainable(tune.Trainable):
                 metrics["ls_distance"] = spectrum_distance(spectrum, ref)
             if not all(math.isfinite(x) for x in spectrum):
                 metrics["diverged"] = True
+        timing["ls_s"] = time.perf_counter() - start
+        timing["checkpoint_s"], self.checkpoint_s = self.checkpoint_s, 0.0
+        metrics.update(timing)
         if metrics.get("diverged"):
             metrics["val_loss"] = math.nan
         if epoch >= self.settings["final_epochs"] and not metrics.get("diverged"):
+            self.post("test evaluation")
             test = self.run.evaluate("test")
             metrics.update({f"test_{k}": v for k, v in test.items()})
             metrics["sparsity_report"] = self.run.sparsity_report()
         metrics["done"] = epoch >= self.settings["final_epochs"] or bool(metrics.get("diverged"))
+        self.post(f"epoch {epoch} reported")
         return metrics
 
     def save_checkpoint(self, checkpoint_dir: str) -> None:
+        self.post(f"saving the checkpoint of epoch {self.run.epoch}")
+        start = time.perf_counter()
         self.run.save(os.path.join(checkpoint_dir, RUN_FILE))
+        self.checkpoint_s += time.perf_counter() - start
 
     def load_checkpoint(self, checkpoint_dir: str) -> None:
         from hyperprune.training.checkpoint import load_safe
 
+        self.post("restoring a checkpoint")
         self.run.load_state_dict(load_safe(os.path.join(checkpoint_dir, RUN_FILE)))
         self.replay = False
 

@@ -83,6 +83,7 @@ class Search:
         self.out = out
         self.spec = spec
         self.log = (lambda *a: None) if opts.quiet else (lambda text: print(text, flush=True))
+        self.board = None
 
     # -- preparation ---------------------------------------------------------------------------
     @classmethod
@@ -158,7 +159,8 @@ class Search:
         trials_ref = {"ls": {int(k): v for k, v in reference["trials"]["ls"].items()},
                       "val_loss": {int(k): v for k, v in reference["trials"]["val_loss"].items()}}
         settings = {"final_epochs": self.opts.final_epochs, "ls_seed": self.opts.seed,
-                    "gpus_per_trial": self.opts.gpus_per_trial, "with_ls": True}
+                    "gpus_per_trial": self.opts.gpus_per_trial, "with_ls": True,
+                    "ls_epochs": self.opts.ls_epochs(), "status_board": self.board}
         trainable = tune.with_parameters(CandidateTrainable, base=spec_to_dict(self.spec),
                                          settings=settings, reference=trials_ref)
         return tune.with_resources(trainable, self._resources())
@@ -186,6 +188,7 @@ class Search:
         from ray.tune import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
 
         from hyperprune.search.backends import SEARCHERS
+        from hyperprune.search.busy import BusyWatcher
         from hyperprune.search.cost_budget import fit_to_budget, spec_epoch_shape
         from hyperprune.search.recorder import PoolRecorder
         from hyperprune.search.scheduler import SchedulerStateCallback, SyncHalvingScheduler
@@ -215,7 +218,7 @@ class Search:
                                    trial_dirname_creator=_trial_name),
             run_config=RunConfig(
                 name=EXPERIMENT, storage_path=self._storage(), verbose=0,
-                callbacks=[SchedulerStateCallback(scheduler), recorder],
+                callbacks=[SchedulerStateCallback(scheduler), recorder, BusyWatcher(self.board, quiet=o.quiet)],
                 checkpoint_config=CheckpointConfig(num_to_keep=1, checkpoint_frequency=1),
                 failure_config=FailureConfig(max_failures=o.max_failures),
             ),
@@ -286,6 +289,9 @@ class Search:
         started = time.time()
         session = self._connect()
         try:
+            from hyperprune.search.status_board import start_board
+
+            self.board = start_board()
             if not restore:
                 write_json(self.out / "search.json", {"options": self.opts.to_json(),
                                                       "spec": spec_to_dict(self.spec)})

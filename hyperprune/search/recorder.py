@@ -30,6 +30,12 @@ def _num(value) -> float | None:
     return value
 
 
+def _seconds(result: dict) -> str:
+    """`` (5.8 s)``: the candidate-epoch's own time, when Tune measured it."""
+    seconds = _num(result.get("time_this_iter_s"))
+    return f" ({seconds:.1f} s)" if seconds is not None else ""
+
+
 class PoolRecorder(Callback):
     def __init__(self, out_dir: str, scheduler, *, e0: int, ei: int, final_count: int, final_epochs: int,
                  metric_key: str, max_evals: int, quiet: bool = False) -> None:
@@ -103,7 +109,12 @@ class PoolRecorder(Callback):
             row["ls_distance"] = row["ls_distance"] + [_num(result.get("ls_distance"))]
             row["weight_sparsity"] = row["weight_sparsity"] + [_num(result.get("sparsity"))]
             row["ls"] = row["ls"] + [list(result.get("ls") or [])]
-            row["method_passes"] = (row.get("method_passes") or []) + [_num(result.get("method_passes"))]
+            for name in ("method_passes", "train_s", "eval_s", "method_s", "ls_s"):
+                row[name] = (row.get(name) or []) + [_num(result.get(name))]
+            row["checkpoint_s"] = (row.get("checkpoint_s") or []) + [None]
+            saved = _num(result.get("checkpoint_s"))  # the save after the previous epoch
+            if saved and len(row["checkpoint_s"]) >= 2:
+                row["checkpoint_s"][-2] = saved
             if not result.get("replayed"):
                 row["epochs_trained"] += 1
         row.update(node_id=result.get("node_id"), node_ip=result.get("node_ip"), hostname=result.get("hostname"))
@@ -172,7 +183,7 @@ class PoolRecorder(Callback):
         val = result.get("val_ppl", result.get("val_acc"))
         self._say(f"  {result.get('candidate_id')} epoch {result.get('epoch')}: "
                   f"{'val_ppl' if 'val_ppl' in result else 'val_acc'} {val:.4g}, {self.metric_key} {shown}"
-                  f"{' (from saved pool)' if result.get('replayed') else ''}"
+                  f"{' (from saved pool)' if result.get('replayed') else _seconds(result)}"
                   f"{' DIVERGED' if result.get('diverged') else ''}")
         book = self.scheduler.book
         while self.rounds_printed < len(book.history):

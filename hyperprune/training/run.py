@@ -23,7 +23,8 @@ Example::
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,10 @@ class TrainingRun:
         self.method.masks.apply()
         seed_everything(self.seeds["train"])
         self._rng_state = capture_rng(self.device.type == "cuda")
+        #: called with a short description whenever the run starts a new phase of an epoch
+        self.on_phase: Callable[[str], None] = lambda doing: None
+        #: seconds of the last epoch's phases (not part of the history: they differ run to run)
+        self.timing: dict[str, float] = {}
 
     @contextmanager
     def _own_rng(self) -> Iterator[None]:
@@ -228,13 +233,20 @@ class TrainingRun:
         return dict(metrics)
 
     def _epoch(self, epoch: int) -> dict[str, Any]:
+        self.timing = {"train_s": 0.0, "eval_s": 0.0, "method_s": 0.0}
         if self.diverged:
             metrics = self._diverged_metrics(epoch, math.nan)
         else:
+            self.on_phase(f"training epoch {epoch}")
+            start = time.perf_counter()
             train_loss = self._train_one_epoch(epoch)
+            self.timing["train_s"] = time.perf_counter() - start
             if math.isfinite(train_loss):
+                self.on_phase(f"validation, epoch {epoch}")
+                start = time.perf_counter()
                 with swapped_in(self._averages()):
                     result = self.task.evaluate(self.model, "valid")
+                self.timing["eval_s"] = time.perf_counter() - start
             else:
                 result = {"loss": math.nan}
             if not (math.isfinite(train_loss) and math.isfinite(result["loss"])):
@@ -252,8 +264,13 @@ class TrainingRun:
             metrics["val_ppl"] = float(result["ppl"])
         else:
             metrics["val_acc"] = float(result["accuracy"])
+        declared = self.method.extra_passes(self.method.hp, self.ctx.work.shape)
+        cost = f", up to {declared / self.ctx.work.shape.plain_passes:.2g} training epochs of extra work" if declared else ""
+        self.on_phase(f"{self.method_name}: end-of-epoch update, epoch {epoch}{cost}")
+        start = time.perf_counter()
         self.method.at_epoch_end(epoch, dict(metrics))
         self.method.masks.apply()
+        self.timing["method_s"] = time.perf_counter() - start
         asgd_allowed = cfg.nt_asgd and cfg.optimizer == "sgd" and not self.asgd
         if asgd_allowed and should_switch(self._val_losses, val_loss, cfg.nonmono):
             self._switch_to_asgd()
