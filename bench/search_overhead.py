@@ -6,7 +6,7 @@ reads the Tune results of every candidate-epoch afterwards. It prints:
 
 * ``wall``: the whole command, process start to exit;
 * ``ideal``: the candidate-epochs' work (the sum of Tune's ``time_this_iter_s``, plus the
-  checkpoint seconds where the code records them) divided by the candidates that run at once,
+  checkpoint seconds where the pool records them) divided by the candidates that run at once,
   plus the dense reference;
 * ``wall/ideal`` and the split: start-up (interpreter, Ray), dense reference, candidate work per
   worker, idle worker time between the first and the last candidate-epoch (rung waits, pausing,
@@ -39,12 +39,13 @@ SPLIT_KEYS = {
     "eval_s": "evaluation",
     "method_s": "method updates",
     "ls_s": "LS",
-    "checkpoint_s": "checkpoints",
 }
 LAUNCH = "import sys; from hyperprune.cli import main; sys.argv[0] = 'hyperprune'; sys.exit(main())"
 
 
-def run_search(code: Path, out: Path, cache: Path, extra: list[str]) -> tuple[float, list[tuple[float, str]], float]:
+def run_search(
+    code: Path, out: Path, cache: Path, extra: list[str]
+) -> tuple[float, list[tuple[float, str]], float]:
     """Run the search with ``code`` first on the path; (wall seconds, [(seconds since start, line)])."""
     env = dict(os.environ, PYTHONPATH=str(code), HYPERPRUNE_CACHE=str(cache))
     argv = [
@@ -86,6 +87,17 @@ def read_iterations(out: Path) -> list[dict]:
     return rows
 
 
+def pool_checkpoint_seconds(out: Path) -> float:
+    """Seconds from each candidate-epoch's result to its saved checkpoint, where the pool has them."""
+    import pyarrow.parquet as pq
+
+    path = out / "pool.parquet"
+    if not path.is_file() or "checkpoint_s" not in pq.read_schema(path).names:
+        return 0.0
+    rows = pq.read_table(path, columns=["checkpoint_s"]).to_pylist()
+    return sum(s for row in rows for s in (row["checkpoint_s"] or []) if s is not None)
+
+
 def first_time(lines: list[tuple[float, str]], pattern: str) -> float | None:
     for t, text in lines:
         if re.search(pattern, text):
@@ -93,7 +105,9 @@ def first_time(lines: list[tuple[float, str]], pattern: str) -> float | None:
     return None
 
 
-def analyse(wall: float, lines: list[tuple[float, str]], start: float, rows: list[dict]) -> dict:
+def analyse(
+    wall: float, lines: list[tuple[float, str]], start: float, rows: list[dict], checkpoints: float
+) -> dict:
     match = next((re.search(r"\((\d+) at a time\)", text) for _, text in lines if "at a time" in text), None)
     workers = int(match.group(1)) if match else 1
     dense_at = first_time(lines, r"^dense reference .*: (training|cached)")
@@ -102,6 +116,7 @@ def analyse(wall: float, lines: list[tuple[float, str]], start: float, rows: lis
     ends = [r["timestamp"] - start for r in rows]
     work = sum(r["time_this_iter_s"] for r in rows)
     split = {name: sum(r.get(key, 0.0) or 0.0 for r in rows) for key, name in SPLIT_KEYS.items()}
+    split["checkpoints"] = checkpoints
     # Tune's iteration time does not include saving the checkpoint after it.
     work_all = work + split["checkpoints"]
     startup = dense_at if dense_at is not None else seeding_at
@@ -166,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
             code_path = Path(code).resolve()
             out, cache = base / f"run{i}" / "out", base / f"run{i}" / "cache"
             wall, lines, start = run_search(code_path, out, cache, args.search_args)
-            figures = analyse(wall, lines, start, read_iterations(out))
+            figures = analyse(wall, lines, start, read_iterations(out), pool_checkpoint_seconds(out))
             results[str(code_path)] = figures
             report(str(code_path), figures)
     if len(results) > 1:

@@ -4,8 +4,8 @@ Each step reports the validation loss and perplexity (or accuracy), the global s
 Lyapunov spectrum and its distance to the dense reference at the same epoch (recurrent
 models; only at the epochs listed in ``settings["ls_epochs"]`` when that is given, the epochs
 where candidates are ranked), the node it ran on, the seconds spent training, evaluating,
-in the pruning method's epoch-end update, measuring the spectrum and saving the previous
-epoch's checkpoint (``train_s``, ``eval_s``, ``method_s``, ``ls_s``, ``checkpoint_s``), and, at
+in the pruning method's epoch-end update and measuring the spectrum (``train_s``, ``eval_s``,
+``method_s``, ``ls_s``; the driver times the checkpoint that follows), and, at
 ``final_epochs``, the test figures and per-layer sparsity. It posts what it is doing to the
 driver's status board (``settings["status_board"]``), if there is one.
 Checkpoints carry the whole :class:`~hyperprune.training.run.TrainingRun` state (weights, masks,
@@ -67,7 +67,6 @@ class CandidateTrainable(tune.Trainable):
 
         self.post = StatusPoster(self.settings.get("status_board"), config["candidate_id"])
         self.post("starting: building the run")
-        self.checkpoint_s = 0.0
         spec = spec_from_dict(self.base)
         device = "cuda" if torch.cuda.is_available() and self.settings.get("gpus_per_trial", 0) > 0 else "cpu"
         self.run = TrainingRun(spec, method=config["method"], sparsity=config["sparsity"],
@@ -114,7 +113,6 @@ class CandidateTrainable(tune.Trainable):
             if not all(math.isfinite(x) for x in spectrum):
                 metrics["diverged"] = True
         timing["ls_s"] = time.perf_counter() - start
-        timing["checkpoint_s"], self.checkpoint_s = self.checkpoint_s, 0.0
         metrics.update(timing)
         if metrics.get("diverged"):
             metrics["val_loss"] = math.nan
@@ -129,9 +127,7 @@ class CandidateTrainable(tune.Trainable):
 
     def save_checkpoint(self, checkpoint_dir: str) -> None:
         self.post(f"saving the checkpoint of epoch {self.run.epoch}")
-        start = time.perf_counter()
         self.run.save(os.path.join(checkpoint_dir, RUN_FILE))
-        self.checkpoint_s += time.perf_counter() - start
 
     def load_checkpoint(self, checkpoint_dir: str) -> None:
         from hyperprune.training.checkpoint import load_safe

@@ -5,8 +5,8 @@ Columns: ``candidate_id``, ``trial_id``, ``method``, ``sparsity``, ``hparams`` (
 ``round_excluded``, per-epoch lists (``epochs``, ``val_loss``, ``val_metric``, ``ls_distance``,
 ``weight_sparsity``, ``method_passes``: forward passes the pruning method spent beyond training
 in that epoch, see :mod:`hyperprune.pruning.cost`; seconds of the epoch's phases: ``train_s``,
-``eval_s``, ``method_s`` (the method's epoch-end update), ``ls_s`` and ``checkpoint_s`` (saving
-that epoch's checkpoint)), ``ls`` (one spectrum per epoch; empty where none was measured),
+``eval_s``, ``method_s`` (the method's epoch-end update), ``ls_s`` and ``checkpoint_s`` (from
+the epoch's result to its saved checkpoint, as the driver sees it)), ``ls`` (one spectrum per epoch; empty where none was measured),
 ``epochs_trained`` (epochs this search
 trained, replayed ones excluded), ``rung_metrics`` (JSON), ``checkpoint`` (the latest checkpoint),
 ``pool_checkpoint`` (the saved round-1 state used by ``--initial-pool``), the node it ran on

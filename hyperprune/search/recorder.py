@@ -46,6 +46,7 @@ class PoolRecorder(Callback):
         self.max_evals = max_evals
         self.quiet = quiet
         self.rows: dict[str, dict] = {}
+        self.reported_at: dict[str, float] = {}
         self.rounds_printed = 0
         self.started = time.time()
         self.elapsed_before = 0.0
@@ -112,9 +113,7 @@ class PoolRecorder(Callback):
             for name in ("method_passes", "train_s", "eval_s", "method_s", "ls_s"):
                 row[name] = (row.get(name) or []) + [_num(result.get(name))]
             row["checkpoint_s"] = (row.get("checkpoint_s") or []) + [None]
-            saved = _num(result.get("checkpoint_s"))  # the save after the previous epoch
-            if saved and len(row["checkpoint_s"]) >= 2:
-                row["checkpoint_s"][-2] = saved
+            self.reported_at[trial.trial_id] = time.time()
             if not result.get("replayed"):
                 row["epochs_trained"] += 1
         row.update(node_id=result.get("node_id"), node_ip=result.get("node_ip"), hostname=result.get("hostname"))
@@ -137,6 +136,10 @@ class PoolRecorder(Callback):
     def on_checkpoint(self, iteration, trials, trial, checkpoint, **info) -> None:
         row = self._row(trial)
         row["checkpoint"] = checkpoint.path
+        reported = self.reported_at.pop(trial.trial_id, None)
+        if reported is not None and row["checkpoint_s"]:
+            # from the epoch's result to its saved checkpoint: the save and Tune's handling of it
+            row["checkpoint_s"] = row["checkpoint_s"][:-1] + [time.time() - reported]
         epoch = row["epochs"][-1] if row["epochs"] else None
         if epoch == self.e0 and not row["pool_checkpoint"]:
             target = Path(self.out_dir) / "pool" / row["candidate_id"]
