@@ -75,6 +75,8 @@ def build_pool(args: argparse.Namespace) -> tuple[TrainingRun, list[TrainingRun]
             "train.max_batches": args.max_batches,
             "train.max_eval_batches": 5,
             "train.threads": args.threads,
+            "train.ls_steps": args.exact_steps,
+            "train.ls_batch_size": args.exact_batch,
         },
     )
     dense = TrainingRun(spec, total_epochs=args.epochs)
@@ -112,22 +114,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, nargs="+", default=[35, 20])
     parser.add_argument("--batch", type=int, nargs="+", default=[2, 1])
     parser.add_argument("--min-spearman", type=float, default=0.95)
+    parser.add_argument(
+        "--exact-steps", type=int, default=35, help="steps of the exact spectrum (reference: 35)"
+    )
+    parser.add_argument(
+        "--exact-batch", type=int, default=2, help="sequences of the exact spectrum (reference: 2)"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     dense, runs = build_pool(args)
     cfg = dense.spec.train
     tokens = eval_tokens(dense, seed=0)
-    exact = Lever(torch.float64, 1, cfg.ls_steps, cfg.ls_batch_size)
-    base = Lever(torch.float32, 1, cfg.ls_steps, cfg.ls_batch_size)
+    exact = Lever(torch.float64, 1, args.exact_steps, args.exact_batch)
+    base = Lever(torch.float32, 1, args.exact_steps, args.exact_batch)
     # the protocol levers (fewer steps, fewer sequences) in float32; float64 at the full protocol
     combos = [
         Lever(torch.float32, q, s, b) for q, s, b in itertools.product(args.qr_every, args.steps, args.batch)
     ]
-    combos += [Lever(torch.float64, q, cfg.ls_steps, cfg.ls_batch_size) for q in args.qr_every]
+    combos += [Lever(torch.float64, q, args.exact_steps, args.exact_batch) for q in args.qr_every]
     levers = [exact, base] + [
         lever
         for lever in combos
-        if lever.steps <= cfg.ls_steps and lever.batch <= cfg.ls_batch_size and lever not in (exact, base)
+        if lever.steps <= args.exact_steps and lever.batch <= args.exact_batch and lever not in (exact, base)
     ]
     networks = [dense, *runs]
     measure(dense, tokens, exact, cfg.ls_warmup)  # warm-up: first calls pay for allocations
@@ -136,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
         f"({', '.join(sorted({m for m, _ in POOL[: args.networks]}))}), {args.epochs} epoch(s) of "
         f"{args.max_batches} batches, LS warm-up {cfg.ls_warmup}, {torch.get_num_threads()} thread(s), "
         f"CPU seconds of one spectrum (mean over the pool); exact = float64, qr_every=1, "
-        f"steps={cfg.ls_steps}, batch={cfg.ls_batch_size}"
+        f"steps={args.exact_steps}, batch={args.exact_batch}"
     )
     print(f"{'lever':<40} {'cpu_s':>8} {'vs_exact':>9} {'vs_f32_qr1':>11} {'max_err':>9} {'spearman':>9}")
     seconds_of, best = {}, None
