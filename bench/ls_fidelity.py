@@ -29,9 +29,8 @@ from dataclasses import dataclass
 import torch
 from scipy.stats import spearmanr
 
-from hyperprune.config import override, preset
-from hyperprune.lyapunov import language_model_spectrum
-from hyperprune.search.spectrum_metric import eval_tokens
+from hyperprune.config import TrainConfig, override, preset
+from hyperprune.lyapunov.probe import LSProbe
 from hyperprune.training.run import TrainingRun
 
 #: differently pruned networks at one sparsity, as a search's pool is: methods and their settings
@@ -91,14 +90,25 @@ def build_pool(args: argparse.Namespace) -> tuple[TrainingRun, list[TrainingRun]
     return dense, runs
 
 
-def measure(run: TrainingRun, tokens: torch.Tensor, lever: Lever, warmup: int) -> tuple[torch.Tensor, float]:
-    window = tokens[: warmup + lever.steps, : lever.batch]
+def lever_probe(run: TrainingRun, lever: Lever, batches: int) -> LSProbe:
+    """The search's probe (same seeded windows, ``batches`` of them) with the lever's settings."""
+    cfg = run.spec.train
+    return LSProbe.build(
+        run.data.valid,
+        batch_size=lever.batch,
+        steps=lever.steps,
+        warmup=cfg.ls_warmup,
+        batches=batches,
+        seed=0,
+        qr_every=lever.qr_every,
+        dtype=lever.dtype,
+    )
+
+
+def measure(run: TrainingRun, probe: LSProbe) -> tuple[torch.Tensor, float]:
     start = time.process_time()
-    with run.evaluation_weights():
-        spectrum = language_model_spectrum(
-            run.model, window, warmup=warmup, qr_every=lever.qr_every, dtype=lever.dtype
-        )
-    return spectrum.double(), time.process_time() - start
+    spectrum = torch.tensor(probe.spectrum(run), dtype=torch.float64)
+    return spectrum, time.process_time() - start
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -120,11 +130,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--exact-batch", type=int, default=2, help="sequences of the exact spectrum (reference: 2)"
     )
+    parser.add_argument(
+        "--batches",
+        type=int,
+        default=TrainConfig().ls_batches,
+        help="evaluation batches averaged, for every lever (the search's train.ls_batches)",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     dense, runs = build_pool(args)
     cfg = dense.spec.train
-    tokens = eval_tokens(dense, seed=0)
     exact = Lever(torch.float64, 1, args.exact_steps, args.exact_batch)
     base = Lever(torch.float32, 1, args.exact_steps, args.exact_batch)
     # the protocol levers (fewer steps, fewer sequences) in float32; float64 at the full protocol
@@ -138,18 +153,19 @@ def main(argv: list[str] | None = None) -> None:
         if lever.steps <= args.exact_steps and lever.batch <= args.exact_batch and lever not in (exact, base)
     ]
     networks = [dense, *runs]
-    measure(dense, tokens, exact, cfg.ls_warmup)  # warm-up: first calls pay for allocations
+    measure(dense, lever_probe(dense, exact, args.batches))  # warm-up: first calls pay for allocations
     print(
         f"# {len(runs)} differently pruned 2x{args.hidden} LSTMs at sparsity {args.sparsity} "
         f"({', '.join(sorted({m for m, _ in POOL[: args.networks]}))}), {args.epochs} epoch(s) of "
         f"{args.max_batches} batches, LS warm-up {cfg.ls_warmup}, {torch.get_num_threads()} thread(s), "
-        f"CPU seconds of one spectrum (mean over the pool); exact = float64, qr_every=1, "
-        f"steps={args.exact_steps}, batch={args.exact_batch}"
+        f"CPU seconds of one spectrum (mean over the pool); {args.batches} evaluation batch(es) of "
+        f"`batch` sequences; exact = float64, qr_every=1, steps={args.exact_steps}, batch={args.exact_batch}"
     )
     print(f"{'lever':<40} {'cpu_s':>8} {'vs_exact':>9} {'vs_f32_qr1':>11} {'max_err':>9} {'spearman':>9}")
     seconds_of, best = {}, None
     for lever in levers:
-        results = [measure(run, tokens, lever, cfg.ls_warmup) for run in networks]
+        probe = lever_probe(dense, lever, args.batches)
+        results = [measure(run, probe) for run in networks]
         spectra = [spectrum for spectrum, _ in results]
         seconds = seconds_of[lever] = statistics.mean(t for _, t in results)
         if lever == exact:

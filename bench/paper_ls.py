@@ -22,8 +22,8 @@ import time
 import torch
 
 from hyperprune.config import override, preset
-from hyperprune.lyapunov import language_model_spectrum, ls_distance
-from hyperprune.search.spectrum_metric import eval_tokens
+from hyperprune.lyapunov import ls_distance
+from hyperprune.lyapunov.probe import LSProbe
 from hyperprune.training.run import TrainingRun
 
 
@@ -32,16 +32,26 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def timed_spectrum(run: TrainingRun, tokens: torch.Tensor, dtype: torch.dtype, qr_every: int) -> tuple:
+def timed_spectrum(run: TrainingRun, dtype: torch.dtype, qr_every: int) -> tuple:
+    """The search's probe of ``run`` (its spec's batches and steps) with this precision and interval."""
     cfg = run.spec.train
+    probe = LSProbe.build(
+        run.data.valid,
+        batch_size=cfg.ls_batch_size,
+        steps=cfg.ls_steps,
+        warmup=cfg.ls_warmup,
+        batches=cfg.ls_batches,
+        seed=0,
+        k=cfg.ls_k,
+        device=run.device,
+        qr_every=qr_every,
+        dtype=dtype,
+    )
     _sync(run.device)
     start = time.perf_counter()
-    with run.evaluation_weights():
-        spectrum = language_model_spectrum(
-            run.model, tokens, k=cfg.ls_k, warmup=cfg.ls_warmup, qr_every=qr_every, dtype=dtype
-        )
+    spectrum = torch.tensor(probe.spectrum(run), dtype=torch.float64)
     _sync(run.device)
-    return spectrum.double().cpu(), time.perf_counter() - start
+    return spectrum, time.perf_counter() - start
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -67,10 +77,10 @@ def main(argv: list[str] | None = None) -> None:
     _sync(run.device)
     train_s = time.perf_counter() - start
     per_batch = train_s / run.task.steps_per_epoch
-    tokens = eval_tokens(run, seed=0)
     cfg = spec.train
     print(
-        f"# paper preset, 2x{spec.model.hidden_size} LSTM on {args.device}, LS batch {cfg.ls_batch_size}, "
+        f"# paper preset, 2x{spec.model.hidden_size} LSTM on {args.device}, LS {cfg.ls_batches} batch(es) of "
+        f"{cfg.ls_batch_size}, "
         f"{cfg.ls_steps} steps after {cfg.ls_warmup} warm-up, full spectrum ({2 * spec.model.hidden_size})"
     )
     print(
@@ -85,8 +95,8 @@ def main(argv: list[str] | None = None) -> None:
     ]
     results = {}
     for dtype, qr_every in dict.fromkeys(settings):
-        timed_spectrum(run, tokens, dtype, qr_every)  # warm-up (allocations, kernels)
-        results[(dtype, qr_every)] = timed_spectrum(run, tokens, dtype, qr_every)
+        timed_spectrum(run, dtype, qr_every)  # warm-up (allocations, kernels)
+        results[(dtype, qr_every)] = timed_spectrum(run, dtype, qr_every)
     exact, _ = results[(torch.float64, 1)]
     print(f"{'setting':<26} {'time_s':>8} {'share_of_epoch':>15} {'max_abs_diff':>13} {'ls_distance':>12}")
     for (dtype, qr_every), (spectrum, seconds) in results.items():

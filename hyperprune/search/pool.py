@@ -1,19 +1,23 @@
 """The candidate pool on disk: ``pool.parquet``, one row per candidate.
 
 Columns: ``candidate_id``, ``trial_id``, ``method``, ``sparsity``, ``hparams`` (JSON text),
-``seed``, ``status`` (running, paused, eliminated, diverged, error, finalist, winner),
+``seed``, ``status`` (running, paused, eliminated, diverged, error, finalist, winner, control),
 ``round_excluded``, per-epoch lists (``epochs``, ``val_loss``, ``val_metric``, ``ls_distance``,
-``weight_sparsity``, ``method_passes``: forward passes the pruning method spent beyond training
-in that epoch, see :mod:`hyperprune.pruning.cost`; seconds of the epoch's phases: ``train_s``,
-``eval_s``, ``method_s`` (the method's epoch-end update), ``ls_s`` and ``checkpoint_s`` (from
-the epoch's result to its saved checkpoint, as the driver sees it)), ``ls`` (one spectrum per epoch; empty where none was measured),
-``epochs_trained`` (epochs this search
+``weight_sparsity``, ``measured_sparsity``, ``method_passes``: forward passes the pruning method
+spent beyond training in that epoch, see :mod:`hyperprune.pruning.cost`; seconds of the epoch's
+phases: ``train_s``, ``eval_s``, ``method_s`` (the method's epoch-end update), ``ls_s`` and
+``checkpoint_s`` (from the epoch's result to its saved checkpoint, as the driver sees it)), ``ls``
+(one spectrum per epoch; empty where none was measured), ``epochs_trained`` (epochs this search
 trained, replayed ones excluded), ``rung_metrics`` (JSON), ``checkpoint`` (the latest checkpoint),
 ``pool_checkpoint`` (the saved round-1 state used by ``--initial-pool``), the node it ran on
 (``node_id``, ``node_ip``, ``hostname``, ``nodes`` = every node that trained it), final
 ``test_loss`` / ``test_metric``, ``final_val_loss`` / ``final_val_metric``, ``error`` and
 ``failures`` (times its worker failed; retries continue from the last checkpoint). Pools written
-before ``failures`` (or the lists of ``EPOCH_LISTS``) existed read back with 0 (empty lists) there.
+before ``failures`` existed read back with 0 there. ``measured_sparsity`` is the global sparsity
+counted from the weights of the network that was measured at that epoch (the same state as its
+loss and spectrum); ``weight_sparsity`` holds the same figure under its historical name. Pools
+written before ``measured_sparsity`` or the other lists of ``EPOCH_LISTS`` existed read back with
+empty lists there.
 
 Files are written atomically (temporary file + rename) and read back with a check of the
 schema; a damaged file is one clear error.
@@ -34,7 +38,7 @@ from hyperprune.files import write_bytes
 
 POOL_FILE = "pool.parquet"
 #: per-epoch lists added after the first pools were written (they read back as empty lists there)
-EPOCH_LISTS = ("method_passes", "train_s", "eval_s", "method_s", "ls_s", "checkpoint_s")
+EPOCH_LISTS = ("measured_sparsity", "method_passes", "train_s", "eval_s", "method_s", "ls_s", "checkpoint_s")
 
 SCHEMA = pa.schema([
     ("candidate_id", pa.string()),
@@ -50,6 +54,7 @@ SCHEMA = pa.schema([
     ("val_metric", pa.list_(pa.float64())),
     ("ls_distance", pa.list_(pa.float64())),
     ("weight_sparsity", pa.list_(pa.float64())),
+    ("measured_sparsity", pa.list_(pa.float64())),
     ("ls", pa.list_(pa.list_(pa.float64()))),
     ("method_passes", pa.list_(pa.float64())),
     ("train_s", pa.list_(pa.float64())),
