@@ -71,16 +71,16 @@ class TrainConfig:
     nonmono: int = field(default=5, metadata={"help": "NT-ASGD non-monotone interval"})
     seed: int = field(default=0, metadata={"help": "master seed"})
     threads: int = field(default=1, metadata={"help": "torch CPU threads per run"})
-    # The LS defaults are the cheapest setting whose LS distances rank a pool of pruned networks
-    # like the exact spectrum (2 sequences, 35 steps, float64, a QR every step) with Spearman
-    # >= 0.95 (bench/ls_fidelity.py; see the README).
-    ls_batch_size: int = field(default=1, metadata={"help": "sequences in the LS evaluation batch"})
-    ls_steps: int = field(default=20, metadata={"help": "time steps of the LS evaluation batch"})
+    ls_batch_size: int = field(default=2, metadata={"help": "sequences in the LS evaluation batch"})
+    ls_steps: int = field(default=35, metadata={"help": "time steps of the LS evaluation batch"})
     ls_warmup: int = field(default=10, metadata={"help": "warm-up steps before LS accumulation"})
     ls_k: int | None = field(default=None, metadata={"help": "exponents kept (None: full)"})
     ls_batches: int = field(
         default=4, metadata={"help": "fixed LS evaluation batches whose spectra are averaged"}
     )
+    # ls_qr_every and ls_dtype: the cheapest setting whose LS distances rank a pool of pruned
+    # networks like the exact spectrum (float64, a QR every step) with Spearman >= 0.95
+    # (bench/ls_fidelity.py; see the README).
     ls_qr_every: int = field(
         default=8, metadata={"help": "re-orthonormalise the LS frame every N steps (1: exact, a QR every step)"}
     )

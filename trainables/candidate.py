@@ -3,8 +3,13 @@
 Each step reports the measurement of one network state (:func:`hyperprune.training.measure.measure`,
 after the method's end-of-epoch update): validation loss and perplexity (or accuracy), the
 sparsity counted from the measured weights, the Lyapunov spectrum and its distance to the dense
-reference at the same epoch (recurrent models; plain L2 or the trajectory variant), the node it
-ran on, and, at ``final_epochs``, the test figures and per-layer sparsity. Every candidate starts
+reference at the same epoch (recurrent models; plain L2 or the trajectory variant; the spectrum
+only at the epochs in ``settings["ls_epochs"]`` when that is given, the epochs where candidates
+are ranked), the node it ran on, the seconds of the epoch's training, the pruning method's
+epoch-end update, the evaluation and the spectrum (``train_s``, ``method_s``, ``eval_s``,
+``ls_s``; the driver times the checkpoint that follows), and, at ``final_epochs``, the test
+figures and per-layer sparsity. It posts what it is doing to the driver's status board
+(``settings["status_board"]``), if there is one. Every candidate starts
 from the dense reference's initial weights and data order (the master seed) and reaches its
 target sparsity by the search's first rung (``prune_by``).
 
