@@ -89,3 +89,4 @@ def test_ranked_epochs_are_the_rungs_and_the_end():
     assert ranked_epochs(2, 1, 1, 2, 4) == [4]  # nothing to rank: only the finalists' figures
     assert SearchOptions().ls_epochs() == [2, 3, 5]
     assert SearchOptions(ls_every_epoch=True).ls_epochs() is None
+    assert SearchOptions(ls_distance="trajectory").ls_epochs() is None  # the trajectory spans every epoch
