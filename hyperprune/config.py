@@ -78,6 +78,13 @@ class TrainConfig:
     ls_batches: int = field(
         default=4, metadata={"help": "fixed LS evaluation batches whose spectra are averaged"}
     )
+    # ls_qr_every and ls_dtype: the cheapest setting whose LS distances rank a pool of pruned
+    # networks like the exact spectrum (float64, a QR every step) with Spearman >= 0.95
+    # (bench/ls_fidelity.py; see the README).
+    ls_qr_every: int = field(
+        default=8, metadata={"help": "re-orthonormalise the LS frame every N steps (1: exact, a QR every step)"}
+    )
+    ls_dtype: str = field(default="float32", metadata={"help": "precision of the LS: float32 or float64"})
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,8 @@ PRESETS: dict[str, RunSpec] = {
                           clip=0.25, weight_decay=1.2e-6, nt_asgd=True, nonmono=5),
     ),
 }
+
+LS_DTYPES = ("float32", "float64")
 
 _SECTIONS = {"model": ModelConfig, "data": DataConfig, "train": TrainConfig}
 
@@ -210,9 +219,24 @@ def build_spec(preset_name: str, *, model: str | None = None, data: str | None =
         values["data.path"] = str(Path(data_path).expanduser().resolve())
     values.update(settings or {})
     spec = override(preset(preset_name), values)
+    check_ls_settings(spec)
     if spec.data.name in ("ptb", "mnist", "cifar10") and not spec.data.path:
         raise UserError(f"data {spec.data.name!r} needs --data-path DIR")
     return spec
+
+
+def check_ls_settings(spec: RunSpec) -> None:
+    """The LS settings of ``spec`` are usable; otherwise a one-line error naming the key."""
+    cfg = spec.train
+    for key in ("ls_batch_size", "ls_steps", "ls_qr_every"):
+        if getattr(cfg, key) < 1:
+            raise UserError(f"train.{key} must be at least 1, got {getattr(cfg, key)}")
+    if cfg.ls_warmup < 0:
+        raise UserError(f"train.ls_warmup must not be negative, got {cfg.ls_warmup}")
+    if cfg.ls_k is not None and cfg.ls_k < 1:
+        raise UserError(f"train.ls_k must be at least 1 or none, got {cfg.ls_k}")
+    if cfg.ls_dtype not in LS_DTYPES:
+        raise UserError(f"train.ls_dtype must be one of {', '.join(LS_DTYPES)}, got {cfg.ls_dtype!r}")
 
 
 def parse_settings(items: list[str] | tuple[str, ...]) -> dict[str, str]:

@@ -3,8 +3,13 @@
 Each step reports the measurement of one network state (:func:`hyperprune.training.measure.measure`,
 after the method's end-of-epoch update): validation loss and perplexity (or accuracy), the
 sparsity counted from the measured weights, the Lyapunov spectrum and its distance to the dense
-reference at the same epoch (recurrent models; plain L2 or the trajectory variant), the node it
-ran on, and, at ``final_epochs``, the test figures and per-layer sparsity. Every candidate starts
+reference at the same epoch (recurrent models; plain L2 or the trajectory variant; the spectrum
+only at the epochs in ``settings["ls_epochs"]`` when that is given, the epochs where candidates
+are ranked), the node it ran on, the seconds of the epoch's training, the pruning method's
+epoch-end update, the evaluation and the spectrum (``train_s``, ``method_s``, ``eval_s``,
+``ls_s``; the driver times the checkpoint that follows), and, at ``final_epochs``, the test
+figures and per-layer sparsity. It posts what it is doing to the driver's status board
+(``settings["status_board"]``), if there is one. Every candidate starts
 from the dense reference's initial weights and data order (the master seed) and reaches its
 target sparsity by the search's first rung (``prune_by``).
 
@@ -62,10 +67,13 @@ class CandidateTrainable(tune.Trainable):
 
         from hyperprune.config import spec_from_dict
         from hyperprune.lyapunov.probe import LSProbe
+        from hyperprune.search.status_board import StatusPoster
         from hyperprune.training.checkpoint import load_safe
         from hyperprune.training.run import TrainingRun
         from trainables.node import current_node
 
+        self.post = StatusPoster(self.settings.get("status_board"), config["candidate_id"])
+        self.post("starting: building the run")
         spec = spec_from_dict(self.base)
         device = "cuda" if torch.cuda.is_available() and self.settings.get("gpus_per_trial", 0) > 0 else "cpu"
         self.control = bool(config.get("control"))
@@ -78,6 +86,9 @@ class CandidateTrainable(tune.Trainable):
         if config.get("init_checkpoint"):
             self.run.load_state_dict(load_safe(config["init_checkpoint"]))
             self.replay = bool(self.run.history)
+        self.run.on_phase = self.post
+        ls_epochs = self.settings.get("ls_epochs")
+        self.run.ls_epochs = None if ls_epochs is None else set(ls_epochs)
         self.with_ls = self.run.task_kind == "lm" and self.settings.get("with_ls", True)
         if self.with_ls:
             self.run.attach_probe(LSProbe.for_run(self.run, self.settings["ls_seed"]))
@@ -103,10 +114,12 @@ class CandidateTrainable(tune.Trainable):
             metrics = dict(self.run.history[-1])
             metrics["replayed"] = True
             self.replay = False
+            metrics.update(train_s=0.0, method_s=0.0, eval_s=0.0, ls_s=0.0)
         else:
             _crash_once_if_asked(self.candidate_id, self.run.epoch + 1)
             metrics = self.run.train_epoch()
             metrics["replayed"] = False
+            metrics.update(self.run.timing)
         epoch = int(metrics["epoch"])
         metrics["candidate_id"] = self.candidate_id
         metrics["control"] = self.control
@@ -118,18 +131,22 @@ class CandidateTrainable(tune.Trainable):
         if metrics.get("diverged"):
             metrics["val_loss"] = math.nan
         if epoch >= self.settings["final_epochs"] and not metrics.get("diverged") and not self.control:
+            self.post("test evaluation")
             test = self.run.evaluate("test")
             metrics.update({f"test_{k}": v for k, v in test.items()})
             metrics["sparsity_report"] = self.run.sparsity_report()
         metrics["done"] = epoch >= self.last_epoch or bool(metrics.get("diverged"))
+        self.post(f"epoch {epoch} reported")
         return metrics
 
     def save_checkpoint(self, checkpoint_dir: str) -> None:
+        self.post(f"saving the checkpoint of epoch {self.run.epoch}")
         self.run.save(os.path.join(checkpoint_dir, RUN_FILE))
 
     def load_checkpoint(self, checkpoint_dir: str) -> None:
         from hyperprune.training.checkpoint import load_safe
 
+        self.post("restoring a checkpoint")
         self.run.load_state_dict(load_safe(os.path.join(checkpoint_dir, RUN_FILE)))
         self.replay = False
 

@@ -54,6 +54,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--reuse-actors", default=DEFAULTS.reuse_actors, choices=("auto", "yes", "no"),
                    help="reuse trial actors across pauses (auto: yes on the embedded Ray, no on a cluster)")
     p.add_argument("--no-report", dest="report", action="store_false", help="do not write the HTML report")
+    p.add_argument("--ls-every-epoch", action="store_true",
+                   help="measure the spectrum at every epoch (learning curves), not only where candidates are "
+                        "ranked and at the end")
     p.add_argument("--quiet", action="store_true", help="print only the final result")
     p.set_defaults(handler=run)
     return p
@@ -68,6 +71,7 @@ def options_from_args(args: argparse.Namespace) -> SearchOptions:
         cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial, storage=args.storage,
         cache_dir=args.cache_dir, initial_pool=args.initial_pool, max_failures=args.max_failures,
         dashboard=args.dashboard, reuse_actors=args.reuse_actors, quiet=args.quiet,
+        ls_every_epoch=args.ls_every_epoch,
     )
 
 

@@ -4,7 +4,8 @@ A probe holds ``ls_batches`` fixed evaluation batches of the validation split, e
 ``ls_batch_size`` windows of ``ls_warmup + ls_steps`` tokens. Batch 0 is chosen by the search
 seed alone, batch ``i > 0`` by a seed derived from it, so the dense reference and every candidate
 are measured on identical inputs. The spectrum is the mean over every window of every batch,
-computed in one call (the windows form one larger batch of the engine). Under NT-ASGD the
+computed in one call (the windows form one larger batch of the engine, so one QR call per step
+serves them all), re-orthonormalised every ``ls_qr_every`` steps in ``ls_dtype``. Under NT-ASGD the
 averaged (masked) weights are measured: the weights that are evaluated and saved.
 
 Example::
@@ -37,14 +38,17 @@ class LSProbe:
     tokens: torch.Tensor  # (warmup + steps, batches * batch_size)
     warmup: int
     k: int | None = None
+    qr_every: int = 1
+    dtype: torch.dtype | None = None  # None: the model's own
 
     @classmethod
     def build(cls, valid: torch.Tensor, *, batch_size: int, steps: int, warmup: int, batches: int,
-              seed: int, k: int | None = None, device: str | torch.device = "cpu") -> LSProbe:
+              seed: int, k: int | None = None, device: str | torch.device = "cpu", qr_every: int = 1,
+              dtype: torch.dtype | None = None) -> LSProbe:
         if batches < 1:
             raise ValueError(f"batches must be at least 1, got {batches}")
         parts = [ls_eval_tokens(valid, batch_size, steps + warmup, batch_seed(seed, i)) for i in range(batches)]
-        return cls(torch.cat(parts, dim=1).to(device), warmup, k)
+        return cls(torch.cat(parts, dim=1).to(device), warmup, k, qr_every, dtype)
 
     @classmethod
     def for_run(cls, run, seed: int) -> LSProbe:
@@ -52,12 +56,13 @@ class LSProbe:
         cfg = run.spec.train
         return cls.build(run.data.valid, batch_size=cfg.ls_batch_size, steps=cfg.ls_steps,
                          warmup=cfg.ls_warmup, batches=cfg.ls_batches, seed=seed, k=cfg.ls_k,
-                         device=run.device)
+                         device=run.device, qr_every=cfg.ls_qr_every, dtype=getattr(torch, cfg.ls_dtype))
 
     def spectrum_of(self, model: torch.nn.Module) -> list[float]:
         """The mean spectrum of ``model`` over every window, as a list of floats."""
         k = None if self.k is None else min(self.k, spectrum_width(model))
-        spectrum = language_model_spectrum(model, self.tokens, k=k, warmup=self.warmup)
+        spectrum = language_model_spectrum(model, self.tokens, k=k, warmup=self.warmup,
+                                           qr_every=self.qr_every, dtype=self.dtype)
         return [float(x) for x in spectrum.cpu()]
 
     def spectrum(self, run) -> list[float]:

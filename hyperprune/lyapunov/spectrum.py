@@ -24,6 +24,7 @@ from hyperprune.lyapunov.lstm import LSTMCellJacobian
 from hyperprune.lyapunov.qr import positive_qr
 from hyperprune.lyapunov.rhn import RHNCellJacobian
 from hyperprune.lyapunov.rnn import RNNCellJacobian
+from hyperprune.lyapunov.schedule import normalise_columns, qr_schedule
 from hyperprune.models.compact_language import StackedRNN
 from hyperprune.models.rhn import RHN
 
@@ -104,6 +105,7 @@ def lyapunov_spectrum(
     k: int | None = None,
     warmup: int = 0,
     state: str = "h",
+    qr_every: int = 1,
 ) -> Tensor:
     """Lyapunov exponents (natural log, per time step) of ``rnn`` along ``inputs``, per sample.
 
@@ -127,6 +129,11 @@ def lyapunov_spectrum(
         state: ``"h"``: the state is the stacked hidden state; for an LSTM ``c_{t-1}`` enters
             as a fixed coefficient, as in the reference system. ``"hc"`` (LSTM only): the full
             state, ordered ``[h_layer0 .. h_layerL-1, c_layer0 .. c_layerL-1]``.
+        qr_every: re-orthonormalise the frame every ``qr_every`` steps (plus at the end of
+            the warm-up and at the last step, see :mod:`hyperprune.lyapunov.schedule`); in
+            between, the frame's columns are only rescaled to unit length. ``1`` (the
+            default) is the exact every-step iteration; larger values trade accuracy of the
+            trailing exponents for fewer QRs.
 
     Returns:
         ``(B, k)`` exponents in QR order (column ``i`` of the frame; not sorted), in the
@@ -164,6 +171,7 @@ def lyapunov_spectrum(
         raise ValueError(f"k must be an integer in [1, {dim}] (the state dimension) or None, got {k!r}")
     if not isinstance(warmup, int) or isinstance(warmup, bool) or not 0 <= warmup < steps:
         raise ValueError(f"warmup must be an integer with 0 <= warmup < T={steps}, got {warmup!r}")
+    schedule = qr_schedule(steps, warmup, qr_every)
 
     with torch.no_grad():
         cells = _build_cells(rnn, state)
@@ -187,7 +195,8 @@ def lyapunov_spectrum(
                 for p in range(n_state):
                     blocks[p].append(tangent[p])
                 dx = tangent[0]
-            frame, log_r = positive_qr(torch.cat([b for part in blocks for b in part], dim=1))
+            pushed = torch.cat([b for part in blocks for b in part], dim=1)
+            frame, log_r = positive_qr(pushed) if schedule[t] else normalise_columns(pushed)
             if t >= warmup:
                 total += log_r
         return total / (steps - warmup)

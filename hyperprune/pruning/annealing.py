@@ -62,6 +62,13 @@ class SimulatedAnnealing(EarlyMaskMethod):
         HParam("retries", "int", 30, low=0, high=100, step=1, help="redraws of a move into memory"),
     )
 
+    COST_HPARAMS = ("evaluations", "heldout_batches")
+
+    @classmethod
+    def extra_passes(cls, hp, shape):
+        # every scored mask is one forward pass over each held-out batch, all in the search epoch
+        return float(hp["evaluations"] * hp["heldout_batches"])
+
     def schedule(self) -> AnnealingSchedule:
         hp = self.hp
         return AnnealingSchedule(
@@ -94,7 +101,10 @@ class SimulatedAnnealing(EarlyMaskMethod):
             for name, p in model.named_parameters():
                 p.copy_(snapshot[name])
             self.set_units(space.unflatten(flat))
-            return _error_rate(model, batches) if accuracy else float(ctx.evaluate(model, batches))
+            if not accuracy:
+                return float(ctx.evaluate(model, batches))
+            ctx.work.add(len(batches))
+            return _error_rate(model, batches)
 
         groups = space.layer_ids() if space.scope != "global" or space.bounded else None
         try:

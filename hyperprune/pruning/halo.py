@@ -69,6 +69,12 @@ def rho_for(value: float) -> float:
     return x + math.log(-math.expm1(-x))
 
 
+#: sweeps over the weights per step: the penalty and its backward pass
+PENALTY_SWEEPS = 3
+#: sweeps per step for the coefficients: objective, its gradient, clipping and the SGD step
+COEFFICIENT_SWEEPS = 5
+
+
 class Halo(PruningMethod):
     name = "halo"
     summary = "learned adaptive-lasso penalty (HALO), then one-shot global magnitude pruning + fine-tune"
@@ -84,6 +90,11 @@ class Halo(PruningMethod):
         HParam("allocation", "choice", "global", choices=ALLOCATIONS,
                help="how the kept weights are spread over layers (see the early-mask methods)"),
     )
+
+    @classmethod
+    def extra_passes(cls, hp, shape):
+        # per step: the penalty and its gradient, and the coefficients' objective, gradient and step
+        return shape.sweeps(shape.steps * (PENALTY_SWEEPS + COEFFICIENT_SWEEPS))
 
     def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
         super().__init__(sparsity, hparams)
@@ -116,6 +127,7 @@ class Halo(PruningMethod):
         return [lambda_of(rho.detach()) for rho in self.rhos]
 
     def penalty(self) -> torch.Tensor | None:
+        self.ctx.work.add_sweeps(PENALTY_SWEEPS)
         xi, psi = self.hp["xi"], self.hp["psi"]
         lams = self.coefficients()
         weights = [p for _, p, _ in self.masks]
@@ -141,6 +153,7 @@ class Halo(PruningMethod):
         """One SGD step of the coefficients toward their optimum for the current weights."""
         if self.coef_optimizer is None:
             return
+        self.ctx.work.add_sweeps(COEFFICIENT_SWEEPS)
         grads = torch.autograd.grad(self.coefficient_objective(), self.rhos)
         for rho, g in zip(self.rhos, grads, strict=True):
             rho.grad = g.clamp(-COEF_GRAD_CLIP, COEF_GRAD_CLIP)

@@ -45,6 +45,7 @@ import torch
 from torch import nn
 
 from hyperprune.pruning.constraints import Constraint
+from hyperprune.pruning.cost import STEP_PASSES
 from hyperprune.pruning.flow_stats import correlation_flow, flow_distance, gradient_flow
 from hyperprune.pruning.hparams import HParam
 from hyperprune.pruning.layer_sets import layer_names
@@ -73,6 +74,16 @@ class InCoP(PruningMethod):
         HParam("stat_batches", "int", 4, 1, 16, step=1, help="held-out batches for the flow statistics"),
     )
     CONSTRAINTS = (Constraint("p", "<", "q"),)
+
+    COST_HPARAMS = ("stat_batches",)
+
+    @classmethod
+    def extra_passes(cls, hp, shape):
+        # if/gf: one flow statistic per epoch end (the dense one at the warm-up's end, then the
+        # current model's), each a loss and its gradients on stat_batches held-out batches
+        if hp["criterion"] not in ("if", "gf"):
+            return 0.0
+        return float(STEP_PASSES * hp["stat_batches"])
 
     def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
         super().__init__(sparsity, hparams)

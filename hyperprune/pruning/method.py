@@ -41,6 +41,7 @@ import torch
 from torch import nn
 
 from hyperprune.pruning.constraints import Constraint, check_constraints
+from hyperprune.pruning.cost import EpochShape, WorkCounter
 from hyperprune.pruning.hparams import HParam, resolve
 from hyperprune.pruning.masks import MaskSet, select_parameters
 
@@ -70,6 +71,8 @@ class PruneContext:
     reset_optimizer: Callable[[], torch.optim.Optimizer]
     extras: dict[str, Any] = field(default_factory=dict)
     prune_by: int = 0  # epoch by which the target is reached; 0: total_epochs
+    #: passes the method spends beyond training (see hyperprune.pruning.cost)
+    work: WorkCounter = field(default_factory=lambda: WorkCounter(EpochShape(steps=1, batch_items=1)))
 
     def __post_init__(self) -> None:
         self.prune_by = min(self.prune_by or self.total_epochs, self.total_epochs)
@@ -90,6 +93,15 @@ class PruningMethod:
         "lm": ("embedding", "recurrent", "decoder"),
         "classifier": ("conv", "linear"),
     }
+
+    #: hyperparameters that raise :meth:`extra_passes` (a search space may narrow their ranges)
+    COST_HPARAMS: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def extra_passes(cls, hp: dict[str, Any], shape: EpochShape) -> float:
+        """The most forward passes (see :mod:`hyperprune.pruning.cost`) this method adds to a
+        single epoch beyond training it, with hyperparameters ``hp``; an upper bound."""
+        return 0.0
 
     def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
         self.sparsity = float(sparsity)

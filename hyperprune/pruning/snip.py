@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import torch
 
+from hyperprune.pruning.cost import STEP_PASSES
 from hyperprune.pruning.early_mask import EarlyMaskMethod, early_hparams
 from hyperprune.pruning.hparams import HParam
 
@@ -27,6 +28,12 @@ class Snip(EarlyMaskMethod):
         HParam("n_batches", "int", 4, low=1, high=32, step=1,
                help="training batches the sensitivity is averaged over"),
     )
+
+    COST_HPARAMS = ("n_batches",)
+
+    @classmethod
+    def extra_passes(cls, hp, shape):
+        return float(STEP_PASSES * hp["n_batches"])
 
     def scores(self) -> dict[str, torch.Tensor]:
         model = self.ctx.model

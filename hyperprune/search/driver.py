@@ -83,6 +83,7 @@ class Search:
         self.out = out
         self.spec = spec
         self.log = (lambda *a: None) if opts.quiet else (lambda text: print(text, flush=True))
+        self.board = None
 
     # -- preparation ---------------------------------------------------------------------------
     @classmethod
@@ -178,7 +179,8 @@ class Search:
                       "val_loss": {int(k): v for k, v in reference["trials"]["val_loss"].items()}}
         settings = {"final_epochs": self.opts.final_epochs, "ls_seed": self.opts.seed,
                     "gpus_per_trial": self.opts.gpus_per_trial, "with_ls": True, "prune_by": self.opts.e0,
-                    "ls_distance": self.opts.ls_distance, "control_epochs": self._last_rung()}
+                    "ls_distance": self.opts.ls_distance, "control_epochs": self._last_rung(),
+                    "ls_epochs": self.opts.ls_epochs(), "status_board": self.board}
         trainable = tune.with_parameters(CandidateTrainable, base=spec_to_dict(self.spec),
                                          settings=settings, reference=trials_ref)
         return tune.with_resources(trainable, self._resources())
@@ -206,6 +208,8 @@ class Search:
         from ray.tune import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
 
         from hyperprune.search.backends import SEARCHERS
+        from hyperprune.search.busy import BusyWatcher
+        from hyperprune.search.cost_budget import fit_to_budget, spec_epoch_shape
         from hyperprune.search.recorder import PoolRecorder
         from hyperprune.search.scheduler import SchedulerStateCallback, SyncHalvingScheduler
         from hyperprune.search.seeder import PoolSeeder
@@ -214,7 +218,7 @@ class Search:
         o = self.opts
         concurrency = self._concurrency()
         replay = _replay_pool(o.initial_pool, o.e0) if o.initial_pool else None
-        space = load_space(o.space)
+        space = fit_to_budget(load_space(o.space), spec_epoch_shape(self.spec), log=self.log)
         backend = SEARCHERS.get(o.hpo)(space, seed=o.seed, startup=max(concurrency, o.max_evals // 4))
         control = space.control and not replay
         seeder = PoolSeeder(backend, max_evals=len(replay) if replay else o.max_evals,
@@ -238,7 +242,7 @@ class Search:
                                    trial_dirname_creator=_trial_name),
             run_config=RunConfig(
                 name=EXPERIMENT, storage_path=self._storage(), verbose=0,
-                callbacks=[SchedulerStateCallback(scheduler), recorder],
+                callbacks=[SchedulerStateCallback(scheduler), recorder, BusyWatcher(self.board, quiet=o.quiet)],
                 checkpoint_config=CheckpointConfig(num_to_keep=1, checkpoint_frequency=1),
                 failure_config=FailureConfig(max_failures=o.max_failures),
             ),
@@ -309,6 +313,9 @@ class Search:
         started = time.time()
         session = self._connect()
         try:
+            from hyperprune.search.status_board import start_board
+
+            self.board = start_board()
             if not restore:
                 write_json(self.out / "search.json", {"options": self.opts.to_json(),
                                                       "spec": spec_to_dict(self.spec)})

@@ -46,6 +46,13 @@ def schedule(pool_size: int, e0: int, ei: int, final_count: int, final_epochs: i
             "last_rung": rung}
 
 
+def ranked_epochs(pool_size: int, e0: int, ei: int, final_count: int, final_epochs: int) -> list[int]:
+    """The epochs at which a candidate's metric can be used: every rung a pool of at most
+    ``pool_size`` goes through, and the last epoch (the finalists' figures)."""
+    rungs = [rung for rung, _, _ in schedule(pool_size, e0, ei, final_count, final_epochs)["rounds"]]
+    return sorted({rung for rung in rungs if rung <= final_epochs} | {final_epochs})
+
+
 @dataclass
 class Candidate:
     trial_id: str

@@ -49,10 +49,19 @@ class SearchOptions:
     dashboard: bool = True
     reuse_actors: str = "auto"
     quiet: bool = False
+    ls_every_epoch: bool = False
 
     @property
     def metric_key(self) -> str:
         return METRICS[self.metric]
+
+    def ls_epochs(self) -> list[int] | None:
+        """Epochs at which candidates measure their spectrum (None: every epoch)."""
+        from hyperprune.search.halving import ranked_epochs
+
+        if self.ls_every_epoch or self.ls_distance == "trajectory":  # the trajectory spans every epoch
+            return None
+        return ranked_epochs(self.max_evals, self.e0, self.ei, self.final_count, self.final_epochs)
 
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)

@@ -3,7 +3,11 @@
 Columns: ``candidate_id``, ``trial_id``, ``method``, ``sparsity``, ``hparams`` (JSON text),
 ``seed``, ``status`` (running, paused, eliminated, diverged, error, finalist, winner, control),
 ``round_excluded``, per-epoch lists (``epochs``, ``val_loss``, ``val_metric``, ``ls_distance``,
-``weight_sparsity``, ``measured_sparsity``), ``ls`` (one spectrum per epoch), ``epochs_trained`` (epochs this search
+``weight_sparsity``, ``measured_sparsity``, ``method_passes``: forward passes the pruning method
+spent beyond training in that epoch, see :mod:`hyperprune.pruning.cost`; seconds of the epoch's
+phases: ``train_s``, ``eval_s``, ``method_s`` (the method's epoch-end update), ``ls_s`` and
+``checkpoint_s`` (from the epoch's result to its saved checkpoint, as the driver sees it)), ``ls``
+(one spectrum per epoch; empty where none was measured), ``epochs_trained`` (epochs this search
 trained, replayed ones excluded), ``rung_metrics`` (JSON), ``checkpoint`` (the latest checkpoint),
 ``pool_checkpoint`` (the saved round-1 state used by ``--initial-pool``), the node it ran on
 (``node_id``, ``node_ip``, ``hostname``, ``nodes`` = every node that trained it), final
@@ -12,7 +16,8 @@ trained, replayed ones excluded), ``rung_metrics`` (JSON), ``checkpoint`` (the l
 before ``failures`` existed read back with 0 there. ``measured_sparsity`` is the global sparsity
 counted from the weights of the network that was measured at that epoch (the same state as its
 loss and spectrum); ``weight_sparsity`` holds the same figure under its historical name. Pools
-written before it existed read back with an empty list.
+written before ``measured_sparsity`` or the other lists of ``EPOCH_LISTS`` existed read back with
+empty lists there.
 
 Files are written atomically (temporary file + rename) and read back with a check of the
 schema; a damaged file is one clear error.
@@ -32,6 +37,8 @@ from hyperprune.errors import UserError
 from hyperprune.files import write_bytes
 
 POOL_FILE = "pool.parquet"
+#: per-epoch lists added after the first pools were written (they read back as empty lists there)
+EPOCH_LISTS = ("measured_sparsity", "method_passes", "train_s", "eval_s", "method_s", "ls_s", "checkpoint_s")
 
 SCHEMA = pa.schema([
     ("candidate_id", pa.string()),
@@ -49,6 +56,12 @@ SCHEMA = pa.schema([
     ("weight_sparsity", pa.list_(pa.float64())),
     ("measured_sparsity", pa.list_(pa.float64())),
     ("ls", pa.list_(pa.list_(pa.float64()))),
+    ("method_passes", pa.list_(pa.float64())),
+    ("train_s", pa.list_(pa.float64())),
+    ("eval_s", pa.list_(pa.float64())),
+    ("method_s", pa.list_(pa.float64())),
+    ("ls_s", pa.list_(pa.float64())),
+    ("checkpoint_s", pa.list_(pa.float64())),
     ("epochs_trained", pa.int64()),
     ("rung_metrics", pa.string()),
     ("checkpoint", pa.string()),
@@ -69,7 +82,8 @@ SCHEMA = pa.schema([
 def empty_row(candidate_id: str, trial_id: str) -> dict[str, Any]:
     row = {name: None for name in SCHEMA.names}
     row.update(candidate_id=candidate_id, trial_id=trial_id, status="running", epochs=[], val_loss=[],
-               val_metric=[], ls_distance=[], weight_sparsity=[], measured_sparsity=[], ls=[], nodes=[], epochs_trained=0,
+               val_metric=[], ls_distance=[], weight_sparsity=[], ls=[], nodes=[], epochs_trained=0,
+               **{name: [] for name in EPOCH_LISTS},
                rung_metrics="{}", hparams="{}", failures=0)
     return row
 
@@ -100,7 +114,8 @@ def read_pool(path: str | Path) -> list[dict[str, Any]]:
     rows = table.to_pylist()
     for row in rows:
         row["failures"] = row.get("failures") or 0
-        row["measured_sparsity"] = row.get("measured_sparsity") or []
+        for name in EPOCH_LISTS:
+            row[name] = row.get(name) or []
         try:
             row["hparams_dict"] = json.loads(row["hparams"] or "{}")
         except json.JSONDecodeError:

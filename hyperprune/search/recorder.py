@@ -30,6 +30,12 @@ def _num(value) -> float | None:
     return value
 
 
+def _seconds(result: dict) -> str:
+    """`` (5.8 s)``: the candidate-epoch's own time, when Tune measured it."""
+    seconds = _num(result.get("time_this_iter_s"))
+    return f" ({seconds:.1f} s)" if seconds is not None else ""
+
+
 class PoolRecorder(Callback):
     def __init__(self, out_dir: str, scheduler, *, e0: int, ei: int, final_count: int, final_epochs: int,
                  metric_key: str, max_evals: int, quiet: bool = False,
@@ -42,6 +48,7 @@ class PoolRecorder(Callback):
         self.quiet = quiet
         self.noise_floor = {int(k): v for k, v in (noise_floor or {}).items() if v is not None}
         self.rows: dict[str, dict] = {}
+        self.reported_at: dict[str, float] = {}
         self.rounds_printed = 0
         self.started = time.time()
         self.elapsed_before = 0.0
@@ -106,6 +113,10 @@ class PoolRecorder(Callback):
             row["weight_sparsity"] = row["weight_sparsity"] + [_num(result.get("sparsity"))]
             row["measured_sparsity"] = row["measured_sparsity"] + [_num(result.get("measured_sparsity"))]
             row["ls"] = row["ls"] + [list(result.get("ls") or [])]
+            for name in ("method_passes", "train_s", "eval_s", "method_s", "ls_s"):
+                row[name] = (row.get(name) or []) + [_num(result.get(name))]
+            row["checkpoint_s"] = (row.get("checkpoint_s") or []) + [None]
+            self.reported_at[trial.trial_id] = time.time()
             if not result.get("replayed"):
                 row["epochs_trained"] += 1
         row.update(node_id=result.get("node_id"), node_ip=result.get("node_ip"), hostname=result.get("hostname"))
@@ -128,6 +139,10 @@ class PoolRecorder(Callback):
     def on_checkpoint(self, iteration, trials, trial, checkpoint, **info) -> None:
         row = self._row(trial)
         row["checkpoint"] = checkpoint.path
+        reported = self.reported_at.pop(trial.trial_id, None)
+        if reported is not None and row["checkpoint_s"]:
+            # from the epoch's result to its saved checkpoint: the save and Tune's handling of it
+            row["checkpoint_s"] = row["checkpoint_s"][:-1] + [time.time() - reported]
         epoch = row["epochs"][-1] if row["epochs"] else None
         if epoch == self.e0 and not row["pool_checkpoint"]:
             target = Path(self.out_dir) / "pool" / row["candidate_id"]
@@ -174,7 +189,7 @@ class PoolRecorder(Callback):
         val = result.get("val_ppl", result.get("val_acc"))
         self._say(f"  {result.get('candidate_id')} epoch {result.get('epoch')}: "
                   f"{'val_ppl' if 'val_ppl' in result else 'val_acc'} {val:.4g}, {self.metric_key} {shown}"
-                  f"{' (from saved pool)' if result.get('replayed') else ''}"
+                  f"{' (from saved pool)' if result.get('replayed') else _seconds(result)}"
                   f"{' DIVERGED' if result.get('diverged') else ''}")
         book = self.scheduler.book
         while self.rounds_printed < len(book.history):

@@ -22,27 +22,34 @@ Example::
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 from hyperprune.lyapunov.unit_spectrum import spectrum_network
 from hyperprune.pruning.masks import sparsity_report
 
 
-def measure(run, probe=None) -> dict[str, Any]:
+def measure(run, probe=None, timing: dict[str, float] | None = None) -> dict[str, Any]:
     """Measure ``run``'s current network on the validation split (and with ``probe``, its LS).
 
     Returns ``val_loss``, ``val_ppl`` (language models) or ``val_acc``, ``measured_sparsity``
     (pruned fraction of the method's prunable weights, see above), ``sparsity`` (zero fraction),
     ``ls`` (the spectrum, or an empty list without a probe) and ``diverged`` (a non-finite loss
-    or spectrum).
+    or spectrum). With ``timing``, the seconds of the evaluation and of the spectrum are put in
+    it (``eval_s``, ``ls_s``); they are kept out of the returned figures, which are reproducible.
     """
+    timing = {} if timing is None else timing
     metric_key = "val_ppl" if run.task_kind == "lm" else "val_acc"
     with run.evaluation_weights():
+        start = time.perf_counter()
         result = run.task.evaluate(run.model, "valid")
         zeros = float(sparsity_report(run.model, run.method.masks.names)["global"]["sparsity"])
         pruned = pruned_fraction(run.method.masks)
+        timing["eval_s"] = time.perf_counter() - start
+        start = time.perf_counter()
         measured = spectrum_network(run) if probe is not None else None
         spectrum = probe.spectrum_of(measured) if probe is not None and math.isfinite(result["loss"]) else []
+        timing["ls_s"] = time.perf_counter() - start
     loss = float(result["loss"])
     diverged = not math.isfinite(loss) or not all(math.isfinite(x) for x in spectrum)
     quality = result.get("ppl", result.get("accuracy"))

@@ -31,7 +31,8 @@ Example::
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from hyperprune.data import Corpus, load_data
 from hyperprune.errors import UserError
 from hyperprune.models import build_model, task_kind_of
 from hyperprune.pruning import build_method
+from hyperprune.pruning.cost import WorkCounter, counted, epoch_shape
 from hyperprune.pruning.masks import sparsity_report
 from hyperprune.pruning.method import PruneContext
 from hyperprune.training.asgd import averaged_state, make_asgd, should_switch, swapped_in
@@ -120,18 +122,27 @@ class TrainingRun:
 
         seed_everything(self.seeds["method"])
         self.generator = seeded_generator(self.seeds["method"])
+        work = WorkCounter(epoch_shape(self.task_kind, self.task.steps_per_epoch, spec.train.batch_size,
+                                       spec.train.bptt))
+        loss, evaluate = counted(self.task.batch_loss, self._mean_loss, work)
         self.ctx = PruneContext(
             model=self.model, optimizer=self.optimizer, task_kind=self.task_kind,
             total_epochs=self.total_epochs, steps_per_epoch=self.task.steps_per_epoch,
-            generator=self.generator, batches=self.task.fixed_batches, loss=self.task.batch_loss,
-            evaluate=self._mean_loss, reset_optimizer=self._reset_optimizer,
+            generator=self.generator, batches=self.task.fixed_batches, loss=loss,
+            evaluate=evaluate, reset_optimizer=self._reset_optimizer,
             extras={"spec": spec, "seed": self.seed, "device": self.device, "data": self.data},
-            prune_by=self.prune_by,
+            prune_by=self.prune_by, work=work,
         )
         self.method.setup(self.ctx)
         self.method.masks.apply()
         seed_everything(self.seeds["train"])
         self._rng_state = capture_rng(self.device.type == "cuda")
+        #: called with a short description whenever the run starts a new phase of an epoch
+        self.on_phase: Callable[[str], None] = lambda doing: None
+        #: seconds of the last epoch's phases (not part of the history: they differ run to run)
+        self.timing: dict[str, float] = {}
+        #: epochs at which an attached probe measures the LS (None: every epoch)
+        self.ls_epochs: set[int] | None = None
 
     @contextmanager
     def _own_rng(self) -> Iterator[None]:
@@ -249,21 +260,34 @@ class TrainingRun:
         """Train one epoch, let the method act, measure the result; the epoch's metrics."""
         with self._own_rng():
             metrics = self._epoch(self.epoch + 1)
+        metrics["method_passes"] = self.ctx.work.take()
         self.epoch += 1
         self.history.append(metrics)
         return dict(metrics)
 
     def _epoch(self, epoch: int) -> dict[str, Any]:
+        self.timing = {"train_s": 0.0, "method_s": 0.0, "eval_s": 0.0, "ls_s": 0.0}
         if self.diverged:
             return self._diverged_metrics(epoch, math.nan)
         self.method.before_epoch(epoch)
+        self.on_phase(f"training epoch {epoch}")
+        start = time.perf_counter()
         train_loss = self._train_one_epoch(epoch)
+        self.timing["train_s"] = time.perf_counter() - start
         if not math.isfinite(train_loss):
             self.diverged = True
             return self._diverged_metrics(epoch, train_loss)
+        shape = self.ctx.work.shape
+        declared = self.method.extra_passes(self.method.hp, shape)
+        cost = f", up to {declared / shape.plain_passes:.2g} training epochs of extra work" if declared else ""
+        self.on_phase(f"{self.method_name}: end-of-epoch update, epoch {epoch}{cost}")
+        start = time.perf_counter()
         self.method.at_epoch_end(epoch, {"epoch": epoch, "train_loss": float(train_loss)})
         self.method.masks.apply()
-        measured = measure(self, self.probe)
+        self.timing["method_s"] = time.perf_counter() - start
+        probe = self.probe if self.ls_epochs is None or epoch in self.ls_epochs else None
+        self.on_phase(f"validation{' and Lyapunov spectrum' if probe is not None else ''}, epoch {epoch}")
+        measured = measure(self, probe, timing=self.timing)
         if measured["diverged"]:
             self.diverged = True
             return self._diverged_metrics(epoch, train_loss)
@@ -333,6 +357,7 @@ class TrainingRun:
             self.method.on_optimizer_change(self.optimizer)
         self.method.load_state_dict(state["method_state"])
         self.method.masks.apply()
+        self.ctx.work.take()  # this object's own setup is not work of the restored run's next epoch
         self.epoch = int(state["epoch"])
         self.history = [dict(m) for m in state["history"]]
         self.ls_epoch0 = [float(x) for x in state.get("ls_epoch0") or []]

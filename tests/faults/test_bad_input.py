@@ -65,6 +65,8 @@ def _search_case(name: str, tmp: Path) -> list[str]:
         "e0-0": ["--e0", "0"],
         "evals-below-final": ["--max-evals", "1", "--final-count", "2"],
         "not-a-number": ["--max-evals", "many"],
+        "ls-qr-every-0": ["--set", "train.ls_qr_every=0"],
+        "ls-dtype": ["--set", "train.ls_dtype=float16"],
     }[name]
 
 
@@ -78,7 +80,8 @@ EXPECTED = {
     "space-unknown-top-key": "unknown key 'colour'", "space-empty-range": "empty range",
     "space-empty-choice": "empty list of choices", "space-invalid-yaml": "not valid YAML",
     "ptb-missing-files": "has no corpus files", "ptb-empty-split": "the valid split is empty",
-    "closed-port": "no Ray cluster answers",
+    "closed-port": "no Ray cluster answers", "ls-qr-every-0": "train.ls_qr_every must be at least 1",
+    "ls-dtype": "train.ls_dtype must be one of float32, float64",
 }
 
 

@@ -77,3 +77,16 @@ def test_schedule_counts_epochs_continuing_versus_from_scratch():
     ref = schedule(26, e0=3, ei=3, final_count=2, final_epochs=100)
     assert [r[1] for r in ref["rounds"]] == [26, 13, 7, 4]
     assert ref["full"] == 2600
+
+
+def test_ranked_epochs_are_the_rungs_and_the_end():
+    from hyperprune.search.halving import ranked_epochs
+    from hyperprune.search.options import SearchOptions
+
+    assert ranked_epochs(8, 2, 1, 2, 5) == [2, 3, 5]  # the demo: rungs 2 and 3, finalists at 5
+    assert ranked_epochs(40, 3, 3, 2, 100) == [3, 6, 9, 12, 15, 100]
+    assert ranked_epochs(26, 3, 3, 2, 7) == [3, 6, 7]  # the budget ends before the last rounds
+    assert ranked_epochs(2, 1, 1, 2, 4) == [4]  # nothing to rank: only the finalists' figures
+    assert SearchOptions().ls_epochs() == [2, 3, 5]
+    assert SearchOptions(ls_every_epoch=True).ls_epochs() is None
+    assert SearchOptions(ls_distance="trajectory").ls_epochs() is None  # the trajectory spans every epoch

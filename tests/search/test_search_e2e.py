@@ -39,6 +39,9 @@ def test_pool_and_result_are_written(tpe_search):
     for row in rows:
         assert row["node_id"] and row["method"] == "dst"
         assert len(row["ls"]) == len(row["epochs"]) and all(len(s) == 48 for s in row["ls"])  # 2 x 24
+        assert row["method_passes"] == [0.0] * len(row["epochs"])  # dst spends nothing beyond training
+        assert len(row["train_s"]) == len(row["epochs"]) and all(s > 0 for s in row["train_s"] + row["ls_s"])
+        assert all(s is not None and s > 0 for s in row["checkpoint_s"])  # every epoch was saved
 
 
 def test_epochs_spent_equal_the_schedule_without_retraining(tpe_search):

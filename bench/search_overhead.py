@@ -1,0 +1,198 @@
+"""Where a search's wall time goes: the demo search, timed and taken apart.
+
+Runs ``hyperprune search`` (by default the demo: ``--hpo tpe`` on the tiny preset) in a fresh
+output directory with an empty dense-reference cache, stamps every line the search prints, and
+reads the Tune results of every candidate-epoch afterwards. It prints:
+
+* ``wall``: the whole command, process start to exit;
+* ``ideal``: the candidate-epochs' work (the sum of Tune's ``time_this_iter_s``, plus the
+  checkpoint seconds where the pool records them) divided by the candidates that run at once,
+  plus the dense reference;
+* ``wall/ideal`` and the split: start-up (interpreter, Ray), dense reference, candidate work per
+  worker, idle worker time between the first and the last candidate-epoch (rung waits, pausing,
+  resuming, Ray's scheduling), and the finish (pool, result, report); where the code records
+  them, the work is split further into training, evaluation, LS and checkpoints.
+
+With ``--code DIR ...`` it runs the same search once with each source tree on ``PYTHONPATH``
+(alternately, on one machine, each with its own empty cache), so versions compare side by side.
+
+Usage::
+
+    python bench/search_overhead.py                          # the demo, the code in this checkout
+    python bench/search_overhead.py --code /tmp/old . -- --max-evals 4 --final-epochs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SPLIT_KEYS = {
+    "train_s": "training",
+    "eval_s": "evaluation",
+    "method_s": "method updates",
+    "ls_s": "LS",
+}
+LAUNCH = "import sys; from hyperprune.cli import main; sys.argv[0] = 'hyperprune'; sys.exit(main())"
+
+
+def run_search(
+    code: Path, out: Path, cache: Path, extra: list[str]
+) -> tuple[float, list[tuple[float, str]], float]:
+    """Run the search with ``code`` first on the path; (wall seconds, [(seconds since start, line)])."""
+    env = dict(os.environ, PYTHONPATH=str(code), HYPERPRUNE_CACHE=str(cache))
+    argv = [
+        sys.executable,
+        "-c",
+        LAUNCH,
+        "search",
+        "--hpo",
+        "tpe",
+        "--out",
+        str(out),
+        "--no-dashboard",
+        "--cache-dir",
+        str(cache),
+        *extra,
+    ]
+    start = time.time()
+    lines = []
+    with subprocess.Popen(
+        argv, env=env, cwd=code, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as proc:
+        for line in proc.stdout:
+            lines.append((time.time() - start, line.rstrip()))
+        proc.wait()
+    wall = time.time() - start
+    if proc.returncode != 0:
+        tail = "\n".join(text for _, text in lines[-15:])
+        raise SystemExit(f"search with {code} failed (exit {proc.returncode}):\n{tail}")
+    return wall, [(t, text) for t, text in lines], start
+
+
+def read_iterations(out: Path) -> list[dict]:
+    """Every candidate-epoch Tune recorded (result.json of each trial directory)."""
+    rows = []
+    for path in sorted((out / "tune" / "search").glob("*/result.json")):
+        for text in path.read_text().splitlines():
+            if text.strip():
+                rows.append(json.loads(text))
+    return rows
+
+
+def pool_checkpoint_seconds(out: Path) -> float:
+    """Seconds from each candidate-epoch's result to its saved checkpoint, where the pool has them."""
+    import pyarrow.parquet as pq
+
+    path = out / "pool.parquet"
+    if not path.is_file() or "checkpoint_s" not in pq.read_schema(path).names:
+        return 0.0
+    rows = pq.read_table(path, columns=["checkpoint_s"]).to_pylist()
+    return sum(s for row in rows for s in (row["checkpoint_s"] or []) if s is not None)
+
+
+def first_time(lines: list[tuple[float, str]], pattern: str) -> float | None:
+    for t, text in lines:
+        if re.search(pattern, text):
+            return t
+    return None
+
+
+def analyse(
+    wall: float, lines: list[tuple[float, str]], start: float, rows: list[dict], checkpoints: float
+) -> dict:
+    match = next((re.search(r"\((\d+) at a time\)", text) for _, text in lines if "at a time" in text), None)
+    workers = int(match.group(1)) if match else 1
+    dense_at = first_time(lines, r"^dense reference .*: (training|cached)")
+    seeding_at = first_time(lines, r"^seeding \d+ candidates")
+    begins = [r["timestamp"] - r["time_this_iter_s"] - start for r in rows]
+    ends = [r["timestamp"] - start for r in rows]
+    work = sum(r["time_this_iter_s"] for r in rows)
+    split = {name: sum(r.get(key, 0.0) or 0.0 for r in rows) for key, name in SPLIT_KEYS.items()}
+    split["checkpoints"] = checkpoints
+    # Tune's iteration time does not include saving the checkpoint after it.
+    work_all = work + split["checkpoints"]
+    startup = dense_at if dense_at is not None else seeding_at
+    dense = (seeding_at - dense_at) if dense_at is not None and seeding_at is not None else 0.0
+    span = max(ends) - min(begins)
+    ideal = work_all / workers + dense
+    return {
+        "wall": wall,
+        "ideal": ideal,
+        "ratio": wall / ideal,
+        "workers": workers,
+        "epochs": len(rows),
+        "startup": startup,
+        "dense": dense,
+        "work": work_all,
+        "work_per_worker": work_all / workers,
+        "idle": workers * span - work_all,
+        "idle_per_worker": span - work_all / workers,
+        "before_first": min(begins) - (seeding_at or 0.0),
+        "finish": wall - max(ends),
+        "split": split,
+    }
+
+
+def report(label: str, figures: dict) -> None:
+    f = figures
+    print(
+        f"{label}: wall {f['wall']:.1f} s, ideal {f['ideal']:.1f} s, wall/ideal {f['ratio']:.2f} "
+        f"({f['epochs']} candidate-epochs on {f['workers']} workers)"
+    )
+    print(f"  start-up (interpreter, Ray)      {f['startup']:7.1f} s")
+    print(f"  dense reference                  {f['dense']:7.1f} s")
+    print(f"  seeding to first candidate-epoch {f['before_first']:7.1f} s")
+    print(f"  candidate work / workers         {f['work_per_worker']:7.1f} s  (sum {f['work']:.1f} s)")
+    print(f"  idle per worker (rung waits, pause/resume, scheduling) {f['idle_per_worker']:7.1f} s")
+    print(f"  finish (pool, result, report)    {f['finish']:7.1f} s")
+    recorded = {k: v for k, v in f["split"].items() if v}
+    if recorded:
+        rest = f["work"] - sum(recorded.values())
+        parts = ", ".join(f"{name} {value:.1f} s" for name, value in recorded.items())
+        print(f"  candidate work split: {parts}, other {rest:.1f} s")
+    else:
+        print("  candidate work split: not recorded by this code")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--code",
+        nargs="+",
+        default=[str(Path(__file__).resolve().parents[1])],
+        help="source trees to compare (default: this checkout)",
+    )
+    parser.add_argument("--keep", help="keep the search directories under this folder")
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("search_args", nargs="*", help="extra search flags after --")
+    args = parser.parse_args(argv)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="search-overhead-") as tmp:
+        base = Path(args.keep) if args.keep else Path(tmp)
+        for i, code in enumerate(args.code):
+            code_path = Path(code).resolve()
+            out, cache = base / f"run{i}" / "out", base / f"run{i}" / "cache"
+            wall, lines, start = run_search(code_path, out, cache, args.search_args)
+            figures = analyse(wall, lines, start, read_iterations(out), pool_checkpoint_seconds(out))
+            results[str(code_path)] = figures
+            report(str(code_path), figures)
+    if len(results) > 1:
+        walls = [f["wall"] for f in results.values()]
+        print(
+            f"# wall of the last against the first: {walls[-1] / walls[0]:.2f} "
+            f"({(1 - walls[-1] / walls[0]) * 100:.0f}% faster)"
+        )
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
