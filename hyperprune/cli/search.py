@@ -71,10 +71,12 @@ def options_from_args(args: argparse.Namespace) -> SearchOptions:
 def run(args: argparse.Namespace) -> int:
     from hyperprune.search.driver import Search
 
+    from hyperprune.search.outcome import exit_status
+
     search = Search.prepare(options_from_args(args))
-    search.start()
+    result = search.start()
     if args.report:
         from hyperprune.cli.report import write_report_if_available
 
         write_report_if_available(search.out)
-    return 0
+    return exit_status(result)

@@ -186,6 +186,7 @@ class Search:
         from ray.tune import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
 
         from hyperprune.search.backends import SEARCHERS
+        from hyperprune.search.failures import FailureWatch
         from hyperprune.search.recorder import PoolRecorder
         from hyperprune.search.scheduler import SchedulerStateCallback, SyncHalvingScheduler
         from hyperprune.search.seeder import PoolSeeder
@@ -204,6 +205,8 @@ class Search:
         recorder = PoolRecorder(str(self.out), scheduler, e0=o.e0, ei=o.ei, final_count=o.final_count,
                                 final_epochs=o.final_epochs, metric_key=o.metric_key,
                                 max_evals=o.max_evals, quiet=o.quiet)
+        self.watch = FailureWatch(wave=concurrency, pool_size=len(replay) if replay else o.max_evals,
+                                  quiet=o.quiet)
         self.log(f"seeding {o.max_evals if not replay else len(replay)} candidates with {o.hpo} "
                  f"({concurrency} at a time), ranking by {o.metric}")
         return tune.Tuner(
@@ -213,8 +216,8 @@ class Search:
                                    reuse_actors=self._reuse_actors(), trial_name_creator=_trial_name,
                                    trial_dirname_creator=_trial_name),
             run_config=RunConfig(
-                name=EXPERIMENT, storage_path=self._storage(), verbose=0,
-                callbacks=[SchedulerStateCallback(scheduler), recorder],
+                name=EXPERIMENT, storage_path=self._storage(), verbose=0, stop=self.watch.stopper(),
+                callbacks=[SchedulerStateCallback(scheduler), self.watch, recorder],
                 checkpoint_config=CheckpointConfig(num_to_keep=1, checkpoint_frequency=1),
                 failure_config=FailureConfig(max_failures=o.max_failures),
             ),
@@ -282,6 +285,7 @@ class Search:
         os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "0")
         os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
         os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
+        os.environ.setdefault("TUNE_PRINT_ALL_TRIAL_ERRORS", "0")  # FailureWatch prints one line per failure
         started = time.time()
         session = self._connect()
         try:
@@ -302,7 +306,10 @@ class Search:
             tuner.fit()
             from hyperprune.search.results import finalize
 
-            result = finalize(self.out, self.opts, self.spec, reference, time.time() - started, log=self.log)
+            watch = getattr(self, "watch", None)
+            result = finalize(self.out, self.opts, self.spec, reference, time.time() - started, log=self.log,
+                              first_failure=watch.first if watch else None,
+                              stopped=watch.stopped if watch else None)
         finally:
             shutdown(session)
         return result

@@ -52,8 +52,10 @@ def _export_winner(out: Path, row: dict) -> dict | None:
     return report
 
 
-def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print) -> dict:
+def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print,
+             first_failure: dict | None = None, stopped: str | None = None) -> dict:
     from hyperprune.models import task_kind_of
+    from hyperprune.search.outcome import closing_line, outcome
 
     rows = [{k: v for k, v in r.items() if k != "hparams_dict"} for r in read_pool(out / POOL_FILE)]
     finalists = [r for r in rows if r["status"] in ("finished", "winner") and _finite(r["final_val_loss"])]
@@ -67,6 +69,7 @@ def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print
     plan = schedule(len(rows), opts.e0, opts.ei, opts.final_count, opts.final_epochs)
     record = (reference or {}).get("record") or {}
     result = {
+        **outcome(rows, winner, first_failure, stopped),
         "winner": _summary(winner) if winner else None,
         "finalists": [_summary(r) for r in finalists],
         "winner_sparsity": sparsity_report,
@@ -90,6 +93,6 @@ def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print
             f"val {w['val_metric']:.4g}, test {w['test_metric']:.4g} at sparsity {w['sparsity']}; "
             f"{result['epochs_spent']} epochs spent (full training of all: {plan['full']})")
     else:
-        log("no candidate finished: every candidate diverged or failed (see pool.parquet)")
+        log(closing_line(result))
     log(f"results in {out}/result.json and {out}/pool.parquet")
     return result
