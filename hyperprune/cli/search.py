@@ -70,7 +70,6 @@ def options_from_args(args: argparse.Namespace) -> SearchOptions:
 
 def run(args: argparse.Namespace) -> int:
     from hyperprune.search.driver import Search
-
     from hyperprune.search.outcome import exit_status
 
     search = Search.prepare(options_from_args(args))

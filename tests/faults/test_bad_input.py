@@ -65,6 +65,10 @@ def _search_case(name: str, tmp: Path) -> list[str]:
         "e0-0": ["--e0", "0"],
         "evals-below-final": ["--max-evals", "1", "--final-count", "2"],
         "not-a-number": ["--max-evals", "many"],
+        "seed-negative": ["--seed", "-1"],
+        "hidden-size-negative": ["--set", "model.hidden_size=-5"],
+        "lr-zero": ["--set", "train.lr=0"],
+        "dropout-one": ["--set", "model.dropout=1"],
     }[name]
 
 
@@ -79,6 +83,9 @@ EXPECTED = {
     "space-empty-choice": "empty list of choices", "space-invalid-yaml": "not valid YAML",
     "ptb-missing-files": "has no corpus files", "ptb-empty-split": "the valid split is empty",
     "closed-port": "no Ray cluster answers",
+    "seed-negative": "--seed must be a whole number from 0 to 4294967295, got -1",
+    "hidden-size-negative": "model.hidden_size must be a whole number of at least 1, got -5",
+    "lr-zero": "train.lr must be a positive number, got 0.0", "dropout-one": "model.dropout must be a number in [0, 1)",
 }
 
 
@@ -92,6 +99,8 @@ def test_bad_search_input(case, tmp_path):
     # rejected before Ray (or, for the closed port, before any training) starts
     assert time.monotonic() - started < 30
     assert not (out / "tune").exists() and not (tmp_path / "cache").exists()
+    if case != "closed-port":  # nothing written at all: the output directory is not even created
+        assert not out.exists()
 
 
 def _broken_pools(tmp: Path) -> dict[str, Path]:

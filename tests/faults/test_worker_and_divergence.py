@@ -44,9 +44,10 @@ def test_all_candidates_diverge_gives_no_winner_and_exit_0(tmp_path):
     done = run_cli(*args)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    assert "no candidate finished: every candidate diverged or failed" in done.stdout
+    assert "no winner: every candidate diverged (2 of 2); status diverged" in done.stdout
     result = json.loads((out / "result.json").read_text())
     assert result["winner"] is None and result["finalists"] == []
+    assert result["status"] == "diverged" and result["first_error"] is None
     rows = pool_rows(out)
     assert len(rows) == 2 and {r["status"] for r in rows} == {"diverged"}
     assert result["statuses"] == {"diverged": 2}
