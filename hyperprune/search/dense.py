@@ -41,10 +41,15 @@ def train_dense(spec_dict: dict, seed: int, epochs: int, ls_seed: int, state: by
     from hyperprune.training.run import TrainingRun
 
     spec = spec_from_dict(spec_dict)
+    saved = load_safe_bytes(state) if state is not None else None
+    if saved is not None:
+        # The cache key leaves out the epoch budget (train.epochs): nothing in a dense run depends
+        # on it (no pruning schedule, NT-ASGD watches the validation loss), so a longer search
+        # continues the cached run under the settings it was started with.
+        spec = spec_from_dict(saved["run"]["spec"])
     run = TrainingRun(spec, method="dense", seed=seed, total_epochs=max(epochs, 1), device=device)
     record = {"epochs": [], "val_loss": [], "val_metric": [], "ls": []}
-    if state is not None:
-        saved = load_safe_bytes(state)
+    if saved is not None:
         record = saved["record"]
         run.load_state_dict(saved["run"])
     tokens = eval_tokens(run, ls_seed) if with_ls else None
@@ -96,7 +101,7 @@ def ensure_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, ca
         record = json.loads(ref_path.read_text())
         if len(record["epochs"]) >= epochs:
             log(f"dense reference {key}: cached ({len(record['epochs'])} epochs) in {folder}")
-            return DenseReference(key, record)
+            return DenseReference(key, first_epochs(record, epochs))
         state = state_path.read_bytes()
     done = len(record["epochs"]) if record else 0
     log(f"dense reference {key}: training epochs {done + 1}-{epochs}")
@@ -107,3 +112,15 @@ def ensure_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, ca
     write_bytes(state_path, state)
     write_json(ref_path, record)
     return DenseReference(key, record)
+
+
+def first_epochs(record: dict, epochs: int) -> dict:
+    """The reference as a run of ``epochs`` epochs sees it: per-epoch lists cut to that length (a
+    shorter search reuses a longer cached run); the test figures only if taken at that epoch."""
+    count = len(record["epochs"])
+    cut = {key: (value[:epochs] if isinstance(value, list) and len(value) == count and key != "ls_epoch0" else value)
+           for key, value in record.items()}
+    if count > epochs:
+        cut.pop("test", None)
+        cut.pop("test_epoch", None)
+    return cut
