@@ -25,6 +25,7 @@ from hyperprune.config import RunSpec, parse_settings, spec_from_dict, spec_to_d
 from hyperprune.config import build_spec as make_spec
 from hyperprune.errors import UserError
 from hyperprune.files import write_json
+from hyperprune.search.locks import lock_output, release_output
 from hyperprune.search.options import SearchOptions, check_output_dir, validate
 
 EXPERIMENT = "search"
@@ -105,6 +106,8 @@ class Search:
         if opts.initial_pool:
             _replay_pool(opts.initial_pool, opts.e0)
         out = check_output_dir(opts.out, fresh=True)
+        lock_output(out)  # held until this process ends; a second search on the same --out is refused
+        check_output_dir(opts.out, fresh=True)  # a search that ended while the lock was awaited
         # search.json is written by start(), once Ray answered: a failed start leaves no search behind
         return cls(opts, out, spec)
 
@@ -121,6 +124,7 @@ class Search:
         except (json.JSONDecodeError, KeyError, TypeError):
             raise UserError(f"{meta} is damaged; it cannot be resumed") from None
         check_output_dir(out, fresh=False)
+        lock_output(out)
         return cls(opts, out.resolve(), spec)
 
     # -- pieces --------------------------------------------------------------------------------
@@ -312,6 +316,7 @@ class Search:
                               stopped=watch.stopped if watch else None)
         finally:
             shutdown(session)
+            release_output(self.out)
         return result
 
 

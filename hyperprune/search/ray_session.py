@@ -157,20 +157,32 @@ def dashboard_headers() -> dict[str, str]:
 def _start_local(num_cpus: int | None, num_gpus: int | None, dashboard: bool) -> RaySession:
     import ray
 
+    from hyperprune.search.locks import embedded_start
+
     kwargs: dict[str, Any] = {}
-    if dashboard:
-        kwargs.update(dashboard_host="127.0.0.1", dashboard_port=_dashboard_port())
-    with _quiet_auth_notice():
-        context = ray.init(
-            address="local",
-            num_cpus=num_cpus,
-            num_gpus=num_gpus,
-            include_dashboard=dashboard,
-            log_to_driver=False,
-            configure_logging=True,
-            logging_level=logging.WARNING,
-            **kwargs,
-        )
+    # Choosing the port and starting Ray happen under a host-wide lock: two searches started at
+    # the same moment would otherwise both find 8265 free, and the second dashboard would fail.
+    with embedded_start(), _quiet_auth_notice():
+        if dashboard:
+            kwargs.update(dashboard_host="127.0.0.1", dashboard_port=_dashboard_port())
+        try:
+            context = ray.init(
+                address="local",
+                num_cpus=num_cpus,
+                num_gpus=num_gpus,
+                include_dashboard=dashboard,
+                log_to_driver=False,
+                configure_logging=True,
+                logging_level=logging.WARNING,
+                **kwargs,
+            )
+        except Exception as exc:
+            if "address already in use" not in str(exc):
+                raise
+            raise UserError(
+                f"the embedded Ray could not bind port {kwargs.get('dashboard_port')}: another program took it "
+                "while Ray started; run the search again, or add --no-dashboard"
+            ) from None
     return _describe(is_local=True, address=context.address_info["address"], context=context)
 
 
