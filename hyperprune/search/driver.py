@@ -293,6 +293,10 @@ class Search:
         started = time.time()
         session = self._connect()
         try:
+            from hyperprune.search.capacity import check_connected_capacity
+
+            check_connected_capacity(self.opts.cpus_per_trial, self.opts.gpus_per_trial,
+                                     is_local=session.is_local, log=self.log)
             if not restore:
                 write_json(self.out / "search.json", {"options": self.opts.to_json(),
                                                       "spec": spec_to_dict(self.spec)})
