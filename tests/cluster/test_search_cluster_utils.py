@@ -55,12 +55,13 @@ def cache(tmp_path_factory):
     return tmp_path_factory.mktemp("dense-cache")
 
 
-def _search(cluster, out, cache, home, extra_env=None, timeout_s=300):
+def _search(cluster, out, cache, home, extra_env=None, timeout_s=300, extra_args=()):
     args = [sys.executable, "-m", "hyperprune", "search", "--hpo", "random", "--max-evals", "4", "--e0", "1",
             "--ei", "1", "--final-count", "2", "--final-epochs", "2", "--address", cluster.address,
             "--out", str(out), "--cache-dir", str(cache), "--no-report", "--cpus-per-trial", "1"]
     for item in TINY:
         args += ["--set", item]
+    args += list(extra_args)
     env = {k: v for k, v in os.environ.items() if k not in _RAY_VARS}
     env.update(HOME=str(home), PYTHONPATH=str(REPO), RAY_USAGE_STATS_ENABLED="0", **(extra_env or {}))
     return subprocess.run(args, env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout_s)
@@ -96,3 +97,13 @@ def test_driver_in_token_mode_fails_fast_with_one_line(plain_cluster, home_with_
     assert result["status"] == "failed" and result["winner"] is None
     assert "cancelled before it started running" in result["first_error"]["error"]
     assert result["first_error"]["trace"].endswith("error.txt")
+
+
+def test_gpus_no_node_has_stop_the_search_before_training(plain_cluster, home_with_token, cache, tmp_path):
+    out = tmp_path / "out"
+    done = _search(plain_cluster, out, cache, home_with_token, timeout_s=120, extra_args=["--gpus-per-trial", "1"])
+    assert done.returncode == 2, done.stdout[-3000:] + done.stderr[-3000:]
+    line = done.stderr.strip().splitlines()
+    assert len(line) == 1 and "each candidate asks for 1 CPU, 1 GPU on one node" in line[0]
+    assert "the largest of 2 node(s) has 1 CPU, 0 GPU" in line[0] and "no autoscaler" in line[0]
+    assert not (out / "search.json").exists() and not (out / "tune").exists()
