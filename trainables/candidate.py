@@ -52,16 +52,18 @@ class CandidateTrainable(tune.Trainable):
     def _build(self, config: dict) -> None:
         import torch
 
-        from hyperprune.config import spec_from_dict
+        from hyperprune.config import override, spec_from_dict
         from hyperprune.search.ray_session import current_node
+        from hyperprune.search.setting_space import split_settings
         from hyperprune.search.spectrum_metric import eval_tokens
         from hyperprune.training.checkpoint import load_safe
         from hyperprune.training.run import TrainingRun
 
-        spec = spec_from_dict(self.base)
+        hparams, overrides = split_settings(config["hparams"])  # a space may vary train.lr etc.
+        spec = override(spec_from_dict(self.base), overrides)
         device = "cuda" if torch.cuda.is_available() and self.settings.get("gpus_per_trial", 0) > 0 else "cpu"
         self.run = TrainingRun(spec, method=config["method"], sparsity=config["sparsity"],
-                               hparams=config["hparams"], seed=config["seed"],
+                               hparams=hparams, seed=config["seed"],
                                total_epochs=self.settings["final_epochs"], device=device)
         self.replay = False
         if config.get("init_checkpoint"):

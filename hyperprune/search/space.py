@@ -11,6 +11,8 @@ A space is a YAML file::
         death_rate: {low: 0.4, high: 0.9, step: 0.1}
       lottery: auto                                 # every declared hyperparameter, its own range
       sa: {auto: true, structure: unstructured}     # all declared ranges, one of them narrowed
+    train:                                          # optional: training settings varied per candidate
+      lr: {low: 10, high: 1000, log: true}          # (see hyperprune.search.setting_space)
 
 Ranges come from each method's ``HPARAMS`` declarations: ``auto`` expands them, and an
 explicit range must lie inside the declared one. A :class:`SearchSpace` samples candidates for
@@ -30,6 +32,7 @@ import yaml
 from hyperprune.errors import UserError
 from hyperprune.pruning.hparams import HParam
 from hyperprune.pruning.registry import METHODS
+from hyperprune.search.setting_space import parse_settings_section
 
 
 @dataclass(frozen=True)
@@ -134,10 +137,11 @@ def parse_space(data: Any, name: str = "space") -> SearchSpace:
     """Validate a parsed YAML document and build a :class:`SearchSpace`."""
     if not isinstance(data, dict):
         raise UserError(f"search space {name}: expected a mapping with a 'methods' key")
-    unknown = set(data) - {"name", "sparsity", "methods", "description"}
+    unknown = set(data) - {"name", "sparsity", "methods", "description", "train"}
     if unknown:
         raise UserError(f"search space {name}: unknown key {sorted(unknown)[0]!r}; "
-                        "valid keys: name, description, sparsity, methods")
+                        "valid keys: name, description, sparsity, train, methods")
+    settings = parse_settings_section(data.get("train"), name, _parse_param)
     methods_raw = data.get("methods")
     if not isinstance(methods_raw, dict) or not methods_raw:
         raise UserError(f"search space {name}: 'methods' must map at least one method to its parameters")
@@ -164,7 +168,7 @@ def parse_space(data: Any, name: str = "space") -> SearchSpace:
                 raise UserError(f"search space {name}: {method} has no hyperparameter {key!r}; "
                                 f"valid: {', '.join(sorted(declared))}")
             params[key] = _parse_param(method, declared[key], raw)
-        methods.append(MethodSpace(method, params))
+        methods.append(MethodSpace(method, {**params, **settings}))
     return SearchSpace(str(data.get("name", name)), tuple(methods),
                        float(sparsity) if sparsity is not None else None)
 
