@@ -18,6 +18,7 @@ Output directory layout::
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -311,6 +312,8 @@ class Search:
                                            resume_unfinished=True, resume_errored=False)
             else:
                 tuner = self._tuner(reference)
+            # a candidate that failed before reporting has no metrics; FailureWatch already said why
+            logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
             tuner.fit()
             from hyperprune.search.results import finalize
 

@@ -59,6 +59,20 @@ def one_line(text: str) -> str:
     return _shorten(summary)
 
 
+def trace_location(trial) -> str | None:
+    """Where a trial's ``error.txt`` stays: in the experiment's storage (``OUT/tune/...`` or the
+    ``--storage`` URI), not the driver's staging copy that Tune writes first and later removes."""
+    if not getattr(trial, "error_file", None):
+        return None
+    storage = getattr(trial, "storage", None)
+    if storage is None:
+        return str(trial.error_file)
+    name = Path(trial.error_file).name
+    root = str(getattr(storage, "storage_path", ""))
+    scheme = root.split("://", 1)[0] + "://" if "://" in root else ""
+    return f"{scheme}{storage.trial_fs_path}/{name}"
+
+
 def hint_for(text: str) -> str | None:
     """Advice for a known cause of failure, or None."""
     for marker, advice in _HINTS:
@@ -107,8 +121,8 @@ class FailureWatch(Callback):
         candidate = trial.config.get("candidate_id", trial.trial_id)
         attempt = self._attempts.get(trial.trial_id, 0) + 1
         self._attempts[trial.trial_id] = attempt
-        trace = str(trial.error_file) if getattr(trial, "error_file", None) else None
-        text = last_failure_text(trace)
+        text = last_failure_text(getattr(trial, "error_file", None))
+        trace = trace_location(trial)
         error = one_line(text)
         if self.first is None:
             self.first = {"candidate_id": candidate, "attempt": attempt, "error": error, "trace": trace,
@@ -128,7 +142,7 @@ class FailureWatch(Callback):
             hint = f" ({self.first['hint']})" if self.first and self.first.get("hint") else ""
             self.stopped = (f"every candidate of the first wave ({self.wave}) failed with the same error, "
                             f"so the search stopped: {error}{hint}")
-            self._say(self.stopped)
+            self._say(f"stopping the search: all {self.wave} candidates of the first wave failed with that error")
 
     def _say(self, text: str) -> None:
         if not self.quiet:

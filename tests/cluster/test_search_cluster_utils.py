@@ -15,6 +15,7 @@ import os
 import secrets
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from cluster_search import REPO, TINY
@@ -96,7 +97,9 @@ def test_driver_in_token_mode_fails_fast_with_one_line(plain_cluster, home_with_
     result = json.loads((out / "result.json").read_text())
     assert result["status"] == "failed" and result["winner"] is None
     assert "cancelled before it started running" in result["first_error"]["error"]
-    assert result["first_error"]["trace"].endswith("error.txt")
+    trace = result["first_error"]["trace"]
+    assert trace.startswith(str(out / "tune" / "search")) and trace.endswith("error.txt")
+    assert "cancelled before it started running" in Path(trace).read_text()  # the full trace stays there
 
 
 def test_gpus_no_node_has_stop_the_search_before_training(plain_cluster, home_with_token, cache, tmp_path):
