@@ -47,10 +47,9 @@ def one_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     if not lines:
         return "unknown error (no error text was saved)"
-    if any(line.startswith("Traceback") for line in lines):
-        raised = [line for line in lines if _EXCEPTION_LINE.match(line)]
-        if raised:
-            return _shorten(raised[-1])
+    raised = [line for line in lines if _EXCEPTION_LINE.match(line)]
+    if raised:  # a traceback (Ray prints some without the "Traceback" header): the exception raised
+        return _shorten(raised[-1])
     if lines[0].startswith("ray::") and len(lines) > 1:
         lines = lines[1:]
     summary = lines[0]
