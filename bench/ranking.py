@@ -85,7 +85,7 @@ def build_spec(args: argparse.Namespace):
 def draw_candidates(args: argparse.Namespace) -> list[dict]:
     """``--candidates`` distinct proposals of the random searcher, with the search's seeds."""
     from hyperprune.search.backends import SEARCHERS
-    from hyperprune.search.seeder import candidate_key, candidate_seed
+    from hyperprune.search.seeder import candidate_key
     from hyperprune.search.space import load_space
 
     space = load_space(args.space)
@@ -98,7 +98,7 @@ def draw_candidates(args: argparse.Namespace) -> list[dict]:
             continue
         seen.add(key)
         out.append({"candidate_id": f"c{len(out):03d}", "method": proposal["method"], "sparsity": args.sparsity,
-                    "hparams": proposal["hparams"], "seed": candidate_seed(args.seed, key)})
+                    "hparams": proposal["hparams"], "seed": args.seed})
         if len(out) == args.candidates:
             break
     if len(out) < args.candidates:
@@ -126,19 +126,16 @@ def train_dense_reference(spec, args) -> dict:
 
 def train_candidate(spec, cand: dict, args) -> dict:
     """Train one candidate to the budget, recording val loss, ppl and spectrum every epoch."""
-    from hyperprune.search.spectrum_metric import eval_tokens, run_spectrum
+    from hyperprune.lyapunov.probe import LSProbe
     from hyperprune.training.run import TrainingRun
 
     run = TrainingRun(spec, method=cand["method"], sparsity=cand["sparsity"], hparams=cand["hparams"],
-                      seed=cand["seed"], total_epochs=args.epochs, device=args.device)
-    tokens = eval_tokens(run, args.seed)
+                      seed=cand["seed"], total_epochs=args.epochs, device=args.device, prune_by=args.e0)
+    run.attach_probe(LSProbe.for_run(run, args.seed))
     record = {"epochs": [], "val_loss": [], "val_metric": [], "ls": [], "diverged": False}
     for _ in range(args.epochs):
-        m = run.train_epoch()
-        spectrum = None if m.get("diverged") else run_spectrum(run, tokens)
-        if spectrum is not None and not all(math.isfinite(x) for x in spectrum):
-            spectrum = None
-            m["diverged"] = True
+        m = run.train_epoch()  # one measurement: loss, spectrum and sparsity of the same state
+        spectrum = None if m.get("diverged") else m["ls"]
         record["epochs"].append(int(m["epoch"]))
         record["val_loss"].append(math.nan if m.get("diverged") else float(m["val_loss"]))
         record["val_metric"].append(math.nan if m.get("diverged") else float(m["val_ppl"]))
@@ -148,9 +145,9 @@ def train_candidate(spec, cand: dict, args) -> dict:
 
 
 def _distance(a, b) -> float:
-    from hyperprune.search.spectrum_metric import spectrum_distance
+    from hyperprune.lyapunov import ls_distance
 
-    return spectrum_distance(a, b) if a is not None and b is not None else math.nan
+    return ls_distance(torch.tensor(a), torch.tensor(b)) if a is not None and b is not None else math.nan
 
 
 def _num(value: float, digits: int = 2) -> str:

@@ -74,6 +74,7 @@ def _rules() -> dict[str, tuple[str, Any]]:
         "train.ls_steps": _POSITIVE_INT,
         "train.ls_warmup": _NON_NEGATIVE_INT,
         "train.ls_k": _OPTIONAL_POSITIVE_INT,
+        "train.ls_batches": _POSITIVE_INT,
     }
 
 

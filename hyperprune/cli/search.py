@@ -17,6 +17,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--hpo", default=DEFAULTS.hpo, help="pool seeding: tpe, atpe, random or optuna (default tpe)")
     p.add_argument("--max-evals", type=int, default=DEFAULTS.max_evals, help="candidates proposed (default 8)")
     p.add_argument("--metric", default=DEFAULTS.metric, help="early ranking: ls (LS distance) or loss")
+    p.add_argument("--ls-distance", default=DEFAULTS.ls_distance,
+                   help="LS distance: l2 (spectra at the rung, default) or trajectory (the reference "
+                        "code's: epochs 0..rung projected on 2 principal components)")
     p.add_argument("--e0", type=int, default=DEFAULTS.e0, help="epochs before the first ranking (default 2)")
     p.add_argument("--ei", type=int, default=DEFAULTS.ei, help="epochs between rankings (default 1)")
     p.add_argument("--final-count", type=int, default=DEFAULTS.final_count, help="finalists (default 2)")
@@ -58,7 +61,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def options_from_args(args: argparse.Namespace) -> SearchOptions:
     return SearchOptions(
-        hpo=args.hpo, max_evals=args.max_evals, metric=args.metric, e0=args.e0, ei=args.ei,
+        hpo=args.hpo, max_evals=args.max_evals, metric=args.metric, ls_distance=args.ls_distance, e0=args.e0, ei=args.ei,
         final_count=args.final_count, final_epochs=args.final_epochs, sparsity=args.sparsity,
         space=args.space, preset=args.preset, model=args.model, data=args.data, data_path=args.data_path,
         settings=tuple(args.settings), seed=args.seed, out=args.out, address=args.address,

@@ -16,7 +16,10 @@ EXIT_FAILED = 3
 
 def outcome(rows: list[dict], winner: dict | None, first_failure: dict | None,
             stopped: str | None) -> dict:
-    """``status``, ``first_error`` (None unless a candidate failed) and ``stopped_early``."""
+    """``status``, ``first_error`` (None unless a candidate failed) and ``stopped_early``.
+
+    The dense control (status ``control``) is not a candidate and does not count."""
+    rows = [r for r in rows if r.get("status") != "control"]
     errored = sorted((r for r in rows if r.get("status") == "error" or r.get("error")),
                      key=lambda r: r["candidate_id"])
     first = dict(first_failure) if first_failure else None
