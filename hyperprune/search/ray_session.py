@@ -17,9 +17,9 @@ only for ``address="auto"``. For an explicit address with ``RAY_AUTH_MODE`` unse
 first asks the cluster without a token: a cluster without authentication answers, and the driver
 stays out of token mode; only a cluster that demands a token makes it switch to token mode with
 the token it has. The driver must match the cluster: a driver in token mode also demands the token
-on the calls the cluster makes back to it, so against a cluster without authentication every
-actor it creates is cancelled before it starts (the GCS cannot ask the driver whether the actor
-is still referenced). A rejected or missing token becomes a
+on the calls the cluster makes back to it, so against a cluster without authentication the GCS,
+refused when it calls the driver about an actor's owner, takes the driver for dead and cancels
+every actor it creates before it starts (plain tasks still run). A rejected or missing token becomes a
 :class:`~hyperprune.errors.UserError` that says how to share the head's token.
 
 Binding, as measured on Linux with Ray 2.60: the dashboard listens on 127.0.0.1 here, but the GCS
