@@ -222,6 +222,9 @@ def build_spec(preset_name: str, *, model: str | None = None, data: str | None =
     check_ls_settings(spec)
     if spec.data.name in ("ptb", "mnist", "cifar10") and not spec.data.path:
         raise UserError(f"data {spec.data.name!r} needs --data-path DIR")
+    from hyperprune.spec_checks import check_spec
+
+    check_spec(spec)
     return spec
 
 

@@ -65,21 +65,23 @@ class CandidateTrainable(tune.Trainable):
     def _build(self, config: dict) -> None:
         import torch
 
-        from hyperprune.config import spec_from_dict
+        from hyperprune.config import override, spec_from_dict
         from hyperprune.lyapunov.probe import LSProbe
-        from hyperprune.search.status_board import StatusPoster
+        from hyperprune.training.candidate_settings import split_settings
         from hyperprune.training.checkpoint import load_safe
         from hyperprune.training.run import TrainingRun
         from trainables.node import current_node
+        from trainables.status_board import StatusPoster
 
         self.post = StatusPoster(self.settings.get("status_board"), config["candidate_id"])
         self.post("starting: building the run")
-        spec = spec_from_dict(self.base)
+        hparams, overrides = split_settings(config["hparams"])  # a space may vary train.lr etc.
+        spec = override(spec_from_dict(self.base), overrides)
         device = "cuda" if torch.cuda.is_available() and self.settings.get("gpus_per_trial", 0) > 0 else "cpu"
         self.control = bool(config.get("control"))
         # the search's first rung: every candidate is at its target sparsity whenever it is ranked
         self.run = TrainingRun(spec, method=config["method"], sparsity=config["sparsity"],
-                               hparams=config["hparams"], seed=config["seed"],
+                               hparams=hparams, seed=config["seed"],
                                total_epochs=self.settings["final_epochs"], device=device,
                                prune_by=self.settings.get("prune_by"))
         self.replay = False

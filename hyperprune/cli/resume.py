@@ -14,7 +14,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from hyperprune.search.driver import Search
+    from hyperprune.search.outcome import exit_status
 
     search = Search.load(args.out)
-    search.resume()
-    return 0
+    return exit_status(search.resume())

@@ -13,7 +13,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="run a hyperpruning search (embedded local Ray by default)",
                        description="Search pruning strategies: seed a pool with a hyperparameter optimiser, "
                                    "rank candidates after a few epochs by LS distance or loss, keep the "
-                                   "better half round by round, train the finalists fully.")
+                                   "better half round by round, train the finalists fully.",
+                       epilog="Exit status: 0 a winner was found, or every candidate diverged (result.json "
+                              "status 'diverged'); 2 bad input, nothing started; 3 the search failed "
+                              "(status 'failed', first_error in result.json).")
     p.add_argument("--hpo", default=DEFAULTS.hpo, help="pool seeding: tpe, atpe, random or optuna (default tpe)")
     p.add_argument("--max-evals", type=int, default=DEFAULTS.max_evals, help="candidates proposed (default 8)")
     p.add_argument("--metric", default=DEFAULTS.metric, help="early ranking: ls (LS distance) or loss")
@@ -77,11 +80,12 @@ def options_from_args(args: argparse.Namespace) -> SearchOptions:
 
 def run(args: argparse.Namespace) -> int:
     from hyperprune.search.driver import Search
+    from hyperprune.search.outcome import exit_status
 
     search = Search.prepare(options_from_args(args))
-    search.start()
+    result = search.start()
     if args.report:
         from hyperprune.cli.report import write_report_if_available
 
         write_report_if_available(search.out)
-    return 0
+    return exit_status(result)

@@ -7,7 +7,7 @@ the validation split, the second half the test split. The files are gzip-compres
 
 Example::
 
-    build_embedded("/work/shared/data/ptb", "hyperprune/data/embedded")   # maintainers only
+    build_embedded("PTB_DIR", "hyperprune/data/embedded")   # maintainers only
     corpus = load_embedded()
 """
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from ray.tune import Callback
 
-from hyperprune.search.status_board import read_board
+from trainables.status_board import read_board
 
 #: a candidate busy for more than this many median candidate-epochs is named
 BUSY_FACTOR = 3.0

@@ -191,4 +191,16 @@ def ensure_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, ca
         record, state = ray.get(ref)
         runs[name][0].store(record, state)
     reference, noise = runs["reference"][0], runs["noise floor"][0]
-    return DenseReference(key, reference.record, noise.record if noise_epochs > 0 else None)
+    return DenseReference(key, first_epochs(reference.record, epochs), noise.record if noise_epochs > 0 else None)
+
+
+def first_epochs(record: dict, epochs: int) -> dict:
+    """The reference as a run of ``epochs`` epochs sees it: per-epoch lists cut to that length (a
+    shorter search reuses a longer cached run); the test figures only if taken at that epoch."""
+    count = len(record["epochs"])
+    cut = {key: (value[:epochs] if isinstance(value, list) and len(value) == count and key != "ls_epoch0" else value)
+           for key, value in record.items()}
+    if count > epochs:
+        cut.pop("test", None)
+        cut.pop("test_epoch", None)
+    return cut

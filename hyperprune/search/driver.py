@@ -18,6 +18,7 @@ Output directory layout::
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from hyperprune.config import RunSpec, parse_settings, spec_from_dict, spec_to_d
 from hyperprune.config import build_spec as make_spec
 from hyperprune.errors import UserError
 from hyperprune.files import write_json
+from hyperprune.search.locks import lock_output, release_output
 from hyperprune.search.options import SearchOptions, check_output_dir, validate
 
 EXPERIMENT = "search"
@@ -106,6 +108,8 @@ class Search:
         if opts.initial_pool:
             _replay_pool(opts.initial_pool, opts.e0)
         out = check_output_dir(opts.out, fresh=True)
+        lock_output(out)  # held until this process ends; a second search on the same --out is refused
+        check_output_dir(opts.out, fresh=True)  # a search that ended while the lock was awaited
         # search.json is written by start(), once Ray answered: a failed start leaves no search behind
         return cls(opts, out, spec)
 
@@ -122,6 +126,7 @@ class Search:
         except (json.JSONDecodeError, KeyError, TypeError):
             raise UserError(f"{meta} is damaged; it cannot be resumed") from None
         check_output_dir(out, fresh=False)
+        lock_output(out)
         return cls(opts, out.resolve(), spec)
 
     # -- pieces --------------------------------------------------------------------------------
@@ -210,6 +215,7 @@ class Search:
         from hyperprune.search.backends import SEARCHERS
         from hyperprune.search.busy import BusyWatcher
         from hyperprune.search.cost_budget import fit_to_budget, spec_epoch_shape
+        from hyperprune.search.failures import FailureWatch
         from hyperprune.search.recorder import PoolRecorder
         from hyperprune.search.scheduler import SchedulerStateCallback, SyncHalvingScheduler
         from hyperprune.search.seeder import PoolSeeder
@@ -230,6 +236,8 @@ class Search:
         recorder = PoolRecorder(str(self.out), scheduler, e0=o.e0, ei=o.ei, final_count=o.final_count,
                                 final_epochs=o.final_epochs, metric_key=o.metric_key,
                                 max_evals=o.max_evals, quiet=o.quiet, noise_floor=self._floor_by_epoch(reference))
+        self.watch = FailureWatch(wave=concurrency, pool_size=(len(replay) if replay else o.max_evals) + int(control),
+                                  quiet=o.quiet)
         self.log(f"seeding {o.max_evals if not replay else len(replay)} candidates with {o.hpo} "
                  f"({concurrency} at a time){' plus the dense control' if control else ''}, ranking by "
                  f"{o.metric}{' (' + o.ls_distance + ' distance)' if o.metric == 'ls' else ''}")
@@ -241,8 +249,9 @@ class Search:
                                    reuse_actors=self._reuse_actors(), trial_name_creator=_trial_name,
                                    trial_dirname_creator=_trial_name),
             run_config=RunConfig(
-                name=EXPERIMENT, storage_path=self._storage(), verbose=0,
-                callbacks=[SchedulerStateCallback(scheduler), recorder, BusyWatcher(self.board, quiet=o.quiet)],
+                name=EXPERIMENT, storage_path=self._storage(), verbose=0, stop=self.watch.stopper(),
+                callbacks=[SchedulerStateCallback(scheduler), self.watch, recorder,
+                           BusyWatcher(self.board, quiet=o.quiet)],
                 checkpoint_config=CheckpointConfig(num_to_keep=1, checkpoint_frequency=1),
                 failure_config=FailureConfig(max_failures=o.max_failures),
             ),
@@ -310,11 +319,15 @@ class Search:
         os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "0")
         os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
         os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
+        os.environ.setdefault("TUNE_PRINT_ALL_TRIAL_ERRORS", "0")  # FailureWatch prints one line per failure
         started = time.time()
         session = self._connect()
         try:
-            from hyperprune.search.status_board import start_board
+            from hyperprune.search.capacity import check_connected_capacity
+            from trainables.status_board import start_board
 
+            check_connected_capacity(self.opts.cpus_per_trial, self.opts.gpus_per_trial,
+                                     is_local=session.is_local, log=self.log)
             self.board = start_board()
             if not restore:
                 write_json(self.out / "search.json", {"options": self.opts.to_json(),
@@ -330,12 +343,18 @@ class Search:
                                            resume_unfinished=True, resume_errored=False)
             else:
                 tuner = self._tuner(reference)
+            # a candidate that failed before reporting has no metrics; FailureWatch already said why
+            logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
             tuner.fit()
             from hyperprune.search.results import finalize
 
-            result = finalize(self.out, self.opts, self.spec, reference, time.time() - started, log=self.log)
+            watch = getattr(self, "watch", None)
+            result = finalize(self.out, self.opts, self.spec, reference, time.time() - started, log=self.log,
+                              first_failure=watch.first if watch else None,
+                              stopped=watch.stopped if watch else None)
         finally:
             shutdown(session)
+            release_output(self.out)
         return result
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hyperprune.errors import UserError
+from hyperprune.spec_checks import MAX_SEED
 
 METRICS = {"ls": "ls_distance", "loss": "val_loss"}
 MIN_FREE_BYTES = 200 * 1024 * 1024
@@ -108,6 +109,8 @@ def validate(opts: SearchOptions) -> None:
         raise UserError(f"--reuse-actors must be auto, yes or no, got {opts.reuse_actors!r}")
     if opts.max_failures < 0:
         raise UserError("--max-failures must not be negative")
+    if not 0 <= opts.seed <= MAX_SEED:
+        raise UserError(f"--seed must be a whole number from 0 to {MAX_SEED}, got {opts.seed}")
 
 
 def check_output_dir(out: str | Path, *, fresh: bool) -> Path:

@@ -12,10 +12,14 @@ Example::
 Token authentication (Ray 2.60). Ray reads ``RAY_AUTH_MODE`` (``token`` or ``disabled``) and the
 token from ``RAY_AUTH_TOKEN``, else the file named by ``RAY_AUTH_TOKEN_PATH``, else
 ``~/.ray/auth_token``. A new local Ray turns token auth on unless ``RAY_AUTH_MODE`` is set, and
-writes ``~/.ray/auth_token`` when no token exists. When attaching, Ray itself sends the token only
-for ``address="auto"``; :func:`connect` also sends it for an explicit address when
-``RAY_AUTH_MODE`` is unset and a token is available (a cluster without auth ignores it), so the
-same command works against both kinds of cluster. A rejected or missing token becomes a
+writes ``~/.ray/auth_token`` when no token exists. When attaching, Ray itself turns token mode on
+only for ``address="auto"``. For an explicit address with ``RAY_AUTH_MODE`` unset, :func:`connect`
+first asks the cluster without a token: a cluster without authentication answers, and the driver
+stays out of token mode; only a cluster that demands a token makes it switch to token mode with
+the token it has. The driver must match the cluster: a driver in token mode also demands the token
+on the calls the cluster makes back to it, so against a cluster without authentication the GCS,
+refused when it calls the driver about an actor's owner, takes the driver for dead and cancels
+every actor it creates before it starts (plain tasks still run). A rejected or missing token becomes a
 :class:`~hyperprune.errors.UserError` that says how to share the head's token.
 
 Binding, as measured on Linux with Ray 2.60: the dashboard listens on 127.0.0.1 here, but the GCS
@@ -44,6 +48,10 @@ _TOKEN_HINT = (
     "copy the head node's token (run 'ray get-auth-token' there) into ~/.ray/auth_token on this "
     "machine or export RAY_AUTH_TOKEN=<token>, and export RAY_AUTH_MODE=token"
 )
+
+
+class _AuthRefused(UserError):
+    """The cluster refused this driver's token, or the lack of one."""
 
 
 @dataclass(frozen=True)
@@ -138,36 +146,48 @@ def dashboard_headers() -> dict[str, str]:
 def _start_local(num_cpus: int | None, num_gpus: int | None, dashboard: bool) -> RaySession:
     import ray
 
+    from hyperprune.search.locks import embedded_start
+
     kwargs: dict[str, Any] = {}
-    if dashboard:
-        kwargs.update(dashboard_host="127.0.0.1", dashboard_port=_dashboard_port())
-    with _quiet_auth_notice():
-        context = ray.init(
-            address="local",
-            num_cpus=num_cpus,
-            num_gpus=num_gpus,
-            include_dashboard=dashboard,
-            log_to_driver=False,
-            configure_logging=True,
-            logging_level=logging.WARNING,
-            **kwargs,
-        )
+    # Choosing the port and starting Ray happen under a host-wide lock: two searches started at
+    # the same moment would otherwise both find 8265 free, and the second dashboard would fail.
+    with embedded_start(), _quiet_auth_notice():
+        if dashboard:
+            kwargs.update(dashboard_host="127.0.0.1", dashboard_port=_dashboard_port())
+        try:
+            context = ray.init(
+                address="local",
+                num_cpus=num_cpus,
+                num_gpus=num_gpus,
+                include_dashboard=dashboard,
+                log_to_driver=False,
+                configure_logging=True,
+                logging_level=logging.WARNING,
+                **kwargs,
+            )
+        except Exception as exc:
+            if "address already in use" not in str(exc):
+                raise
+            raise UserError(
+                f"the embedded Ray could not bind port {kwargs.get('dashboard_port')}: another program took it "
+                "while Ray started; run the search again, or add --no-dashboard"
+            ) from None
     return _describe(is_local=True, address=context.address_info["address"], context=context)
 
 
 def _attach(address: str, timeout_s: float) -> RaySession:
     import ray
 
-    _send_token_if_available()
     if address.startswith("ray://"):
         host, port = _split_host_port(address[len("ray://") :], address)
         _probe_port(host, port, address, timeout_s)
+        _send_token_if_available()  # Ray Client cannot be asked first; a cluster without auth ignores it
         target = address
     else:
         target = _resolve(address)
         host, port = _split_host_port(target, address)
         _probe_port(host, port, address, timeout_s)
-        _probe_gcs(target, address, timeout_s)
+        _match_auth_mode(target, address, timeout_s)
     try:
         with _quiet_auth_notice():
             context = ray.init(address=target, log_to_driver=False, logging_level=logging.WARNING)
@@ -248,25 +268,48 @@ def _connection_error(exc: BaseException, address: str) -> UserError:
         cause = cause.__cause__ or cause.__context__
     if any(marker in text for marker in _AUTH_MARKERS):
         if os.environ.get("RAY_AUTH_MODE", "").lower() == "disabled":
-            return UserError(
+            return _AuthRefused(
                 f"the Ray cluster at {address} requires token authentication but RAY_AUTH_MODE=disabled "
                 f"here: {_TOKEN_HINT}"
             )
-        return UserError(f"the Ray cluster at {address} rejected this machine's auth token: {_TOKEN_HINT}")
+        return _AuthRefused(f"the Ray cluster at {address} rejected this machine's auth token: {_TOKEN_HINT}")
     return _no_cluster(address)
 
 
-def _send_token_if_available() -> None:
-    """Use token mode for an explicit address too when RAY_AUTH_MODE is unset and a token exists."""
+def _match_auth_mode(target: str, address: str, timeout_s: float) -> None:
+    """Probe the GCS and leave this driver in the auth mode the cluster uses.
+
+    ``RAY_AUTH_MODE`` set by the user is respected as it is. Unset, the cluster is asked without a
+    token first (Ray's own default for an explicit address); only when it refuses for want of a
+    token, and a token is available here, does the driver switch to token mode and ask again.
+    """
     if "RAY_AUTH_MODE" in os.environ:
+        _probe_gcs(target, address, timeout_s)
         return
+    try:
+        _probe_gcs(target, address, timeout_s)
+        return
+    except _AuthRefused:
+        pass
+    if not _send_token_if_available():
+        raise UserError(f"the Ray cluster at {address} requires token authentication and this machine has "
+                        f"no token: {_TOKEN_HINT}")
+    _probe_gcs(target, address, timeout_s)
+
+
+def _send_token_if_available() -> bool:
+    """Switch this process to token mode when RAY_AUTH_MODE is unset and a token exists."""
+    if "RAY_AUTH_MODE" in os.environ:
+        return os.environ["RAY_AUTH_MODE"].lower() == "token"
     from ray._raylet import AuthenticationTokenLoader, Config
 
     loader = AuthenticationTokenLoader.instance()
     loader.reset_cache()
-    if loader.has_token(ignore_auth_mode=True):
-        os.environ["RAY_AUTH_MODE"] = "token"
-        Config.initialize("")
+    if not loader.has_token(ignore_auth_mode=True):
+        return False
+    os.environ["RAY_AUTH_MODE"] = "token"
+    Config.initialize("")
+    return True
 
 
 def _dashboard_port() -> int:

@@ -18,6 +18,7 @@ from pathlib import Path
 from pyarrow.fs import FileSelector
 from ray.tune import Callback
 
+from hyperprune.search.failures import last_failure_text, one_line
 from hyperprune.search.halving import schedule
 from hyperprune.search.pool import POOL_FILE, empty_row, write_pool
 
@@ -169,7 +170,8 @@ class PoolRecorder(Callback):
     def on_trial_error(self, iteration, trials, trial, **info) -> None:
         row = self._row(trial)
         row["failures"] = (row.get("failures") or 0) + 1
-        row["error"] = str(getattr(trial, "error_file", None) or "failed")
+        trace = getattr(trial, "error_file", None)
+        row["error"] = f"{one_line(last_failure_text(trace))} (full trace: {trace})"
         self.on_trial_complete(iteration, trials, trial)
 
     def _delete_checkpoints(self, trial) -> None:

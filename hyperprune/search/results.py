@@ -63,8 +63,10 @@ def _export_winner(out: Path, row: dict) -> dict | None:
     return report
 
 
-def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print) -> dict:
+def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print,
+             first_failure: dict | None = None, stopped: str | None = None) -> dict:
     from hyperprune.models import task_kind_of
+    from hyperprune.search.outcome import closing_line, outcome
 
     rows = [{k: v for k, v in r.items() if k != "hparams_dict"} for r in read_pool(out / POOL_FILE)]
     finalists = [r for r in rows if r["status"] in ("finished", "winner") and _finite(r["final_val_loss"])]
@@ -81,6 +83,7 @@ def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print
     noise = (reference or {}).get("noise") or {}
     dense_epochs = len(record.get("epochs", [])) + len(noise.get("epochs", []))
     result = {
+        **outcome(rows, winner, first_failure, stopped),
         "winner": _summary(winner) if winner else None,
         "finalists": [_summary(r) for r in finalists],
         "winner_sparsity": sparsity_report,
@@ -111,6 +114,6 @@ def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print
             f"{result['epochs_spent']} epochs spent + {dense_epochs} dense reference and noise floor "
             f"(full training of all: {plan['full']} + {len(record.get('epochs', []))} dense)")
     else:
-        log("no candidate finished: every candidate diverged or failed (see pool.parquet)")
+        log(closing_line(result))
     log(f"results in {out}/result.json and {out}/pool.parquet")
     return result

@@ -12,6 +12,8 @@ A space is a YAML file::
       lottery: auto                                 # every declared hyperparameter, its own range
       sa: {auto: true, structure: unstructured}     # all declared ranges, one of them narrowed
       dense: {}                                     # a control: the dense network, never ranked
+    train:                                          # optional: training settings varied per candidate
+      lr: {low: 10, high: 1000, log: true}          # (see hyperprune.search.setting_space)
 
 Ranges come from each method's ``HPARAMS`` declarations: ``auto`` expands them, and an
 explicit range must lie inside the declared one. A :class:`SearchSpace` samples candidates for
@@ -37,6 +39,7 @@ import yaml
 from hyperprune.errors import UserError
 from hyperprune.pruning.hparams import HParam
 from hyperprune.pruning.registry import METHODS
+from hyperprune.search.setting_space import parse_settings_section
 
 
 @dataclass(frozen=True)
@@ -170,10 +173,11 @@ def parse_space(data: Any, name: str = "space") -> SearchSpace:
     """Validate a parsed YAML document and build a :class:`SearchSpace`."""
     if not isinstance(data, dict):
         raise UserError(f"search space {name}: expected a mapping with a 'methods' key")
-    unknown = set(data) - {"name", "sparsity", "methods", "description"}
+    unknown = set(data) - {"name", "sparsity", "methods", "description", "train"}
     if unknown:
         raise UserError(f"search space {name}: unknown key {sorted(unknown)[0]!r}; "
-                        "valid keys: name, description, sparsity, methods")
+                        "valid keys: name, description, sparsity, train, methods")
+    settings = parse_settings_section(data.get("train"), name, _parse_param)
     methods_raw = data.get("methods")
     if not isinstance(methods_raw, dict) or not methods_raw:
         raise UserError(f"search space {name}: 'methods' must map at least one method to its parameters")
@@ -208,7 +212,7 @@ def parse_space(data: Any, name: str = "space") -> SearchSpace:
                                 f"valid: {', '.join(sorted(declared))}")
             params[key] = _parse_param(method, declared[key], raw)
         _check_constraints(name, method, params)
-        methods.append(MethodSpace(method, params))
+        methods.append(MethodSpace(method, {**params, **settings}))
     return SearchSpace(str(data.get("name", name)), tuple(methods),
                        float(sparsity) if sparsity is not None else None, control)
 

@@ -67,6 +67,11 @@ def _search_case(name: str, tmp: Path) -> list[str]:
         "not-a-number": ["--max-evals", "many"],
         "ls-qr-every-0": ["--set", "train.ls_qr_every=0"],
         "ls-dtype": ["--set", "train.ls_dtype=float16"],
+        "seed-negative": ["--seed", "-1"],
+        "hidden-size-negative": ["--set", "model.hidden_size=-5"],
+        "lr-zero": ["--set", "train.lr=0"],
+        "dropout-one": ["--set", "model.dropout=1"],
+        "gpus-never-available": ["--gpus-per-trial", "64"],
     }[name]
 
 
@@ -82,6 +87,11 @@ EXPECTED = {
     "ptb-missing-files": "has no corpus files", "ptb-empty-split": "the valid split is empty",
     "closed-port": "no Ray cluster answers", "ls-qr-every-0": "train.ls_qr_every must be at least 1",
     "ls-dtype": "train.ls_dtype must be one of float32, float64",
+    "seed-negative": "--seed must be a whole number from 0 to 4294967295, got -1",
+    "hidden-size-negative": "model.hidden_size must be a whole number of at least 1, got -5",
+    "lr-zero": "train.lr must be a positive number, got 0.0", "dropout-one": "model.dropout must be a number in [0, 1)",
+    "gpus-never-available": "each candidate asks for 1 CPU, 64 GPU on one node, but the embedded Ray of this "
+                            "machine has",
 }
 
 
@@ -92,9 +102,11 @@ def test_bad_search_input(case, tmp_path):
     done = run_cli(*search_args(out, tmp_path / "cache", *_search_case(case, tmp_path)), timeout=120)
     line = _assert_one_line_error(done, out)
     assert EXPECTED[case] in line
-    # rejected before Ray (or, for the closed port, before any training) starts
-    assert time.monotonic() - started < 30
+    # rejected before Ray (or, for the closed port and missing GPUs, before any training) starts
+    assert time.monotonic() - started < (120 if case == "gpus-never-available" else 30)  # that one starts Ray
     assert not (out / "tune").exists() and not (tmp_path / "cache").exists()
+    if case not in ("closed-port", "gpus-never-available"):  # nothing written, not even the directory
+        assert not out.exists()
 
 
 def _broken_pools(tmp: Path) -> dict[str, Path]:

@@ -5,6 +5,7 @@ import pytest
 from hyperprune.errors import UserError
 from hyperprune.pruning.registry import METHODS
 from hyperprune.search.backends import SEARCHERS
+from hyperprune.search.setting_space import split_settings
 from hyperprune.search.space import builtin_spaces, load_space, parse_space
 
 
@@ -52,6 +53,9 @@ def test_every_searcher_proposes_valid_candidates_of_the_conditional_space(name)
         ({"methods": {"dst": "auto"}, "bogus": 1}, "unknown key 'bogus'"),
         ({"methods": {}}, "at least one method"),
         ({"methods": {"dst": "auto"}, "sparsity": 1.5}, "strictly between 0 and 1"),
+        ({"methods": {"dst": "auto"}, "train": {"epochs": [1, 2]}}, "train.epochs cannot be searched"),
+        ({"methods": {"dst": "auto"}, "train": {"lr": {"low": 0, "high": 10}}}, "train.lr"),
+        ({"methods": {"dst": "auto"}, "train": []}, "'train' must map settings"),
     ],
 )
 def test_invalid_spaces_name_the_problem(doc, message):
@@ -64,3 +68,17 @@ def test_invalid_yaml_file_is_one_line(tmp_path):
     path.write_text("methods: [unclosed\n")
     with pytest.raises(UserError, match="not valid YAML"):
         load_space(str(path))
+
+
+@pytest.mark.parametrize("name", ["random", "tpe", "optuna"])
+def test_training_settings_are_searched_beside_the_hyperparameters(name):
+    space = parse_space({"train": {"lr": {"low": 10, "high": 1e6, "log": True}, "clip": [0.0, 0.25]},
+                         "methods": {"dst": {"sparse_init": ["ER"]}, "random": "auto"}}, "test.yaml")
+    backend = SEARCHERS.get(name)(space, seed=0, startup=3)
+    for _ in range(4):
+        token, proposal = backend.ask()
+        hparams, settings = split_settings(proposal["hparams"])
+        assert set(settings) == {"train.lr", "train.clip"}
+        assert 10 <= settings["train.lr"] <= 1e6 and settings["train.clip"] in (0.0, 0.25)
+        METHODS.get(proposal["method"])(0.5, hparams)  # what is left are the method's own
+        backend.tell(token, 1.0)
