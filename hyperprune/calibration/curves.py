@@ -23,6 +23,11 @@ def _value(values, index: int) -> float:
     return math.nan
 
 
+def ranked_rows(rows: list[dict]) -> list[dict]:
+    """The pool rows of candidates (control runs, such as a dense control, are never ranked)."""
+    return [r for r in rows if r.get("status") != "control"]
+
+
 @dataclass
 class Curves:
     ids: list[str]
@@ -54,7 +59,7 @@ class Curves:
     def from_rows(cls, rows: list[dict], epochs: int, lower_is_better: bool = True,
                   metrics: dict[str, str] | None = None) -> Curves:
         """Curves of pool rows (``read_pool``), aligned on epochs ``1..epochs``."""
-        rows = sorted(rows, key=lambda r: r["candidate_id"])
+        rows = sorted(ranked_rows(rows), key=lambda r: r["candidate_id"])
         columns = POOL_METRICS if metrics is None else metrics
         aligned = {name: [] for name in columns}
         val_loss, final, final_loss = [], [], []

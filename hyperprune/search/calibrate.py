@@ -17,7 +17,7 @@ import math
 from pathlib import Path
 
 from hyperprune.calibration.analysis import analyse
-from hyperprune.calibration.curves import Curves
+from hyperprune.calibration.curves import Curves, ranked_rows
 from hyperprune.calibration.metrics import EARLY_METRICS, metrics_for
 from hyperprune.calibration.noise import pick_spread, seed_noise
 from hyperprune.errors import UserError
@@ -98,6 +98,7 @@ class Calibration:
         search_cls(opts, out, build_spec(opts)).start()
 
     def _replicate_candidates(self, rows: list[dict]) -> list[dict]:
+        rows = ranked_rows(rows)
         finals = [r["final_val_metric"] if r["final_val_metric"] is not None else math.nan for r in rows]
         lower = _task_kind(build_spec(self.opts.search_options())) == "lm"
         ranked = finals if lower else [-f for f in finals]
