@@ -75,6 +75,9 @@ class TrainConfig:
     ls_steps: int = field(default=35, metadata={"help": "time steps of the LS evaluation batch"})
     ls_warmup: int = field(default=10, metadata={"help": "warm-up steps before LS accumulation"})
     ls_k: int | None = field(default=None, metadata={"help": "exponents kept (None: full)"})
+    ls_batches: int = field(
+        default=4, metadata={"help": "fixed LS evaluation batches whose spectra are averaged"}
+    )
 
 
 @dataclass(frozen=True)

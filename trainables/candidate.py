@@ -1,8 +1,16 @@
 """The Ray Tune trainable of one candidate: one ``step()`` is one training epoch.
 
-Each step reports the validation loss and perplexity (or accuracy), the global sparsity, the
-Lyapunov spectrum and its distance to the dense reference at the same epoch (recurrent
-models), the node it ran on, and, at ``final_epochs``, the test figures and per-layer sparsity.
+Each step reports the measurement of one network state (:func:`hyperprune.training.measure.measure`,
+after the method's end-of-epoch update): validation loss and perplexity (or accuracy), the
+sparsity counted from the measured weights, the Lyapunov spectrum and its distance to the dense
+reference at the same epoch (recurrent models; plain L2 or the trajectory variant), the node it
+ran on, and, at ``final_epochs``, the test figures and per-layer sparsity. Every candidate starts
+from the dense reference's initial weights and data order (the master seed) and reaches its
+target sparsity by the search's first rung (``prune_by``).
+
+A control candidate (``control`` in its config: the dense network itself) trains like the others
+up to the last rung (``control_epochs``) and is never ranked; its distance to the reference is 0
+up to floating-point noise when the shared start works.
 Checkpoints carry the whole :class:`~hyperprune.training.run.TrainingRun` state (weights, masks,
 optimizer, method state, RNG states), so a paused candidate resumes exactly where it stopped.
 
@@ -53,28 +61,44 @@ class CandidateTrainable(tune.Trainable):
         import torch
 
         from hyperprune.config import spec_from_dict
-        from hyperprune.search.ray_session import current_node
-        from hyperprune.search.spectrum_metric import eval_tokens
+        from hyperprune.lyapunov.probe import LSProbe
         from hyperprune.training.checkpoint import load_safe
         from hyperprune.training.run import TrainingRun
+        from trainables.node import current_node
 
         spec = spec_from_dict(self.base)
         device = "cuda" if torch.cuda.is_available() and self.settings.get("gpus_per_trial", 0) > 0 else "cpu"
+        self.control = bool(config.get("control"))
+        # the search's first rung: every candidate is at its target sparsity whenever it is ranked
         self.run = TrainingRun(spec, method=config["method"], sparsity=config["sparsity"],
                                hparams=config["hparams"], seed=config["seed"],
-                               total_epochs=self.settings["final_epochs"], device=device)
+                               total_epochs=self.settings["final_epochs"], device=device,
+                               prune_by=self.settings.get("prune_by"))
         self.replay = False
         if config.get("init_checkpoint"):
             self.run.load_state_dict(load_safe(config["init_checkpoint"]))
             self.replay = bool(self.run.history)
         self.with_ls = self.run.task_kind == "lm" and self.settings.get("with_ls", True)
-        self.tokens = eval_tokens(self.run, self.settings["ls_seed"]) if self.with_ls else None
+        if self.with_ls:
+            self.run.attach_probe(LSProbe.for_run(self.run, self.settings["ls_seed"]))
+        self.last_epoch = int(self.settings.get("control_epochs") or 0) if self.control else 0
+        self.last_epoch = self.last_epoch or self.settings["final_epochs"]
         self.node = current_node()
         self.candidate_id = config["candidate_id"]
 
-    def step(self) -> dict[str, Any]:
-        from hyperprune.search.spectrum_metric import run_spectrum, spectrum_distance
+    def _distance(self, epoch: int) -> float:
+        """The LS distance (the search's variant) between this run and the dense reference at ``epoch``."""
+        from hyperprune.lyapunov.distance import spectrum_gap
 
+        dense = [self.reference["ls"].get(e) for e in range(epoch + 1)]
+        mine = self.run.spectra()[: epoch + 1]
+        variant = self.settings.get("ls_distance", "l2")
+        needed = range(epoch + 1) if variant == "trajectory" else [epoch]
+        if any(not dense[e] or not mine[e] for e in needed):
+            return math.nan
+        return spectrum_gap(variant, mine, dense)
+
+    def step(self) -> dict[str, Any]:
         if self.replay:
             metrics = dict(self.run.history[-1])
             metrics["replayed"] = True
@@ -85,24 +109,19 @@ class CandidateTrainable(tune.Trainable):
             metrics["replayed"] = False
         epoch = int(metrics["epoch"])
         metrics["candidate_id"] = self.candidate_id
+        metrics["control"] = self.control
         metrics.update(self.node)
+        metrics["ls"] = list(metrics.get("ls") or [])
         metrics["ls_distance"] = math.nan
-        metrics["ls"] = []
         if self.with_ls and not metrics.get("diverged"):
-            spectrum = run_spectrum(self.run, self.tokens)
-            metrics["ls"] = spectrum
-            ref = self.reference["ls"].get(epoch)
-            if ref is not None:
-                metrics["ls_distance"] = spectrum_distance(spectrum, ref)
-            if not all(math.isfinite(x) for x in spectrum):
-                metrics["diverged"] = True
+            metrics["ls_distance"] = self._distance(epoch)
         if metrics.get("diverged"):
             metrics["val_loss"] = math.nan
-        if epoch >= self.settings["final_epochs"] and not metrics.get("diverged"):
+        if epoch >= self.settings["final_epochs"] and not metrics.get("diverged") and not self.control:
             test = self.run.evaluate("test")
             metrics.update({f"test_{k}": v for k, v in test.items()})
             metrics["sparsity_report"] = self.run.sparsity_report()
-        metrics["done"] = epoch >= self.settings["final_epochs"] or bool(metrics.get("diverged"))
+        metrics["done"] = epoch >= self.last_epoch or bool(metrics.get("diverged"))
         return metrics
 
     def save_checkpoint(self, checkpoint_dir: str) -> None:

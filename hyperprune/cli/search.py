@@ -17,13 +17,17 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--hpo", default=DEFAULTS.hpo, help="pool seeding: tpe, atpe, random or optuna (default tpe)")
     p.add_argument("--max-evals", type=int, default=DEFAULTS.max_evals, help="candidates proposed (default 8)")
     p.add_argument("--metric", default=None, help="early ranking: ls (LS distance) or loss (default ls)")
+    p.add_argument("--ls-distance", default=None,
+                   help="LS distance: l2 (spectra at the rung, default) or trajectory (the reference "
+                        "code's: epochs 0..rung projected on 2 principal components)")
     p.add_argument("--e0", type=int, default=None, help="epochs before the first ranking (default 2)")
     p.add_argument("--ei", type=int, default=None, help="epochs between rankings (default 1)")
     p.add_argument("--final-count", type=int, default=None, help="finalists (default 2)")
     p.add_argument("--final-epochs", type=int, default=None,
                    help="full training budget of the finalists (default 5; with --from-calibration its epochs)")
     p.add_argument("--from-calibration", default=None, metavar="DIR",
-                   help="take --metric, --e0, --ei and --final-count from the recommendation of a calibration")
+                   help="take --metric, --ls-distance, --e0, --ei and --final-count from a calibration's "
+                        "recommendation")
     p.add_argument("--sparsity", type=float, default=None,
                    help="target sparsity in (0, 1) (default: the space's, else 0.67)")
     p.add_argument("--space", default=DEFAULTS.space,
@@ -58,7 +62,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     return p
 
 
-SCHEDULE_FLAGS = {"metric": "--metric", "e0": "--e0", "ei": "--ei", "final_count": "--final-count"}
+SCHEDULE_FLAGS = {"metric": "--metric", "ls_distance": "--ls-distance", "e0": "--e0", "ei": "--ei",
+                  "final_count": "--final-count"}
 
 
 def schedule_from_calibration(path: str, given: dict) -> dict:
@@ -75,13 +80,14 @@ def schedule_from_calibration(path: str, given: dict) -> dict:
     clash = [flag for key, flag in SCHEDULE_FLAGS.items() if given.get(key) is not None]
     if clash:
         raise UserError(f"{clash[0]} conflicts with --from-calibration, which sets it; drop one of them")
-    flags = dict((cal.get("search_flags") or {}).get(rec["metric"]) or {"metric": rec["metric"]})
+    flags = {"metric": rec["metric"], "ls_distance": DEFAULTS.ls_distance,
+             **((cal.get("search_flags") or {}).get(rec["metric"]) or {})}
     return {**flags, "e0": rec["e0"], "ei": rec["ei"], "final_count": rec["final_count"],
             "final_epochs": given.get("final_epochs") or cal["epochs"]}
 
 
 def options_from_args(args: argparse.Namespace) -> SearchOptions:
-    given = {k: getattr(args, k) for k in ("metric", "e0", "ei", "final_count", "final_epochs")}
+    given = {k: getattr(args, k) for k in ("metric", "ls_distance", "e0", "ei", "final_count", "final_epochs")}
     if args.from_calibration:
         schedule = schedule_from_calibration(args.from_calibration, given)
     else:

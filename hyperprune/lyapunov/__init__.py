@@ -9,10 +9,12 @@ Example::
                     language_model_spectrum(dense, tokens, warmup=10))
 """
 
-from hyperprune.lyapunov.distance import ls_distance
+from hyperprune.lyapunov.distance import ls_distance, spectrum_gap, trajectory_distance
 from hyperprune.lyapunov.eval_batch import ls_eval_tokens
 from hyperprune.lyapunov.language_model import language_model_spectrum
+from hyperprune.lyapunov.probe import LSProbe
 from hyperprune.lyapunov.qr import positive_qr
 from hyperprune.lyapunov.spectrum import lyapunov_spectrum
 
-__all__ = ["language_model_spectrum", "ls_distance", "ls_eval_tokens", "lyapunov_spectrum", "positive_qr"]
+__all__ = ["LSProbe", "language_model_spectrum", "ls_distance", "ls_eval_tokens", "lyapunov_spectrum",
+           "positive_qr", "spectrum_gap", "trajectory_distance"]

@@ -1,4 +1,4 @@
-"""LS distance: the plain L2 distance between two spectra, as the reference system ranks by.
+"""LS distances: plain L2 between two spectra (default), or the reference code's trajectory distance.
 
 Example::
 
@@ -27,3 +27,38 @@ def ls_distance(a: Tensor, b: Tensor) -> float | Tensor:
     dtype = torch.promote_types(torch.promote_types(a.dtype, b.dtype), torch.float32)
     dist = torch.linalg.vector_norm(a.to(dtype) - b.to(dtype), dim=-1)
     return float(dist) if a.dim() == 1 else dist
+
+
+DISTANCES = ("l2", "trajectory")
+
+
+def trajectory_distance(candidate: list, dense: list) -> float:
+    """The reference system's distance: spectra of epochs 0..e on their first 2 principal axes.
+
+    ``candidate`` and ``dense`` hold one spectrum per epoch 0..e (equal lengths). Both
+    trajectories are stacked, centred together and projected onto their 2 leading principal
+    components; the distance is that between the two final-epoch points. With a single epoch
+    (e = 0) there is no trajectory and the plain L2 distance is returned.
+    """
+    a = torch.as_tensor(candidate, dtype=torch.float64)
+    b = torch.as_tensor(dense, dtype=torch.float64)
+    if a.dim() != 2 or a.shape != b.shape:
+        raise ValueError(f"trajectories must be (epochs, exponents) of one shape, got "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+    if a.shape[0] < 2:
+        return float(torch.linalg.vector_norm(a[-1] - b[-1]))
+    points = torch.cat([a, b])
+    centred = points - points.mean(dim=0, keepdim=True)
+    _, _, vh = torch.linalg.svd(centred, full_matrices=False)
+    projected = centred @ vh[:2].T
+    return float(torch.linalg.vector_norm(projected[a.shape[0] - 1] - projected[-1]))
+
+
+def spectrum_gap(variant: str, candidate: list, dense: list) -> float:
+    """The distance ``variant`` (``l2``: last spectra; ``trajectory``: epochs 0..e) of two histories."""
+    if variant == "l2":
+        return ls_distance(torch.as_tensor(candidate[-1], dtype=torch.float64),
+                           torch.as_tensor(dense[-1], dtype=torch.float64))
+    if variant == "trajectory":
+        return trajectory_distance(candidate, dense)
+    raise ValueError(f"unknown LS distance {variant!r}; choose one of {', '.join(DISTANCES)}")

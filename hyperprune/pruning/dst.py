@@ -125,8 +125,10 @@ class DynamicSparseTraining(PruningMethod):
         if frequency > 0 and self.steps % frequency == 0 and self.steps < self.schedule.total_steps:
             self.update_topology()
 
-    def at_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
-        if self.hp["update_frequency"] == 0 and epoch < self.ctx.total_epochs:
+    def before_epoch(self, epoch: int) -> None:
+        # the update that used to close epoch e opens epoch e + 1: the network measured at the
+        # end of an epoch is the trained one, not one with freshly regrown zero weights
+        if self.hp["update_frequency"] == 0 and 1 < epoch <= self.ctx.total_epochs:
             self.update_topology()
 
     def on_optimizer_change(self, optimizer: torch.optim.Optimizer) -> None:

@@ -13,7 +13,8 @@ Every method of the family (SNIP, MagSign, random, simulated annealing) works th
 
 When K >= ``ctx.total_epochs`` the search is moved to the end of epoch ``total_epochs - 1``
 (or to setup when the run has a single epoch), so that the masked network trains at least
-one epoch and the target sparsity holds at the end of the run.
+one epoch and the target sparsity holds at the end of the run; it is also moved no later than
+``ctx.prune_by`` (a search's first rung), so the network is sparse whenever it is ranked.
 
 A subclass implements :meth:`EarlyMaskMethod.scores` (higher = keep) or, for a search,
 overrides :meth:`EarlyMaskMethod.choose`.
@@ -88,7 +89,7 @@ class EarlyMaskMethod(PruningMethod):
         seed = int(torch.randint(0, 2**62, (1,), generator=ctx.generator))
         self.rng = torch.Generator().manual_seed(seed)
         self.init_state = _state_copy(model)
-        self.mask_epoch = min(int(self.hp["score_epoch"]), max(ctx.total_epochs - 1, 0))
+        self.mask_epoch = min(int(self.hp["score_epoch"]), ctx.prune_by, max(ctx.total_epochs - 1, 0))
         self.found = False
         if self.mask_epoch == 0:
             self._find_mask()

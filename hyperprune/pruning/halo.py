@@ -105,7 +105,7 @@ class Halo(PruningMethod):
             rho.requires_grad_(variant != "l1")
         if variant != "l1":
             self.coef_optimizer = torch.optim.SGD(self.rhos, lr=self.hp["coef_lr"], momentum=COEF_MOMENTUM)
-        self.prune_epoch = epoch_at_fraction(self.hp["prune_at"], ctx.total_epochs)
+        self.prune_epoch = epoch_at_fraction(self.hp["prune_at"], ctx.prune_by)
 
     # -- penalty and coefficients -------------------------------------------------------------
     def coefficients(self) -> list[torch.Tensor]:

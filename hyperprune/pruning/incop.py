@@ -44,6 +44,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from hyperprune.pruning.constraints import Constraint
 from hyperprune.pruning.flow_stats import correlation_flow, flow_distance, gradient_flow
 from hyperprune.pruning.hparams import HParam
 from hyperprune.pruning.layer_sets import layer_names
@@ -71,6 +72,7 @@ class InCoP(PruningMethod):
         HParam("prune_ratio", "float", 0.2, 0.1, 0.5, help="lth: fraction of alive weights per iteration"),
         HParam("stat_batches", "int", 4, 1, 16, step=1, help="held-out batches for the flow statistics"),
     )
+    CONSTRAINTS = (Constraint("p", "<", "q"),)
 
     def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
         super().__init__(sparsity, hparams)
@@ -91,8 +93,8 @@ class InCoP(PruningMethod):
     def setup(self, ctx: PruneContext) -> None:
         super().setup(ctx)
         tail = self.hp["iter_epochs"]
-        self.warmup_end = min(self.hp["warmup_epochs"], max(1, ctx.total_epochs - tail))
-        self.deadline = last_event_epoch(self.warmup_end, tail, ctx.total_epochs)
+        self.warmup_end = min(self.hp["warmup_epochs"], max(1, ctx.prune_by - tail))
+        self.deadline = last_event_epoch(self.warmup_end, tail, ctx.prune_by)
         self.target_keep = keep_count(self.masks.total(), self.sparsity)
         self.done = self.target_keep == self.masks.total()
 

@@ -80,8 +80,8 @@ class LotteryTicket(PruningMethod):
         self.keep_plan = [max(final, int(round(total * (1.0 - rate) ** r))) for r in range(1, self.rounds)]
         self.keep_plan.append(final)
         self.keep_plan = self.keep_plan[: self.rounds]
-        self.round_epochs = spread_rounds(self.rounds, ctx.total_epochs)
-        first = self.round_epochs[0] if self.round_epochs else ctx.total_epochs
+        self.round_epochs = spread_rounds(self.rounds, ctx.prune_by)
+        first = self.round_epochs[0] if self.round_epochs else ctx.prune_by
         self.rewind_at = min(self.hp["rewind_epoch"], first - 1) if self.hp["rewind"] == "epoch" else 0
         if self.hp["rewind"] != "reinit" and self.rewind_at == 0:
             self.start = snapshot(ctx.model)

@@ -5,20 +5,30 @@ in this order::
 
     method.setup(ctx)                       # once, after the model is built (masks, init copy)
     for epoch in range(1, total_epochs + 1):
+        method.before_epoch(epoch)                      # e.g. DST's topology update
         for batch in train batches:
             loss = task loss + method.penalty()         # penalty may be None
             loss.backward()
             method.before_step()                        # e.g. mask or record gradients
             clip gradients; optimizer.step()
             method.after_step()                         # default: re-apply the masks
-        metrics = evaluate()
-        method.at_epoch_end(epoch, metrics)             # topology update, prune, rewind...
+        method.at_epoch_end(epoch, metrics)             # prune, rewind...
         method.masks.apply()
+        measure the network (loss, spectrum, sparsity)
+
+An epoch is measured after ``at_epoch_end``: the network that is evaluated is the one that
+trains on. A change that explores the topology rather than prunes (DST's prune-and-regrow,
+whose regrown weights start at zero) belongs to ``before_epoch`` of the next epoch, so the
+measured network has trained weights at every kept position and its sparsity counted from
+the weights equals the mask's.
 
 Methods differ only in which hooks they use. ``state_dict`` must carry everything needed to
 continue bit-for-bit after a restore (masks, counters, coefficients, RNG state of their own).
-The target sparsity must be reached by the end of ``ctx.total_epochs`` (counted from the
-weights over ``self.masks``), and masked weights must stay exactly zero after every step.
+The target sparsity must be reached by the end of epoch ``ctx.prune_by`` (at most
+``ctx.total_epochs``; a search sets it to its first rung, so that no candidate is ranked while
+still dense), counted from the weights over ``self.masks``, and masked weights must stay exactly
+zero after every step. Prune events are scheduled within ``prune_by`` epochs; anything that
+decays over the whole run (DST's death rate) still spans ``total_epochs``.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from hyperprune.pruning.constraints import Constraint, check_constraints
 from hyperprune.pruning.hparams import HParam, resolve
 from hyperprune.pruning.masks import MaskSet, select_parameters
 
@@ -58,6 +69,10 @@ class PruneContext:
     evaluate: Callable[[nn.Module, list[Batch]], float]
     reset_optimizer: Callable[[], torch.optim.Optimizer]
     extras: dict[str, Any] = field(default_factory=dict)
+    prune_by: int = 0  # epoch by which the target is reached; 0: total_epochs
+
+    def __post_init__(self) -> None:
+        self.prune_by = min(self.prune_by or self.total_epochs, self.total_epochs)
 
 
 class PruningMethod:
@@ -66,6 +81,8 @@ class PruningMethod:
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     HPARAMS: ClassVar[tuple[HParam, ...]] = ()
+    #: relations between hyperparameters that every configuration must satisfy
+    CONSTRAINTS: ClassVar[tuple[Constraint, ...]] = ()
     #: task kinds this method applies to ("lm", "classifier")
     task_kinds: ClassVar[frozenset[str]] = frozenset({"lm", "classifier"})
     #: parameter groups pruned by default, per task kind (see masks.parameter_groups)
@@ -77,6 +94,7 @@ class PruningMethod:
     def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
         self.sparsity = float(sparsity)
         self.hp = resolve(self.HPARAMS, dict(hparams or {}), where=f"{self.name}: ")
+        check_constraints(self.CONSTRAINTS, self.hp, where=f"{self.name}: ")
         self.masks: MaskSet | None = None
         self.ctx: PruneContext | None = None
 
@@ -87,6 +105,9 @@ class PruningMethod:
     def setup(self, ctx: PruneContext) -> None:
         self.ctx = ctx
         self.masks = MaskSet(ctx.model, self.prunable_names(ctx.model, ctx.task_kind))
+
+    def before_epoch(self, epoch: int) -> None:
+        pass
 
     def penalty(self) -> torch.Tensor | None:
         return None

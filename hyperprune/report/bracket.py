@@ -2,14 +2,15 @@
 
 The table lists each round (rung epoch, candidates ranked, kept, and the excluded ones with
 their metric); the figure draws every candidate's metric across the rungs, ending in a cross
-where it was excluded.
+where it was excluded, with the noise floor (what a different initialisation alone gives) as a
+shaded band and the dense control, when the search had one, as a dashed line.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from hyperprune.report.data import SearchData, finite, rung_metrics
+from hyperprune.report.data import SearchData, at_epoch, finite, rung_metrics
 from hyperprune.report.figure import (
     ELIMINATED_COLOR,
     FADED_COLOR,
@@ -30,18 +31,21 @@ def _fmt(value) -> str:
 
 def bracket_rounds(data: SearchData) -> list[dict]:
     """Per round: ``round`` (1-based), ``epoch``, ``ranked``, ``kept``, ``excluded`` [(id, value, status)]."""
-    metrics = {r["candidate_id"]: rung_metrics(r) for r in data.rows}
+    ranked_rows = data.ranked_rows()
+    metrics = {r["candidate_id"]: rung_metrics(r) for r in ranked_rows}
     indices = {i for m in metrics.values() for i in m}
-    indices |= {r["round_excluded"] for r in data.rows if r["round_excluded"] is not None}
+    indices |= {r["round_excluded"] for r in ranked_rows if r["round_excluded"] is not None}
     rounds = []
     for i in sorted(indices):
         ranked = [cid for cid, m in metrics.items() if i in m]
         excluded = [(r["candidate_id"], metrics[r["candidate_id"]].get(i), r["status"])
-                    for r in data.rows if r["round_excluded"] == i]
+                    for r in ranked_rows if r["round_excluded"] == i]
         excluded.sort(key=lambda x: (x[1] if finite(x[1]) else float("inf"), x[0]))
         out_ids = {cid for cid, _, _ in excluded}
-        rounds.append({"round": i + 1, "epoch": data.rung_epoch(i), "ranked": len(ranked),
-                       "kept": len([c for c in ranked if c not in out_ids]), "excluded": excluded})
+        epoch = data.rung_epoch(i)
+        rounds.append({"round": i + 1, "epoch": epoch, "ranked": len(ranked),
+                       "kept": len([c for c in ranked if c not in out_ids]), "excluded": excluded,
+                       "noise_floor": data.floor_by_epoch().get(epoch) if epoch is not None else None})
     return rounds
 
 
@@ -51,25 +55,27 @@ def bracket_table(data: SearchData) -> dict:
         dropped = ", ".join(f"{cid} ({_fmt(v)}{'' if status == 'eliminated' else ', ' + status})"
                             for cid, v, status in rnd["excluded"]) or "-"
         rows.append([rnd["round"], rnd["epoch"] if rnd["epoch"] is not None else "-", rnd["ranked"],
-                     rnd["kept"], dropped])
+                     rnd["kept"], _fmt(rnd["noise_floor"]), dropped])
     finalists = [r for r in data.rows if r["status"] in ("finished", "finalist", "winner", "running", "paused")
                  and r["round_excluded"] is None]
     if finalists:
         names = ", ".join(f"{r['candidate_id']}{' (winner)' if r['candidate_id'] == data.winner_id else ''}"
                           for r in sorted(finalists, key=lambda r: r["candidate_id"]))
-        rows.append(["final", "-", len(finalists), len(finalists), f"finalists: {names}"])
-    return {"header": ["round", "rung epoch", "ranked", "kept", f"excluded ({data.metric_label} at the rung)"],
-            "rows": rows}
+        rows.append(["final", "-", len(finalists), len(finalists), "-", f"finalists: {names}"])
+    return {"header": ["round", "rung epoch", "ranked", "kept", "noise floor",
+                       f"excluded ({data.metric_label} at the rung)"], "rows": rows}
 
 
 def plot_bracket(data: SearchData, folder: Path) -> Figure:
     table = bracket_table(data)
-    series = {r["candidate_id"]: rung_metrics(r) for r in data.rows}
+    series = {r["candidate_id"]: rung_metrics(r) for r in data.ranked_rows()}
     if not any(series.values()):
         return Figure(TITLE, table=table, note="No candidate reached the first rung, so no round was decided.")
     fig, (ax,) = new_figure(8.0, 4.8)
     seen, all_x, labelled = set(), [], 0
-    for row in data.rows:
+    _draw_floor_and_control(ax, data, sorted({data.rung_epoch(i) for m in series.values() for i in m
+                                              if data.rung_epoch(i) is not None}))
+    for row in data.ranked_rows():
         points = sorted((i, v) for i, v in series[row["candidate_id"]].items() if finite(v))
         if not points:
             continue
@@ -97,4 +103,26 @@ def plot_bracket(data: SearchData, folder: Path) -> Figure:
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return Figure(TITLE, image=save(fig, folder, "bracket.png"), table=table,
-                  caption="At each rung the better half by the early metric is kept; the rest stop training.")
+                  caption="At each rung the better half by the early metric is kept; the rest stop training. "
+                          "Shaded: the noise floor, the distance a dense network from another initialisation "
+                          "lands from the reference; differences between candidates smaller than it are "
+                          "not evidence.")
+
+
+def _draw_floor_and_control(ax, data: SearchData, rungs: list[int]) -> None:
+    """The noise-floor band (0 up to the floor) and the dense control's metric at the rungs."""
+    floor = data.floor_by_epoch()
+    xs = [e for e in rungs if e in floor]
+    if xs:
+        ys = [floor[e] for e in xs]
+        if len(xs) == 1:
+            xs, ys = [xs[0] - 0.25, xs[0] + 0.25], ys * 2
+        ax.fill_between(xs, [0.0] * len(xs), ys, color=FADED_COLOR, alpha=0.25, lw=0, label="noise floor")
+    control = data.control()
+    if control is not None:
+        key = "ls_distance" if data.metric == "ls" else "val_loss"
+        points = [(e, at_epoch(control, key, e)) for e in rungs]
+        points = [(e, v) for e, v in points if finite(v)]
+        if points:
+            ax.plot([e for e, _ in points], [v for _, v in points], ls="--", marker="s", ms=4,
+                    color=FINALIST_COLOR, alpha=0.7, label="dense control")

@@ -42,6 +42,7 @@ class SearchData:
     result: dict | None = None
     options: dict = field(default_factory=dict)
     dense: dict | None = None  # {"epochs", "val_loss", "val_metric", "ls"}
+    noise_floor: dict | None = None  # {"ls_distance": [...], "val_loss_diff": [...]}, aligned with dense epochs
 
     @property
     def metric(self) -> str:
@@ -92,6 +93,20 @@ class SearchData:
         """Candidates trained to the full budget with a final validation figure."""
         return [r for r in self.rows if r["status"] in FINISHED and finite(r.get("final_val_metric"))]
 
+    def ranked_rows(self) -> list[dict]:
+        """The candidates of the halving (the dense control left out)."""
+        return [r for r in self.rows if r["status"] != "control"]
+
+    def control(self) -> dict | None:
+        return next((r for r in self.rows if r["status"] == "control"), None)
+
+    def floor_by_epoch(self) -> dict[int, float]:
+        """The noise floor of the ranking metric at each dense-reference epoch where it was measured."""
+        floor = self.noise_floor or {}
+        values = floor.get("ls_distance" if self.metric == "ls" else "val_loss_diff") or []
+        epochs = (self.dense or {}).get("epochs") or []
+        return {int(e): float(v) for e, v in zip(epochs, values, strict=False) if finite(v)}
+
     def has_spectra(self) -> bool:
         return any(s for r in self.rows for s in (r["ls"] or []))
 
@@ -130,4 +145,9 @@ def load_search(search_dir: str | Path) -> SearchData:
     record = dense_file.get("record")
     if not record and result and result.get("dense_reference", {}).get("epochs"):
         record = dict(result["dense_reference"], ls=[])
-    return SearchData(path=path, rows=rows, result=result, options=options, dense=record or None)
+    floor = dense_file.get("noise_floor")
+    if not floor and result:
+        dense = result.get("dense_reference") or {}
+        floor = {"ls_distance": dense.get("noise_floor") or [], "val_loss_diff": dense.get("noise_floor_val_loss") or []}
+    return SearchData(path=path, rows=rows, result=result, options=options, dense=record or None,
+                      noise_floor=floor or None)

@@ -63,6 +63,19 @@ def summary_lines(data: SearchData) -> list[str]:
     if dense.get("val_metric"):
         lines.append(f"Dense reference: validation {data.quality_name} {_fmt(dense['val_metric'][-1])} after "
                      f"{_fmt((dense.get('epochs') or [None])[-1])} epochs.")
+    floor = data.floor_by_epoch()
+    if floor:
+        shown = ", ".join(f"epoch {e}: {_fmt(v, 3)}" for e, v in sorted(floor.items()))
+        lines.append(f"Noise floor of the {data.metric_label} (a dense network from another initialisation "
+                     f"against the reference): {shown}. Candidates closer together than this are not told "
+                     "apart by the early metric.")
+    control = data.control()
+    if control is not None:
+        key = "ls_distance" if data.metric == "ls" else "val_loss"
+        values = [v for v in control.get(key) or [] if finite(v)]
+        if values and data.metric == "ls":
+            lines.append(f"Dense control: LS distance to the reference at most {_fmt(max(values), 3)} over "
+                         f"{len(values)} epochs (0 when every candidate shares the reference's start).")
     spent, full = result.get("epochs_spent"), result.get("epochs_full_training")
     if spent is not None and full:
         lines.append(f"Compute: {spent} training epochs spent, against {full} to train every candidate fully "

@@ -65,7 +65,7 @@ class RandomBackend:
         m = self.space.methods[int(self.rng.integers(len(self.space.methods)))]
         params = {k: self._sample(d) for k, d in m.params.items()}
         self.asked += 1
-        return self.asked, {"method": m.method, "hparams": params}
+        return self.asked, self.space.repaired({"method": m.method, "hparams": params})
 
     def tell(self, token: int, score: float) -> None:
         pass
@@ -141,7 +141,7 @@ class HyperoptBackend:
         for key, value in candidate["hparams"].items():
             d = method_space.params[key]
             hparams[key] = d.snap(value) if d.kind in ("float", "int") else value
-        return new_id, {"method": candidate["method"], "hparams": hparams}
+        return new_id, self.space.repaired({"method": candidate["method"], "hparams": hparams})
 
     def tell(self, token: int, score: float) -> None:
         from hyperopt import JOB_STATE_DONE, STATUS_OK
@@ -218,7 +218,7 @@ class OptunaBackend:
             else:
                 params[key] = trial.suggest_float(label, d.low, d.high, log=d.log)
         self.pending[trial.number] = trial
-        return trial.number, {"method": method, "hparams": params}
+        return trial.number, self.space.repaired({"method": method, "hparams": params})
 
     def tell(self, token: int, score: float) -> None:
         self.study.tell(self.pending.pop(token), _finite(score))

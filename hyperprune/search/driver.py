@@ -59,7 +59,7 @@ def _replay_pool(path: str, e0: int) -> list[dict]:
                             f"use --e0 {saved_at} or later")
         replay.append({"candidate_id": row["candidate_id"], "method": row["method"],
                        "sparsity": row["sparsity"], "hparams": row["hparams_dict"], "seed": row["seed"],
-                       "init_checkpoint": str(ckpt_path)})
+                       "init_checkpoint": str(ckpt_path), "control": row["status"] == "control"})
     if not replay:
         raise UserError(f"the pool at {path} has no candidate with a saved checkpoint")
     return replay
@@ -132,9 +132,17 @@ class Search:
     def _resources(self) -> dict:
         return {"cpu": self.opts.cpus_per_trial, "gpu": self.opts.gpus_per_trial}
 
+    def _last_rung(self) -> int:
+        """The last epoch at which the planned pool is ranked (the control and noise floor train to it)."""
+        from hyperprune.search.halving import schedule
+
+        o = self.opts
+        rounds = schedule(o.max_evals, o.e0, o.ei, o.final_count, o.final_epochs)["rounds"]
+        return max((rung for rung, _, _ in rounds), default=o.e0)
+
     def _reference(self) -> dict:
         from hyperprune.models import task_kind_of
-        from hyperprune.search.dense import default_cache_dir, ensure_reference
+        from hyperprune.search.dense import default_cache_dir, ensure_reference, noise_floor
 
         path = self.out / "dense_reference.json"
         if path.is_file():
@@ -143,14 +151,25 @@ class Search:
         # the whole budget: distances at every epoch, and the dense figures to beat
         epochs = self.opts.final_epochs if with_ls else 0
         if epochs == 0:
-            data = {"key": None, "record": None, "trials": {"ls": {}, "val_loss": {}}}
+            data = {"key": None, "record": None, "noise": None, "noise_floor": None,
+                    "trials": {"ls": {}, "val_loss": {}}}
         else:
             cache = Path(self.opts.cache_dir) if self.opts.cache_dir else default_cache_dir()
             ref = ensure_reference(self.spec, seed=self.opts.seed, epochs=epochs, with_ls=with_ls,
-                                   cache_dir=cache, resources=self._resources(), log=self.log)
-            data = {"key": ref.key, "record": ref.record, "trials": ref.for_trials()}
+                                   cache_dir=cache, resources=self._resources(),
+                                   noise_epochs=self._last_rung(), log=self.log)
+            floor = noise_floor(ref.record, ref.noise, self.opts.ls_distance)
+            data = {"key": ref.key, "record": ref.record, "noise": ref.noise, "noise_floor": floor,
+                    "trials": ref.for_trials()}
         write_json(path, data)
         return json.loads(path.read_text())
+
+    def _floor_by_epoch(self, reference: dict) -> dict[int, float]:
+        """The noise floor of the ranking metric at each reference epoch (for the progress lines)."""
+        floor = reference.get("noise_floor") or {}
+        values = floor.get("ls_distance" if self.opts.metric == "ls" else "val_loss_diff") or []
+        epochs = ((reference.get("record") or {}).get("epochs")) or []
+        return {int(e): v for e, v in zip(epochs, values, strict=False) if v is not None}
 
     def _trainable(self, reference: dict):
         from ray import tune
@@ -160,7 +179,8 @@ class Search:
         trials_ref = {"ls": {int(k): v for k, v in reference["trials"]["ls"].items()},
                       "val_loss": {int(k): v for k, v in reference["trials"]["val_loss"].items()}}
         settings = {"final_epochs": self.opts.final_epochs, "ls_seed": self.opts.seed,
-                    "gpus_per_trial": self.opts.gpus_per_trial, "with_ls": True}
+                    "gpus_per_trial": self.opts.gpus_per_trial, "with_ls": True, "prune_by": self.opts.e0,
+                    "ls_distance": self.opts.ls_distance, "control_epochs": self._last_rung()}
         trainable = tune.with_parameters(CandidateTrainable, base=spec_to_dict(self.spec),
                                          settings=settings, reference=trials_ref)
         return tune.with_resources(trainable, self._resources())
@@ -202,20 +222,24 @@ class Search:
         replay = self._fixed_candidates()
         space = load_space(o.space)
         backend = SEARCHERS.get(o.hpo)(space, seed=o.seed, startup=max(concurrency, o.max_evals // 4))
+        control = space.control and not replay
         seeder = PoolSeeder(backend, max_evals=len(replay) if replay else o.max_evals,
                             concurrency=concurrency, e0=o.e0, sparsity=o.sparsity, seed=o.seed,
-                            metric_key=o.metric_key, replay=replay)
+                            metric_key=o.metric_key, replay=replay, control=control)
         scheduler = SyncHalvingScheduler(metric_key=o.metric_key, e0=o.e0, ei=o.ei,
-                                         final_count=o.final_count, final_epochs=o.final_epochs)
+                                         final_count=o.final_count, final_epochs=o.final_epochs,
+                                         control_epochs=self._last_rung())
         recorder = PoolRecorder(str(self.out), scheduler, e0=o.e0, ei=o.ei, final_count=o.final_count,
                                 final_epochs=o.final_epochs, metric_key=o.metric_key,
-                                max_evals=o.max_evals, quiet=o.quiet)
+                                max_evals=o.max_evals, quiet=o.quiet, noise_floor=self._floor_by_epoch(reference))
         self.log(f"seeding {o.max_evals if not replay else len(replay)} candidates with {o.hpo} "
-                 f"({concurrency} at a time), ranking by {o.metric}")
+                 f"({concurrency} at a time){' plus the dense control' if control else ''}, ranking by "
+                 f"{o.metric}{' (' + o.ls_distance + ' distance)' if o.metric == 'ls' else ''}")
+        samples = (len(replay) if replay else o.max_evals) + int(control)
         return tune.Tuner(
             self._trainable(reference),
             tune_config=TuneConfig(search_alg=seeder, scheduler=scheduler,
-                                   num_samples=len(replay) if replay else o.max_evals,
+                                   num_samples=samples,
                                    reuse_actors=self._reuse_actors(), trial_name_creator=_trial_name,
                                    trial_dirname_creator=_trial_name),
             run_config=RunConfig(

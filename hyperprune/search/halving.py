@@ -5,6 +5,9 @@ reports its metric; the better half is kept (at least ``final_count``), the rest
 this repeats until ``final_count`` remain. Ties are broken by candidate id, so a decision never
 depends on the order results arrived in. A candidate whose metric is not finite is excluded as
 diverged.
+
+A *control* candidate (the dense network) is recorded but never ranked: it takes no slot of
+the halving, trains on until ``control_epochs`` (the last rung) and then finishes.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ def schedule(pool_size: int, e0: int, ei: int, final_count: int, final_epochs: i
 class Candidate:
     trial_id: str
     candidate_id: str
-    status: str = "alive"  # alive, eliminated, diverged, error, finalist, finished
+    status: str = "alive"  # alive, eliminated, diverged, error, finalist, finished, control
     waiting: bool = False  # reported the current rung and waits for the others
     epoch: int = 0
     round_excluded: int | None = None
@@ -60,6 +63,7 @@ class HalvingBook:
     ei: int
     final_count: int
     final_epochs: int
+    control_epochs: int = 0
     round: int = 0
     phase: str = "elimination"  # elimination, final
     candidates: dict[str, Candidate] = field(default_factory=dict)
@@ -72,14 +76,14 @@ class HalvingBook:
     def alive(self) -> list[Candidate]:
         return [c for c in self.candidates.values() if c.status in ("alive", "finalist")]
 
-    def add(self, trial_id: str, candidate_id: str) -> Candidate:
+    def add(self, trial_id: str, candidate_id: str, control: bool = False) -> Candidate:
         if trial_id not in self.candidates:
-            self.candidates[trial_id] = Candidate(trial_id, candidate_id)
+            self.candidates[trial_id] = Candidate(trial_id, candidate_id, status="control" if control else "alive")
         return self.candidates[trial_id]
 
     def exclude(self, trial_id: str, status: str) -> None:
         c = self.candidates[trial_id]
-        if c.status in ("alive", "finalist"):
+        if c.status in ("alive", "finalist", "control"):
             c.status = status
             c.waiting = False
             c.round_excluded = self.round
@@ -92,6 +96,13 @@ class HalvingBook:
         """
         c = self.candidates[trial_id]
         c.epoch = max(c.epoch, epoch)
+        if c.status == "control":
+            if diverged:
+                self.exclude(trial_id, "diverged")
+                return "diverged"
+            if math.isfinite(value):
+                c.rung_metrics[epoch] = float(value)
+            return "finished" if epoch >= (self.control_epochs or self.final_epochs) else "continue"
         at_rung = self.phase == "elimination" and epoch >= self.rung_epoch
         if diverged or (at_rung and not math.isfinite(value)):
             self.exclude(trial_id, "diverged")

@@ -25,6 +25,7 @@ class SearchOptions:
     hpo: str = "tpe"
     max_evals: int = 8
     metric: str = "ls"
+    ls_distance: str = "l2"
     e0: int = 2
     ei: int = 1
     final_count: int = 2
@@ -74,6 +75,10 @@ def validate(opts: SearchOptions) -> None:
         raise UserError(f"unknown --hpo {opts.hpo!r}; choose one of: {', '.join(SEARCHERS.names())}")
     if opts.metric not in METRICS:
         raise UserError(f"unknown --metric {opts.metric!r}; choose ls or loss")
+    from hyperprune.lyapunov.distance import DISTANCES
+
+    if opts.ls_distance not in DISTANCES:
+        raise UserError(f"unknown --ls-distance {opts.ls_distance!r}; choose one of: {', '.join(DISTANCES)}")
     if opts.sparsity is not None and not 0.0 < opts.sparsity < 1.0:
         raise UserError(f"--sparsity must be strictly between 0 and 1, got {opts.sparsity}")
     if opts.e0 < 1:

@@ -1,15 +1,18 @@
 """The candidate pool on disk: ``pool.parquet``, one row per candidate.
 
 Columns: ``candidate_id``, ``trial_id``, ``method``, ``sparsity``, ``hparams`` (JSON text),
-``seed``, ``status`` (running, paused, eliminated, diverged, error, finalist, winner),
+``seed``, ``status`` (running, paused, eliminated, diverged, error, finalist, winner, control),
 ``round_excluded``, per-epoch lists (``epochs``, ``val_loss``, ``val_metric``, ``ls_distance``,
-``weight_sparsity``), ``ls`` (one spectrum per epoch), ``epochs_trained`` (epochs this search
+``weight_sparsity``, ``measured_sparsity``), ``ls`` (one spectrum per epoch), ``epochs_trained`` (epochs this search
 trained, replayed ones excluded), ``rung_metrics`` (JSON), ``checkpoint`` (the latest checkpoint),
 ``pool_checkpoint`` (the saved round-1 state used by ``--initial-pool``), the node it ran on
 (``node_id``, ``node_ip``, ``hostname``, ``nodes`` = every node that trained it), final
 ``test_loss`` / ``test_metric``, ``final_val_loss`` / ``final_val_metric``, ``error`` and
 ``failures`` (times its worker failed; retries continue from the last checkpoint). Pools written
-before ``failures`` existed read back with 0 there.
+before ``failures`` existed read back with 0 there. ``measured_sparsity`` is the global sparsity
+counted from the weights of the network that was measured at that epoch (the same state as its
+loss and spectrum); ``weight_sparsity`` holds the same figure under its historical name. Pools
+written before it existed read back with an empty list.
 
 Files are written atomically (temporary file + rename) and read back with a check of the
 schema; a damaged file is one clear error.
@@ -44,6 +47,7 @@ SCHEMA = pa.schema([
     ("val_metric", pa.list_(pa.float64())),
     ("ls_distance", pa.list_(pa.float64())),
     ("weight_sparsity", pa.list_(pa.float64())),
+    ("measured_sparsity", pa.list_(pa.float64())),
     ("ls", pa.list_(pa.list_(pa.float64()))),
     ("epochs_trained", pa.int64()),
     ("rung_metrics", pa.string()),
@@ -65,7 +69,7 @@ SCHEMA = pa.schema([
 def empty_row(candidate_id: str, trial_id: str) -> dict[str, Any]:
     row = {name: None for name in SCHEMA.names}
     row.update(candidate_id=candidate_id, trial_id=trial_id, status="running", epochs=[], val_loss=[],
-               val_metric=[], ls_distance=[], weight_sparsity=[], ls=[], nodes=[], epochs_trained=0,
+               val_metric=[], ls_distance=[], weight_sparsity=[], measured_sparsity=[], ls=[], nodes=[], epochs_trained=0,
                rung_metrics="{}", hparams="{}", failures=0)
     return row
 
@@ -96,6 +100,7 @@ def read_pool(path: str | Path) -> list[dict[str, Any]]:
     rows = table.to_pylist()
     for row in rows:
         row["failures"] = row.get("failures") or 0
+        row["measured_sparsity"] = row.get("measured_sparsity") or []
         try:
             row["hparams_dict"] = json.loads(row["hparams"] or "{}")
         except json.JSONDecodeError:

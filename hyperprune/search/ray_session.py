@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hyperprune.errors import UserError
+from trainables.node import current_node  # noqa: F401  (re-exported: where a worker runs)
 
 _LOCAL_ADDRESSES = (None, "", "local")
 _DEFAULT_DASHBOARD_PORT = 8265
@@ -125,18 +126,6 @@ def cluster_nodes() -> list[dict[str, Any]]:
     ]
 
 
-def current_node() -> dict[str, str]:
-    """Where the calling Ray worker runs: ``node_id``, ``node_ip``, ``hostname``.
-
-    Meant for trainables, to record in their results which machine trained them.
-    """
-    import ray
-
-    return {
-        "node_id": ray.get_runtime_context().get_node_id(),
-        "node_ip": ray.util.get_node_ip_address(),
-        "hostname": socket.gethostname(),
-    }
 
 
 def dashboard_headers() -> dict[str, str]:

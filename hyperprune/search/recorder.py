@@ -32,13 +32,15 @@ def _num(value) -> float | None:
 
 class PoolRecorder(Callback):
     def __init__(self, out_dir: str, scheduler, *, e0: int, ei: int, final_count: int, final_epochs: int,
-                 metric_key: str, max_evals: int, quiet: bool = False) -> None:
+                 metric_key: str, max_evals: int, quiet: bool = False,
+                 noise_floor: dict[int, float] | None = None) -> None:
         self.out_dir = str(out_dir)
         self.scheduler = scheduler
         self.e0, self.ei, self.final_count, self.final_epochs = e0, ei, final_count, final_epochs
         self.metric_key = metric_key
         self.max_evals = max_evals
         self.quiet = quiet
+        self.noise_floor = {int(k): v for k, v in (noise_floor or {}).items() if v is not None}
         self.rows: dict[str, dict] = {}
         self.rounds_printed = 0
         self.started = time.time()
@@ -102,6 +104,7 @@ class PoolRecorder(Callback):
             row["val_metric"] = row["val_metric"] + [_num(result.get("val_ppl", result.get("val_acc")))]
             row["ls_distance"] = row["ls_distance"] + [_num(result.get("ls_distance"))]
             row["weight_sparsity"] = row["weight_sparsity"] + [_num(result.get("sparsity"))]
+            row["measured_sparsity"] = row["measured_sparsity"] + [_num(result.get("measured_sparsity"))]
             row["ls"] = row["ls"] + [list(result.get("ls") or [])]
             if not result.get("replayed"):
                 row["epochs_trained"] += 1
@@ -183,6 +186,8 @@ class PoolRecorder(Callback):
             elapsed = self.elapsed_before + time.time() - self.started
             remaining = max(0, plan["epochs"] - spent)
             eta = f", ETA {elapsed / spent * remaining / 60:.1f} min" if spent else ""
+            floor = self.noise_floor.get(int(h["epoch"]))
+            floor_text = f", noise floor {floor:.3g}" if floor is not None else ""
             self._say(f"round {h['round'] + 1} @ epoch {h['epoch']}: {len(h['ranking'])} ranked, "
                       f"kept {len(h['kept'])} ({', '.join(h['kept'])}); best {self.metric_key} "
-                      f"{best:.4g} ({best_id}); {spent} epochs spent, {elapsed / 60:.1f} min{eta}")
+                      f"{best:.4g} ({best_id}){floor_text}; {spent} epochs spent, {elapsed / 60:.1f} min{eta}")

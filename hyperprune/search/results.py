@@ -31,8 +31,17 @@ def _summary(row: dict) -> dict:
         "val_metric": row["final_val_metric"],
         "test_loss": row["test_loss"],
         "test_metric": row["test_metric"],
-        "ls_distance_at_rungs": json.loads(row["rung_metrics"] or "{}"),
+        "metric_at_rungs": json.loads(row["rung_metrics"] or "{}"),
     }
+
+
+def _control(rows: list[dict]) -> dict | None:
+    """The dense control's figures: its metric at every epoch (LS distance 0 when the start is shared)."""
+    row = next((r for r in rows if r["status"] == "control"), None)
+    if row is None:
+        return None
+    return {"candidate_id": row["candidate_id"], "epochs": row["epochs"], "ls_distance": row["ls_distance"],
+            "val_loss": row["val_loss"], "measured_sparsity": row["measured_sparsity"]}
 
 
 def _export_winner(out: Path, row: dict) -> dict | None:
@@ -64,22 +73,31 @@ def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print
             r["status"] = "winner"
     write_pool(out / POOL_FILE, rows)
     sparsity_report = _export_winner(out, winner) if winner else None
-    plan = schedule(len(rows), opts.e0, opts.ei, opts.final_count, opts.final_epochs)
+    ranked = [r for r in rows if r["status"] != "control"]
+    plan = schedule(len(ranked), opts.e0, opts.ei, opts.final_count, opts.final_epochs)
     record = (reference or {}).get("record") or {}
+    noise = (reference or {}).get("noise") or {}
+    dense_epochs = len(record.get("epochs", [])) + len(noise.get("epochs", []))
     result = {
         "winner": _summary(winner) if winner else None,
         "finalists": [_summary(r) for r in finalists],
         "winner_sparsity": sparsity_report,
         "metric": opts.metric,
         "metric_name": "perplexity" if task_kind_of(spec.model) == "lm" else "accuracy",
-        "pool_size": len(rows),
+        "pool_size": len(ranked),
+        "control": _control(rows),
         "statuses": {s: sum(r["status"] == s for r in rows) for s in sorted({r["status"] for r in rows})},
         "epochs_spent": int(sum(r["epochs_trained"] or 0 for r in rows)),
         "epochs_planned": plan["epochs"],
+        "epochs_dense_reference": dense_epochs,
         "epochs_reference_schedule": plan["from_scratch"],
         "epochs_full_training": plan["full"],
         "dense_reference": {"key": (reference or {}).get("key"), "epochs": record.get("epochs", []),
-                            "val_loss": record.get("val_loss", []), "val_metric": record.get("val_metric", [])},
+                            "val_loss": record.get("val_loss", []), "val_metric": record.get("val_metric", []),
+                            "noise_floor": ((reference or {}).get("noise_floor") or {}).get("ls_distance", []),
+                            "noise_floor_val_loss": ((reference or {}).get("noise_floor") or {}).get(
+                                "val_loss_diff", []),
+                            "noise_floor_epochs": noise.get("epochs", [])},
         "elapsed_s": round(elapsed_s, 1),
         "options": opts.to_json(),
     }
@@ -88,7 +106,8 @@ def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print
         w = result["winner"]
         log(f"winner {w['candidate_id']}: {w['method']} {json.dumps(w['hparams'], sort_keys=True)}; "
             f"val {w['val_metric']:.4g}, test {w['test_metric']:.4g} at sparsity {w['sparsity']}; "
-            f"{result['epochs_spent']} epochs spent (full training of all: {plan['full']})")
+            f"{result['epochs_spent']} epochs spent + {dense_epochs} dense reference and noise floor "
+            f"(full training of all: {plan['full']} + {len(record.get('epochs', []))} dense)")
     else:
         log("no candidate finished: every candidate diverged or failed (see pool.parquet)")
     log(f"results in {out}/result.json and {out}/pool.parquet")

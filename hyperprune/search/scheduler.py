@@ -28,10 +28,11 @@ class SyncHalvingScheduler(FIFOScheduler):
     _supports_buffered_results = False
 
     def __init__(self, *, metric_key: str, e0: int, ei: int, final_count: int, final_epochs: int,
-                 on_round: Callable[[dict], None] | None = None) -> None:
+                 control_epochs: int = 0, on_round: Callable[[dict], None] | None = None) -> None:
         super().__init__()
         self.metric_key = metric_key
-        self.book = HalvingBook(e0=e0, ei=ei, final_count=final_count, final_epochs=final_epochs)
+        self.book = HalvingBook(e0=e0, ei=ei, final_count=final_count, final_epochs=final_epochs,
+                                control_epochs=control_epochs)
         self.on_round = on_round
         self._to_stop: set[str] = set()
 
@@ -40,8 +41,9 @@ class SyncHalvingScheduler(FIFOScheduler):
 
     # -- trial lifecycle -----------------------------------------------------------------------
     def on_trial_add(self, tune_controller, trial: Trial) -> None:
-        cand = self.book.add(trial.trial_id, trial.config.get("candidate_id", trial.trial_id))
-        if trial.status != Trial.PENDING:
+        cand = self.book.add(trial.trial_id, trial.config.get("candidate_id", trial.trial_id),
+                             control=bool(trial.config.get("control")))
+        if trial.status != Trial.PENDING or cand.status == "control":
             return
         if cand.status not in ("alive", "finalist"):
             # excluded before a driver restart: park it and stop it at the next opportunity

@@ -7,6 +7,13 @@ soon as a candidate reports epoch ``e0`` (it is then paused, not finished), and 
 diverges or fails before ``e0`` is told as a very bad score. A proposal identical to an earlier
 one is not trained again: it is recorded as a duplicate and told the original's score.
 
+Every candidate gets the master seed: all start from the dense reference's initial weights and
+data order, and only a method's own randomness (derived from the method and its hyperparameters
+inside the training run) differs between them.
+
+With ``control`` the dense network itself is proposed first as a control candidate, on top of
+``max_evals``: it is never proposed by the backend, never told to it, and never ranked.
+
 With ``replay`` (a saved pool) it proposes exactly the pool's candidates, each resuming from its
 saved checkpoint, and nothing else.
 """
@@ -20,8 +27,6 @@ from typing import Any
 
 from ray.tune.search import Searcher
 
-from hyperprune.config import stable_hash
-
 
 def candidate_key(method: str, sparsity: float, hparams: dict[str, Any]) -> str:
     """Canonical identity of a candidate: equal keys mean the same strategy."""
@@ -29,13 +34,17 @@ def candidate_key(method: str, sparsity: float, hparams: dict[str, Any]) -> str:
                       sort_keys=True, default=str)
 
 
-def candidate_seed(master_seed: int, key: str) -> int:
-    return int(stable_hash({"seed": master_seed, "candidate": key}, 8), 16) % (2**31 - 1)
+CONTROL_ID = "dense"
+
+
+def control_candidate() -> dict:
+    """The dense control: the reference network trained and measured like a candidate."""
+    return {"candidate_id": CONTROL_ID, "method": "dense", "sparsity": 0.0, "hparams": {}, "control": True}
 
 
 class PoolSeeder(Searcher):
     def __init__(self, backend, *, max_evals: int, concurrency: int, e0: int, sparsity: float,
-                 seed: int, metric_key: str, replay: list[dict] | None = None) -> None:
+                 seed: int, metric_key: str, replay: list[dict] | None = None, control: bool = False) -> None:
         super().__init__(metric=metric_key, mode="min")
         self.backend = backend
         self.max_evals = max_evals
@@ -45,6 +54,7 @@ class PoolSeeder(Searcher):
         self.seed = seed
         self.metric_key = metric_key
         self.replay = list(replay or [])
+        self.control_pending = bool(control) and not any(c.get("control") for c in self.replay)
         self.asked = 0
         self.by_key: dict[str, dict] = {}  # key -> {cid, trial_id, tokens, score}
         self.trial_key: dict[str, str] = {}
@@ -53,6 +63,9 @@ class PoolSeeder(Searcher):
 
     # -- proposals -----------------------------------------------------------------------------
     def suggest(self, trial_id: str) -> dict | str | None:
+        if self.control_pending:
+            self.control_pending = False
+            return self._launch(trial_id, control_candidate(), token=None)
         if self.replay:
             return self._launch(trial_id, self.replay.pop(0), token=None)
         if self.asked >= self.max_evals:
@@ -80,17 +93,20 @@ class PoolSeeder(Searcher):
     def _launch(self, trial_id: str, candidate: dict, token: Any) -> dict:
         sparsity = candidate.get("sparsity", self.sparsity)
         key = candidate_key(candidate["method"], sparsity, candidate["hparams"])
-        cid = candidate.get("candidate_id") or f"c{len(self.by_key):03d}"
-        self.by_key[key] = {"cid": cid, "trial_id": trial_id, "token": token, "score": None}
-        self.trial_key[trial_id] = key
-        self.outstanding.add(trial_id)
         config = {
-            "candidate_id": cid,
             "method": candidate["method"],
             "sparsity": sparsity,
             "hparams": candidate["hparams"],
-            "seed": candidate.get("seed", candidate_seed(self.seed, key)),
+            "seed": candidate.get("seed", self.seed),  # a saved pool keeps the seed it was trained with
         }
+        if candidate.get("control"):
+            config.update(candidate_id=CONTROL_ID, control=True)
+        else:
+            cid = candidate.get("candidate_id") or f"c{len(self.by_key):03d}"
+            self.by_key[key] = {"cid": cid, "trial_id": trial_id, "token": token, "score": None}
+            self.trial_key[trial_id] = key
+            self.outstanding.add(trial_id)
+            config["candidate_id"] = cid
         if candidate.get("init_checkpoint"):
             config["init_checkpoint"] = candidate["init_checkpoint"]
         return config

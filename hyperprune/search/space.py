@@ -11,10 +11,17 @@ A space is a YAML file::
         death_rate: {low: 0.4, high: 0.9, step: 0.1}
       lottery: auto                                 # every declared hyperparameter, its own range
       sa: {auto: true, structure: unstructured}     # all declared ranges, one of them narrowed
+      dense: {}                                     # a control: the dense network, never ranked
 
 Ranges come from each method's ``HPARAMS`` declarations: ``auto`` expands them, and an
 explicit range must lie inside the declared one. A :class:`SearchSpace` samples candidates for
-the random searcher and converts itself to hyperopt and Optuna spaces.
+the random searcher and converts itself to hyperopt and Optuna spaces. A method's declared
+constraints between hyperparameters (InCoP's ``p < q``) are checked against the space when it is
+loaded, and every backend's proposal goes through :meth:`SearchSpace.repaired`, so no searcher
+ever proposes a configuration its method would refuse.
+
+``dense: {}`` is not a method to search but a *control*: the dense network itself, trained and
+measured once beside the candidates, never proposed, ranked or chosen.
 """
 
 from __future__ import annotations
@@ -54,6 +61,18 @@ class Domain:
             return int(round((self.high - self.low) / step)) + 1
         return math.inf
 
+    def values(self, grid: int = 101) -> list[Any]:
+        """The values this domain can take (continuous ranges: ``grid`` evenly spaced ones)."""
+        if self.kind == "fixed":
+            return [self.value]
+        if self.kind == "choice":
+            return list(self.choices)
+        n = self.size()
+        if math.isinf(n):
+            return [self.snap(self.low + (self.high - self.low) * i / (grid - 1)) for i in range(grid)]
+        step = self.step or 1
+        return [self.snap(self.low + i * step) for i in range(int(n))]
+
     def snap(self, value: float) -> Any:
         """Round a sampled number onto the domain's grid and type."""
         if self.step:
@@ -75,10 +94,27 @@ class SearchSpace:
     name: str
     methods: tuple[MethodSpace, ...]
     sparsity: float | None = None
+    control: bool = False
 
     @property
     def method_names(self) -> list[str]:
         return [m.method for m in self.methods]
+
+    def repaired(self, proposal: dict) -> dict:
+        """``proposal`` (``{"method", "hparams"}``) changed as little as possible to satisfy its
+        method's constraints; the space was checked at load time, so a repair always exists."""
+        method = METHODS.get(proposal["method"])
+        hparams = dict(proposal["hparams"])
+        space = next(m for m in self.methods if m.method == proposal["method"])
+        full = {**{h.name: h.default for h in method.HPARAMS}, **hparams}
+        for constraint in method.CONSTRAINTS:
+            values = {k: d.values() if d.kind != "fixed" else None for k, d in space.params.items()}
+            before = full
+            full = constraint.repair(full, values)
+            if full is None:
+                raise UserError(f"search space {self.name}: {proposal['method']} cannot satisfy "
+                                f"{constraint} with {before}")
+        return {"method": proposal["method"], "hparams": {k: full[k] for k in hparams}}
 
     def size(self) -> float:
         total = 0.0
@@ -145,8 +181,15 @@ def parse_space(data: Any, name: str = "space") -> SearchSpace:
     if sparsity is not None and (not isinstance(sparsity, (int, float)) or not 0 < sparsity < 1):
         raise UserError(f"search space {name}: sparsity must be a number strictly between 0 and 1")
     methods = []
+    control = "dense" in methods_raw
+    if control and methods_raw["dense"] not in ({}, None):
+        raise UserError(f"search space {name}: dense is the control and takes no parameters; write 'dense: {{}}'")
+    if control and len(methods_raw) == 1:
+        raise UserError(f"search space {name}: besides the dense control, list at least one pruning method")
     for method, params_raw in methods_raw.items():
-        if method not in METHODS or method == "dense":
+        if method == "dense":
+            continue
+        if method not in METHODS:
             valid = ", ".join(n for n in METHODS.names() if n != "dense")
             raise UserError(f"search space {name}: unknown method {method!r}; choose from: {valid}")
         declared = {h.name: h for h in METHODS.get(method).HPARAMS}
@@ -164,9 +207,22 @@ def parse_space(data: Any, name: str = "space") -> SearchSpace:
                 raise UserError(f"search space {name}: {method} has no hyperparameter {key!r}; "
                                 f"valid: {', '.join(sorted(declared))}")
             params[key] = _parse_param(method, declared[key], raw)
+        _check_constraints(name, method, params)
         methods.append(MethodSpace(method, params))
     return SearchSpace(str(data.get("name", name)), tuple(methods),
-                       float(sparsity) if sparsity is not None else None)
+                       float(sparsity) if sparsity is not None else None, control)
+
+
+def _check_constraints(name: str, method: str, params: dict[str, Domain]) -> None:
+    """Every constraint of ``method`` can be met inside the space (else no proposal would be valid)."""
+    cls = METHODS.get(method)
+    defaults = {h.name: h.default for h in cls.HPARAMS}
+    for c in cls.CONSTRAINTS:
+        lefts = params[c.left].values() if c.left in params else [defaults[c.left]]
+        rights = params[c.right].values() if c.right in params else [defaults[c.right]]
+        if not any(c.holds({c.left: a, c.right: b}) for a in lefts for b in rights):
+            raise UserError(f"search space {name}: {method} needs {c}, which no value of its ranges "
+                            f"satisfies; widen {c.left} or {c.right}")
 
 
 def builtin_spaces() -> list[str]:

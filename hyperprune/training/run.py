@@ -10,6 +10,14 @@ Seeds form a tree under the master seed: model initialisation, data order and dr
 from the master seed alone (every candidate and the dense reference start from the same
 weights and see the same data), the method's seed also from the method, sparsity and
 hyperparameters. The model and masks are built after seeding, so a candidate is reproducible.
+``init_seed`` replaces the master seed for the initial weights only (the search's noise floor:
+a second dense network that differs from the reference in its initialisation alone).
+
+``prune_by`` is the epoch by which the method reaches its target (default: the whole run); a
+search sets it to its first rung. With an :class:`~hyperprune.lyapunov.probe.LSProbe` attached
+(:meth:`TrainingRun.attach_probe`) each epoch's metrics carry the spectrum as well; every
+epoch is measured by :func:`~hyperprune.training.measure.measure`, after the method's
+end-of-epoch update.
 
 Example::
 
@@ -42,6 +50,7 @@ from hyperprune.training.asgd import averaged_state, make_asgd, should_switch, s
 from hyperprune.training.checkpoint import load_safe, save_atomic
 from hyperprune.training.classifier_task import ClassifierTask
 from hyperprune.training.lm_task import LMTask
+from hyperprune.training.measure import measure
 from hyperprune.training.seeds import capture_rng, derive_seed, restore_rng, seed_everything, seeded_generator
 
 CHECKPOINT_FORMAT = "hyperprune-run"
@@ -53,12 +62,19 @@ class TrainingRun:
 
     def __init__(self, spec: RunSpec, method: str = "dense", sparsity: float = 0.0,
                  hparams: dict | None = None, seed: int | None = None,
-                 total_epochs: int | None = None, device: str = "cpu") -> None:
+                 total_epochs: int | None = None, device: str = "cpu", prune_by: int | None = None,
+                 init_seed: int | None = None) -> None:
         self.spec = spec
         self.seed = int(spec.train.seed if seed is None else seed)
+        self.init_seed = self.seed if init_seed is None else int(init_seed)
         self.total_epochs = int(spec.train.epochs if total_epochs is None else total_epochs)
         if self.total_epochs < 1:
             raise UserError(f"total epochs must be at least 1, got {self.total_epochs}")
+        self.prune_by = min(int(prune_by or self.total_epochs), self.total_epochs)
+        if self.prune_by < 1:
+            raise UserError(f"prune_by must be at least 1 epoch, got {prune_by}")
+        self.probe = None
+        self.ls_epoch0: list[float] = []
         self.device = torch.device(device)
         if self.device.type == "cuda" and not torch.cuda.is_available():
             raise UserError(f"device {device!r} requested but CUDA is not available; use --device cpu")
@@ -83,7 +99,7 @@ class TrainingRun:
         self.sparsity = float(sparsity)
         self.hparams = dict(self.method.hp)
         self.seeds = {
-            "init": derive_seed(self.seed, "init"),
+            "init": derive_seed(self.init_seed, "init"),
             "data": derive_seed(self.seed, "data"),
             "train": derive_seed(self.seed, "train"),
             "method": derive_seed(self.seed, "method", method, self.sparsity, sorted(self.hparams.items())),
@@ -110,6 +126,7 @@ class TrainingRun:
             generator=self.generator, batches=self.task.fixed_batches, loss=self.task.batch_loss,
             evaluate=self._mean_loss, reset_optimizer=self._reset_optimizer,
             extras={"spec": spec, "seed": self.seed, "device": self.device, "data": self.data},
+            prune_by=self.prune_by,
         )
         self.method.setup(self.ctx)
         self.method.masks.apply()
@@ -177,6 +194,18 @@ class TrainingRun:
         with self._own_rng(), swapped_in(self._averages()):
             return self.task.evaluate(self.model, split)
 
+    def attach_probe(self, probe) -> None:
+        """Measure the LS with ``probe`` at every epoch; the spectrum at epoch 0 is taken now
+        (after the masks are set up) unless the run already has one."""
+        self.probe = probe
+        if probe is not None and not self.ls_epoch0 and self.epoch == 0:
+            with self._own_rng():
+                self.ls_epoch0 = probe.spectrum(self)
+
+    def spectra(self) -> list[list[float]]:
+        """The spectra of epochs 0..current measured so far (empty lists where none was)."""
+        return [list(self.ls_epoch0)] + [list(m.get("ls") or []) for m in self.history]
+
     def sparsity_report(self) -> dict:
         """Per-layer and global sparsity over the method's prunable parameters, from the weights."""
         with swapped_in(self._averages()):
@@ -210,12 +239,13 @@ class TrainingRun:
     def _diverged_metrics(self, epoch: int, train_loss: float) -> dict[str, Any]:
         metrics = {"epoch": epoch, "train_loss": float(train_loss), "val_loss": math.inf}
         metrics["val_ppl" if self.task_kind == "lm" else "val_acc"] = math.inf if self.task_kind == "lm" else 0.0
-        metrics.update(sparsity=float(self.sparsity_report()["global"]["sparsity"]),
+        sparsity = float(self.sparsity_report()["global"]["sparsity"])
+        metrics.update(sparsity=sparsity, measured_sparsity=sparsity, ls=[],
                        lr=float(self.optimizer.param_groups[0]["lr"]), asgd=self.asgd, diverged=True)
         return metrics
 
     def train_epoch(self) -> dict[str, Any]:
-        """Train one epoch, evaluate on validation, let the method act; the epoch's metrics."""
+        """Train one epoch, let the method act, measure the result; the epoch's metrics."""
         with self._own_rng():
             metrics = self._epoch(self.epoch + 1)
         self.epoch += 1
@@ -224,43 +254,38 @@ class TrainingRun:
 
     def _epoch(self, epoch: int) -> dict[str, Any]:
         if self.diverged:
-            metrics = self._diverged_metrics(epoch, math.nan)
-        else:
-            train_loss = self._train_one_epoch(epoch)
-            if math.isfinite(train_loss):
-                with swapped_in(self._averages()):
-                    result = self.task.evaluate(self.model, "valid")
-            else:
-                result = {"loss": math.nan}
-            if not (math.isfinite(train_loss) and math.isfinite(result["loss"])):
-                self.diverged = True
-                metrics = self._diverged_metrics(epoch, train_loss)
-            else:
-                metrics = self._finish_epoch(epoch, train_loss, result)
-        return metrics
-
-    def _finish_epoch(self, epoch: int, train_loss: float, result: dict[str, float]) -> dict[str, Any]:
-        cfg = self.spec.train
-        val_loss = float(result["loss"])
-        metrics: dict[str, Any] = {"epoch": epoch, "train_loss": float(train_loss), "val_loss": val_loss}
-        if self.task_kind == "lm":
-            metrics["val_ppl"] = float(result["ppl"])
-        else:
-            metrics["val_acc"] = float(result["accuracy"])
-        self.method.at_epoch_end(epoch, dict(metrics))
+            return self._diverged_metrics(epoch, math.nan)
+        self.method.before_epoch(epoch)
+        train_loss = self._train_one_epoch(epoch)
+        if not math.isfinite(train_loss):
+            self.diverged = True
+            return self._diverged_metrics(epoch, train_loss)
+        self.method.at_epoch_end(epoch, {"epoch": epoch, "train_loss": float(train_loss)})
         self.method.masks.apply()
+        measured = measure(self, self.probe)
+        if measured["diverged"]:
+            self.diverged = True
+            return self._diverged_metrics(epoch, train_loss)
+        return self._finish_epoch(epoch, train_loss, measured)
+
+    def _finish_epoch(self, epoch: int, train_loss: float, measured: dict[str, Any]) -> dict[str, Any]:
+        cfg = self.spec.train
+        val_loss = float(measured["val_loss"])
+        metrics: dict[str, Any] = {"epoch": epoch, "train_loss": float(train_loss), **measured}
+        # ``sparsity`` is the measured network's, kept under its historical name
+        metrics["sparsity"] = measured["measured_sparsity"]
         asgd_allowed = cfg.nt_asgd and cfg.optimizer == "sgd" and not self.asgd
         if asgd_allowed and should_switch(self._val_losses, val_loss, cfg.nonmono):
             self._switch_to_asgd()
         self._val_losses.append(val_loss)
-        metrics.update(sparsity=float(self.sparsity_report()["global"]["sparsity"]),
-                       lr=float(self.optimizer.param_groups[0]["lr"]), asgd=self.asgd, diverged=False)
+        metrics.update(lr=float(self.optimizer.param_groups[0]["lr"]), asgd=self.asgd, diverged=False)
         return metrics
 
     # -- state --------------------------------------------------------------------------------
     def _identity(self) -> dict[str, Any]:
         return {"spec_hash": spec_hash(self.spec), "method": self.method_name,
-                "sparsity": self.sparsity, "hparams": dict(self.hparams), "seed": self.seed}
+                "sparsity": self.sparsity, "hparams": dict(self.hparams), "seed": self.seed,
+                "init_seed": self.init_seed, "prune_by": self.prune_by}
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue this run bit for bit (tensors and plain values only)."""
@@ -272,6 +297,7 @@ class TrainingRun:
             "total_epochs": self.total_epochs,
             "epoch": self.epoch,
             "history": [dict(m) for m in self.history],
+            "ls_epoch0": list(self.ls_epoch0),
             "val_losses": list(self._val_losses),
             "asgd": self.asgd,
             "diverged": self.diverged,
@@ -285,7 +311,9 @@ class TrainingRun:
         """Restore a state from :meth:`state_dict` of the same spec, method and seed."""
         if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
             raise UserError("not a hyperprune training checkpoint (missing format marker)")
-        mine, theirs = self._identity(), {k: state.get(k) for k in self._identity()}
+        defaults = {"init_seed": state.get("seed"), "prune_by": state.get("total_epochs")}
+        mine = self._identity()
+        theirs = {k: state.get(k, defaults.get(k)) for k in mine}
         if mine != theirs:
             diff = next(k for k in mine if mine[k] != theirs[k])
             raise UserError(f"checkpoint belongs to another run ({diff}: {theirs[diff]!r}, this run has "
@@ -308,6 +336,7 @@ class TrainingRun:
         self.method.masks.apply()
         self.epoch = int(state["epoch"])
         self.history = [dict(m) for m in state["history"]]
+        self.ls_epoch0 = [float(x) for x in state.get("ls_epoch0") or []]
         self._val_losses = [float(v) for v in state["val_losses"]]
         self.diverged = bool(state["diverged"])
         self.generator.set_state(state["rng"]["generator"])
@@ -325,7 +354,8 @@ class TrainingRun:
             raise UserError(f"{path} is not a hyperprune training checkpoint")
         run = cls(spec_from_dict(state["spec"]), method=state["method"], sparsity=state["sparsity"],
                   hparams=state["hparams"], seed=state["seed"],
-                  total_epochs=total_epochs or state["total_epochs"], device=device)
+                  total_epochs=total_epochs or state["total_epochs"], device=device,
+                  prune_by=state.get("prune_by") or state["total_epochs"], init_seed=state.get("init_seed"))
         run.load_state_dict(state)
         return run
 

@@ -1,0 +1,44 @@
+"""The one measurement of a network at an epoch: loss, quality, spectrum, sparsity, divergence.
+
+The candidate trainable, the dense reference and the benchmarks all measure through
+:func:`measure`, on the same network state: after the epoch's training and the pruning method's
+end-of-epoch update, with the weights that are evaluated and saved (the masked averages under
+NT-ASGD). The sparsity is counted from those very weights, so a row of the pool never mixes two
+states of a network.
+
+Example::
+
+    probe = LSProbe.for_run(run, seed=0)
+    m = measure(run, probe)     # {"val_loss", "val_ppl", "ls", "measured_sparsity", "diverged"}
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hyperprune.pruning.masks import sparsity_report
+
+
+def measure(run, probe=None) -> dict[str, Any]:
+    """Measure ``run``'s current network on the validation split (and with ``probe``, its LS).
+
+    Returns ``val_loss``, ``val_ppl`` (language models) or ``val_acc``, ``measured_sparsity``
+    (global, from the evaluated weights over the method's masks), ``ls`` (the spectrum, or an
+    empty list without a probe) and ``diverged`` (a non-finite loss or spectrum).
+    """
+    metric_key = "val_ppl" if run.task_kind == "lm" else "val_acc"
+    with run.evaluation_weights():
+        result = run.task.evaluate(run.model, "valid")
+        sparsity = float(sparsity_report(run.model, run.method.masks.names)["global"]["sparsity"])
+        spectrum = probe.spectrum_of(run.model) if probe is not None and math.isfinite(result["loss"]) else []
+    loss = float(result["loss"])
+    diverged = not math.isfinite(loss) or not all(math.isfinite(x) for x in spectrum)
+    quality = result.get("ppl", result.get("accuracy"))
+    return {
+        "val_loss": math.inf if diverged else loss,
+        metric_key: float(quality) if not diverged else (math.inf if metric_key == "val_ppl" else 0.0),
+        "measured_sparsity": sparsity,
+        "ls": spectrum,
+        "diverged": diverged,
+    }
