@@ -8,12 +8,16 @@
   quality does) with seeded bootstrap 95% intervals, and the top-k overlap;
 * ``schedules``: per metric and halving schedule ``(e0, ei, final_count)`` of the grid, the
   replayed winner, its regret (final figure minus the pool's best, in the figure's units) and
-  the epochs the schedule spends;
+  the epochs the schedule spends. The pool reached its target sparsity by ``prune_by`` (the
+  calibration's first rung); a search with another first rung prunes by that rung instead, so
+  for methods that prune gradually its curves, and hence its pick, may differ
+  (``same_first_rung`` marks the schedules replayed under the search's own conditions);
 * ``recommendation``: the metric and schedule with the least compute whose regret is within
   the tolerance (a fraction of the best final figure); none when no schedule qualifies, or when
   the pool's final figures do not spread beyond their seed noise (then no metric is
   recommended over another);
-* ``noise`` and ``warnings`` (noise not measured, spread within noise, dense still improving).
+* ``noise`` and ``warnings`` (noise not measured, spread within noise, dense still improving);
+* ``curves``: every candidate's early metrics at epochs ``1..E`` (what the figures draw).
 """
 
 from __future__ import annotations
@@ -54,7 +58,8 @@ def correlations(curves: Curves, metric: str, *, seed: int, samples: int, top_k:
     return rows
 
 
-def schedules(curves: Curves, metrics: list[str], grid: list[tuple[int, int, int]]) -> list[dict]:
+def schedules(curves: Curves, metrics: list[str], grid: list[tuple[int, int, int]],
+              prune_by: int | None = None) -> list[dict]:
     full = curves.size * curves.epochs
     out = []
     for metric in metrics:
@@ -63,7 +68,8 @@ def schedules(curves: Curves, metrics: list[str], grid: list[tuple[int, int, int
             r = regret(curves, outcome.winner)
             out.append({"metric": metric, "e0": e0, "ei": ei, "final_count": fc, "winner": outcome.winner,
                         "regret": r if math.isfinite(r) else None, "epochs": outcome.epochs,
-                        "epochs_fraction": outcome.epochs / full})
+                        "epochs_fraction": outcome.epochs / full,
+                        "same_first_rung": prune_by is None or e0 == prune_by})
     return out
 
 
@@ -89,7 +95,7 @@ def dense_check(dense: dict | None, epochs: int, lower_is_better: bool) -> dict:
 
 def analyse(curves: Curves, metrics: list[str], *, noise: dict, dense: dict | None, tolerance: float,
             seed: int = 0, samples: int = BOOTSTRAP_SAMPLES, top_k: int | None = None,
-            final_counts=FINAL_COUNTS, labels: dict[str, str] | None = None) -> dict:
+            final_counts=FINAL_COUNTS, labels: dict[str, str] | None = None, prune_by: int | None = None) -> dict:
     labels = labels or {}
     final = curves.final
     finite = [(v, cid) for cid, v in zip(curves.ids, curves.final_badness(), strict=True) if math.isfinite(v)]
@@ -98,7 +104,7 @@ def analyse(curves: Curves, metrics: list[str], *, noise: dict, dense: dict | No
     k = top_k or max(2, math.ceil(curves.size / 4))
     absolute = tolerance * abs(best_value) if best_value is not None else math.nan
     grid = schedule_grid(curves.size, curves.epochs, final_counts)
-    rows = schedules(curves, metrics, grid)
+    rows = schedules(curves, metrics, grid, prune_by)
     choice = recommend(rows, absolute, metrics) if math.isfinite(absolute) else None
     dense_state = dense_check(dense, curves.epochs, curves.lower_is_better)
     warnings, note = [], None
@@ -131,6 +137,9 @@ def analyse(curves: Curves, metrics: list[str], *, noise: dict, dense: dict | No
         "bootstrap": {"samples": samples, "seed": seed, "level": LEVEL},
         "schedules": rows,
         "full_training_epochs": curves.size * curves.epochs,
+        "prune_by": prune_by,
+        "curves": {m: dict(zip(curves.ids, [[v if math.isfinite(v) else None for v in row] for row in curves.metrics[m]],
+                               strict=True)) for m in metrics},
         "tolerance": {"fraction": tolerance, "absolute": absolute if math.isfinite(absolute) else None},
         "recommendation": choice,
         "recommendation_note": note,

@@ -93,17 +93,18 @@ def plot_regret(cal: dict, folder: Path) -> Figure:
                           "the search's own halving code; regret 0 means it crowns the pool's best candidate.")
 
 
-def plot_scatter(cal: dict, curves: dict, folder: Path) -> Figure:
+def plot_scatter(cal: dict, folder: Path) -> Figure:
     title = "Early metric against final quality"
     epochs = sorted({1, max(1, cal["epochs"] // 2), cal["epochs"] - 1})
     metrics = list(cal["metrics"])
     fig, axes = plt.subplots(len(metrics), len(epochs), figsize=(3.6 * len(epochs) + 0.6, 3.2 * len(metrics)),
                              squeeze=False)
-    final = [cal["final"].get(cid) for cid in curves["ids"]]
+    ids = sorted(cal["final"])
+    final = [cal["final"][cid] for cid in ids]
     for r, metric in enumerate(metrics):
         for c, epoch in enumerate(epochs):
             ax = axes[r][c]
-            xs = [row[epoch - 1] for row in curves["metrics"][metric]]
+            xs = [cal["curves"][metric][cid][epoch - 1] for cid in ids]
             pts = [(x, y) for x, y in zip(xs, final, strict=True) if finite(x) and finite(y)]
             ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=16, color=COLORS[r % len(COLORS)])
             rho = cal["metrics"][metric]["by_epoch"][epoch - 1]["spearman"]["value"]
@@ -117,17 +118,11 @@ def plot_scatter(cal: dict, curves: dict, folder: Path) -> Figure:
 
 def write_calibration_report(cal_dir: str | Path, cal: dict) -> Path:
     """Write the report of the calibration in ``cal_dir`` from its analysis ``cal``."""
-    from hyperprune.calibration.curves import Curves
-    from hyperprune.calibration.metrics import EARLY_METRICS
-
     data = load_search(cal_dir)
     folder = Path(cal_dir) / "report"
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.png"):
         old.unlink()
-    columns = {m: EARLY_METRICS.get(m).column for m in cal["metrics"] if m in EARLY_METRICS}
-    curves = Curves.from_rows(data.rows, cal["epochs"], metrics=columns)
-    curves_data = {"ids": curves.ids, "metrics": curves.metrics}
     page = Page(f"hyperprune calibration report: {Path(cal_dir).resolve().name}")
     page.heading("Summary")
     page.paragraph(f"{cal['pool_size']} candidates trained to {cal['epochs']} epochs without exclusion; best final "
@@ -138,7 +133,7 @@ def write_calibration_report(cal_dir: str | Path, cal: dict) -> Path:
         page.note(warning)
     for line in noise_lines(cal):
         page.paragraph(line)
-    figures = [plot_correlation_by_epoch(cal, folder), plot_regret(cal, folder), plot_scatter(cal, curves_data, folder),
+    figures = [plot_correlation_by_epoch(cal, folder), plot_regret(cal, folder), plot_scatter(cal, folder),
                plot_curves(data, folder)]
     for fig in figures:
         page.heading(fig.title)

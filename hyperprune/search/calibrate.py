@@ -143,27 +143,48 @@ class Calibration:
                 total += float(json.loads(path.read_text()).get("elapsed_s") or 0.0)
         return total
 
+    def _epoch0_spectra(self, rows: list[dict]) -> dict[str, list[float]]:
+        """Each candidate's spectrum before training, from its saved pool checkpoint."""
+        from hyperprune.training.checkpoint import load_safe
+
+        out = {}
+        for row in rows:
+            path = self.out / "pool" / row["candidate_id"] / "run.pt"
+            if path.is_file():
+                out[row["candidate_id"]] = list(load_safe(path).get("ls_epoch0") or [])
+        return out
+
     def analyse(self) -> dict:
         """The analysis of what is on disk (also what ``hyperprune report`` redraws from)."""
-        rows = read_pool(self.out)
+        from hyperprune.calibration.spectra import offline_distance
+
+        rows = ranked_rows(read_pool(self.out))
         spec = build_spec(self.opts.search_options())
         lower = _task_kind(spec) == "lm"
-        columns = {m: EARLY_METRICS.get(m).column for m in self.opts.metrics}
+        metrics = {m: EARLY_METRICS.get(m) for m in self.opts.metrics}
+        columns = {m: info.column for m, info in metrics.items() if info.column}
         curves = Curves.from_rows(rows, self.opts.epochs, lower_is_better=lower, metrics=columns)
+        dense_file = self.out / "dense_reference.json"
+        dense = (json.loads(dense_file.read_text()).get("record") if dense_file.is_file() else None) or {}
+        offline = {m: info.distance for m, info in metrics.items() if info.distance}
+        if offline:
+            by_id = {r["candidate_id"]: r for r in rows}
+            epoch0 = self._epoch0_spectra(rows)
+            for name, variant in offline.items():
+                curves.metrics[name] = [offline_distance(variant, by_id[cid], epoch0.get(cid), dense,
+                                                         self.opts.epochs) for cid in curves.ids]
         pool_final = dict(zip(curves.ids, curves.final, strict=True))
         replicate_finals = []
         for _, folder in self.replicate_dirs():
             if (folder / "pool.parquet").is_file():
                 rep = Curves.from_rows(read_pool(folder), self.opts.epochs, lower_is_better=lower, metrics={})
                 replicate_finals.append(dict(zip(rep.ids, rep.final, strict=True)))
-        dense = json.loads((self.out / "dense_reference.json").read_text()).get("record") \
-            if (self.out / "dense_reference.json").is_file() else None
         result = analyse(curves, list(self.opts.metrics), noise=seed_noise(pool_final, replicate_finals),
                          dense=dense, tolerance=self.opts.tolerance, seed=self.opts.seed,
-                         samples=self.opts.bootstrap,
-                         labels={m: EARLY_METRICS.get(m).label for m in self.opts.metrics})
+                         samples=self.opts.bootstrap, labels={m: info.label for m, info in metrics.items()},
+                         prune_by=self.opts.e0)
         result["quality"] = "perplexity" if lower else "accuracy"
-        result["search_flags"] = {m: EARLY_METRICS.get(m).search_flags for m in self.opts.metrics}
+        result["search_flags"] = {m: info.search_flags for m, info in metrics.items()}
         result["training_s"] = round(self._training_seconds(), 1)
         result["options"] = self.opts.to_json()
         return result

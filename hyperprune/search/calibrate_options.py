@@ -19,7 +19,9 @@ class CalibrateOptions:
     hpo: str = "random"
     max_evals: int = 16
     epochs: int = 8
-    e0: int = 2  # the searcher learns from this epoch; its checkpoints make the pool for --initial-pool
+    # every candidate reaches its target sparsity by e0, as in a search whose first rung is e0; the
+    # searcher learns from this epoch and its checkpoints make the pool for --initial-pool
+    e0: int = 2
     metrics: tuple[str, ...] = ()  # early metrics to judge (default: every one the task has)
     replicates: int = 2
     replicate_count: int = 4
@@ -64,7 +66,7 @@ class CalibrateOptions:
         is excluded, because every candidate is a finalist trained to ``epochs``."""
         size = pool_size or self.max_evals
         return SearchOptions(
-            hpo=self.hpo, max_evals=size, metric=metric, e0=self.e0, ei=1, final_count=size,
+            hpo=self.hpo, max_evals=size, metric=metric, ls_distance="l2", e0=self.e0, ei=1, final_count=size,
             final_epochs=self.epochs, sparsity=self.sparsity, space=self.space, preset=self.preset,
             model=self.model, data=self.data, data_path=self.data_path, settings=self.settings,
             seed=self.seed if seed is None else seed, out=out or self.out, address=self.address,

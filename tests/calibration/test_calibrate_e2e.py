@@ -42,7 +42,7 @@ def test_every_candidate_trains_fully_and_the_analysis_is_written(calibration):
         assert row["epochs"] == [1, 2, 3] and row["status"] in ("finished", "winner")
         assert all(v is not None for v in row["ls_distance"])
     cal = json.loads((out / "calibration.json").read_text())
-    assert list(cal["metrics"]) == ["ls", "loss"]
+    assert list(cal["metrics"]) == ["ls", "ls-trajectory", "loss"]
     for metric in cal["metrics"].values():
         assert [r["epoch"] for r in metric["by_epoch"]] == [1, 2]
         for row in metric["by_epoch"]:
@@ -66,15 +66,20 @@ def test_every_candidate_trains_fully_and_the_analysis_is_written(calibration):
         assert image in report and (out / "report" / image).is_file()
 
 
-def test_offline_replay_gives_the_winner_and_epochs_of_a_real_search(calibration):
+@pytest.mark.parametrize("distance, metric", [("l2", "ls"), ("trajectory", "ls-trajectory")])
+def test_offline_replay_gives_the_winner_and_epochs_of_a_real_search(calibration, distance, metric):
     out, root = calibration
-    search = root / "search"
+    search = root / f"search-{distance}"
     code = main(_args("search", search, root / "cache", "--no-report", "--initial-pool", str(out), "--metric", "ls",
-                      "--e0", "1", "--ei", "1", "--final-count", "1", "--final-epochs", str(EPOCHS)))
+                      "--ls-distance", distance, "--e0", "1", "--ei", "1", "--final-count", "1",
+                      "--final-epochs", str(EPOCHS)))
     assert code == 0
-    outcome = replay(Curves.from_rows(read_pool(out), EPOCHS), "ls", e0=1, ei=1, final_count=1)
+    cal = json.loads((out / "calibration.json").read_text())
+    curves = Curves.from_rows(read_pool(out), EPOCHS)
+    curves.metrics[metric] = [cal["curves"][metric][cid] for cid in curves.ids]
+    outcome = replay(curves, metric, e0=1, ei=1, final_count=1)
     assert len(outcome.rounds) == 2  # 3 -> 2 at epoch 1, 2 -> 1 at epoch 2
-    real = {r["candidate_id"]: r for r in read_pool(search)}
+    real = {r["candidate_id"]: r for r in read_pool(search) if r["status"] != "control"}
     result = json.loads((search / "result.json").read_text())
     assert result["winner"]["candidate_id"] == outcome.winner
     assert {cid: r["epochs"][-1] for cid, r in real.items()} == outcome.epochs_by_candidate
@@ -83,6 +88,9 @@ def test_offline_replay_gives_the_winner_and_epochs_of_a_real_search(calibration
     for h in outcome.rounds:
         excluded = {cid for cid, r in real.items() if r["round_excluded"] == h["round"]}
         assert excluded == set(h["excluded"])
+    # the distances the search ranked by are exactly the ones computed offline
+    for cid, r in real.items():
+        assert r["ls_distance"] == cal["curves"][metric][cid][: len(r["epochs"])]
 
 
 def test_resume_redoes_what_is_missing(calibration):
