@@ -28,13 +28,16 @@ def add_parser(sub) -> argparse.ArgumentParser:
                                    "bootstrap intervals and the seed-noise ceiling), replay halving schedules "
                                    "offline and recommend the cheapest whose pick stays within --tolerance.")
     p.add_argument("--hpo", default=DEFAULTS.hpo, help="pool seeding: random, tpe, atpe or optuna (default random)")
-    p.add_argument("--max-evals", type=int, default=DEFAULTS.max_evals, help="candidates (default 16)")
+    p.add_argument("--max-evals", type=int, default=DEFAULTS.max_evals,
+                   help="candidates proposed; identical proposals are trained once (default 16)")
     p.add_argument("--epochs", type=int, default=DEFAULTS.epochs,
                    help="training budget of every candidate; the ground truth is the figure after it (default 8)")
     p.add_argument("--e0", type=int, default=DEFAULTS.e0,
-                   help="epoch whose checkpoints form the pool for a later --initial-pool (default 2)")
+                   help="first rung of the searches it calibrates: candidates reach their target sparsity by "
+                        "it, and its checkpoints form the pool for a later --initial-pool (default 2)")
     p.add_argument("--metrics", default=None,
-                   help="early metrics to judge, comma-separated: ls, loss (default: all the task has)")
+                   help="early metrics to judge, comma-separated: ls (L2 LS distance), ls-trajectory, loss "
+                        "(default: all the task has)")
     p.add_argument("--replicates", type=int, default=DEFAULTS.replicates,
                    help="master seeds per replicated candidate, 1 = no noise measurement (default 2)")
     p.add_argument("--replicate-count", type=int, default=DEFAULTS.replicate_count,

@@ -115,7 +115,8 @@ class Calibration:
         if not restore:
             write_json(self.out / OPTIONS_FILE, {"options": self.opts.to_json()})
         opts = self.opts.search_options(metric=self._ranking_metric())
-        self.log(f"calibration: training {opts.max_evals} candidates to {self.opts.epochs} epochs, nobody excluded")
+        self.log(f"calibration: {opts.max_evals} proposals, every candidate trained to {self.opts.epochs} epochs "
+                 "(nobody excluded)")
         try:
             self._run_search(Search, opts, self.out)
         except BaseException:
@@ -165,7 +166,8 @@ class Calibration:
         columns = {m: info.column for m, info in metrics.items() if info.column}
         curves = Curves.from_rows(rows, self.opts.epochs, lower_is_better=lower, metrics=columns)
         dense_file = self.out / "dense_reference.json"
-        dense = (json.loads(dense_file.read_text()).get("record") if dense_file.is_file() else None) or {}
+        reference = json.loads(dense_file.read_text()) if dense_file.is_file() else {}
+        dense = reference.get("record") or {}
         offline = {m: info.distance for m, info in metrics.items() if info.distance}
         if offline:
             by_id = {r["candidate_id"]: r for r in rows}
@@ -185,6 +187,7 @@ class Calibration:
                          prune_by=self.opts.e0)
         result["quality"] = "perplexity" if lower else "accuracy"
         result["search_flags"] = {m: info.search_flags for m, info in metrics.items()}
+        result["dense_noise_floor"] = reference.get("noise_floor")
         result["training_s"] = round(self._training_seconds(), 1)
         result["options"] = self.opts.to_json()
         return result
