@@ -310,6 +310,9 @@ class Search:
         from hyperprune.search.ray_session import shutdown
 
         os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "0")
+        # Ctrl-C must interrupt the driver (the state is saved every step; 'resume' continues), not
+        # make Tune end the run quietly, after which the half-trained pool would be finalized
+        os.environ.setdefault("TUNE_DISABLE_SIGINT_HANDLER", "1")
         os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
         os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
         started = time.time()
