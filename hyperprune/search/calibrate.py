@@ -136,7 +136,7 @@ class Calibration:
         return result
 
     def _training_seconds(self) -> float:
-        """Wall time of the searches that trained the pool and its replicates (every session)."""
+        """Wall time of the searches that trained the pool and its replicates (their last sessions)."""
         total = 0.0
         for folder in [self.out] + [f for _, f in self.replicate_dirs()]:
             path = folder / "result.json"
