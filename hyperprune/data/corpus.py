@@ -2,8 +2,12 @@
 
 A corpus directory holds either ``train.txt``/``valid.txt``/``test.txt`` or
 ``ptb.train.txt``/``ptb.valid.txt``/``ptb.test.txt``. Every line is split on whitespace and
-ends with an ``<eos>`` token; the vocabulary is built in first-seen order over the training,
-validation and test text so that token ids are reproducible.
+ends with an ``<eos>`` token; the vocabulary is built in first-seen order over the training
+text, so that token ids are reproducible, and a word of the validation or test text that never
+occurs in training is read as ``<unk>`` (the standard PTB files need no such mapping: every
+word of theirs occurs in training). A vocabulary entry the training text never shows would be
+an embedding row and decoder output no gradient ever reaches: weights that can never learn,
+which would also read as pruned to a count of zero weights.
 
 Example::
 
@@ -22,6 +26,7 @@ import torch
 from hyperprune.errors import UserError
 
 EOS = "<eos>"
+UNK = "<unk>"
 SPLITS = ("train", "valid", "test")
 LAYOUTS = (
     {"train": "train.txt", "valid": "valid.txt", "test": "test.txt"},
@@ -63,11 +68,14 @@ class Corpus:
         return getattr(self, name)
 
 
-def tokenize_lines(lines: Iterable[str], vocab: Vocabulary) -> torch.Tensor:
-    """Token ids of ``lines`` (each line's words plus ``<eos>``), growing ``vocab`` as needed."""
+def tokenize_lines(lines: Iterable[str], vocab: Vocabulary, grow: bool = True) -> torch.Tensor:
+    """Token ids of ``lines`` (each line's words plus ``<eos>``); with ``grow`` new words join
+    ``vocab``, without it they are read as ``<unk>``."""
     ids: list[int] = []
     for line in lines:
         for word in line.split():
+            if not grow and word not in vocab.word2idx:
+                word = UNK
             ids.append(vocab.add(word))
         ids.append(vocab.add(EOS))
     return torch.tensor(ids, dtype=torch.long)
@@ -81,7 +89,7 @@ def corpus_from_lines(splits: dict[str, list[str]], where: str = "corpus") -> Co
         lines = [line for line in splits[name] if line.strip()]
         if not lines:
             raise UserError(f"{where}: the {name} split is empty; it needs at least one line of text")
-        tensors[name] = tokenize_lines(lines, vocab)
+        tensors[name] = tokenize_lines(lines, vocab, grow=name == "train")
     return Corpus(vocab, tensors["train"], tensors["valid"], tensors["test"])
 
 

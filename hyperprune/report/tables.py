@@ -78,7 +78,9 @@ def summary_lines(data: SearchData) -> list[str]:
                          f"{len(values)} epochs (0 when every candidate shares the reference's start).")
     spent, full = result.get("epochs_spent"), result.get("epochs_full_training")
     if spent is not None and full:
-        lines.append(f"Compute: {spent} training epochs spent, against {full} to train every candidate fully "
-                     f"({spent / full:.0%}); the reference system's from-scratch schedule would need "
-                     f"{_fmt(result.get('epochs_reference_schedule'))}.")
+        dense_epochs = result.get("epochs_dense_reference") or 0
+        lines.append(f"Compute: {spent} training epochs spent on candidates plus {dense_epochs} on the dense "
+                     f"reference and noise floor, against {full} to train every candidate fully "
+                     f"({(spent + dense_epochs) / full:.0%}); the reference system's from-scratch schedule "
+                     f"would need {_fmt(result.get('epochs_reference_schedule'))}.")
     return lines

@@ -123,8 +123,11 @@ class HyperoptBackend:
         return trials
 
     def _suggest(self, new_id: int, trials) -> list[dict]:
-        from hyperopt import tpe
+        from hyperopt import rand, tpe
 
+        if len(self.completed) < self.startup:
+            # what tpe.suggest returns before its start-up count, without building its posterior
+            return rand.suggest([new_id], self.domain, trials, self.seed + new_id)
         return tpe.suggest([new_id], self.domain, trials, self.seed + new_id, n_startup_jobs=self.startup)
 
     def ask(self) -> tuple[int, dict]:

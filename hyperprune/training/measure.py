@@ -6,6 +6,13 @@ end-of-epoch update, with the weights that are evaluated and saved (the masked a
 NT-ASGD). The sparsity is counted from those very weights, so a row of the pool never mixes two
 states of a network.
 
+``measured_sparsity`` counts the weights that are pruned in the measured network: masked *and*
+zero in the evaluated weights (a masked weight that is not zero would count as kept, so a
+method cannot claim a sparsity its weights do not have). ``sparsity`` counts every zero weight,
+which also includes kept weights that happen to be exactly zero: a dynamic-sparse-training
+regrowth starts at zero, and the embedding weights of a rare word that input dropout removed at
+each of its few occurrences may not have moved yet.
+
 Example::
 
     probe = LSProbe.for_run(run, seed=0)
@@ -24,13 +31,15 @@ def measure(run, probe=None) -> dict[str, Any]:
     """Measure ``run``'s current network on the validation split (and with ``probe``, its LS).
 
     Returns ``val_loss``, ``val_ppl`` (language models) or ``val_acc``, ``measured_sparsity``
-    (global, from the evaluated weights over the method's masks), ``ls`` (the spectrum, or an
-    empty list without a probe) and ``diverged`` (a non-finite loss or spectrum).
+    (pruned fraction of the method's prunable weights, see above), ``sparsity`` (zero fraction),
+    ``ls`` (the spectrum, or an empty list without a probe) and ``diverged`` (a non-finite loss
+    or spectrum).
     """
     metric_key = "val_ppl" if run.task_kind == "lm" else "val_acc"
     with run.evaluation_weights():
         result = run.task.evaluate(run.model, "valid")
-        sparsity = float(sparsity_report(run.model, run.method.masks.names)["global"]["sparsity"])
+        zeros = float(sparsity_report(run.model, run.method.masks.names)["global"]["sparsity"])
+        pruned = pruned_fraction(run.method.masks)
         spectrum = probe.spectrum_of(run.model) if probe is not None and math.isfinite(result["loss"]) else []
     loss = float(result["loss"])
     diverged = not math.isfinite(loss) or not all(math.isfinite(x) for x in spectrum)
@@ -38,7 +47,17 @@ def measure(run, probe=None) -> dict[str, Any]:
     return {
         "val_loss": math.inf if diverged else loss,
         metric_key: float(quality) if not diverged else (math.inf if metric_key == "val_ppl" else 0.0),
-        "measured_sparsity": sparsity,
+        "measured_sparsity": pruned,
+        "sparsity": zeros,
         "ls": spectrum,
         "diverged": diverged,
     }
+
+
+def pruned_fraction(masks) -> float:
+    """Fraction of the masked parameters' weights that are masked and exactly zero."""
+    pruned, total = 0, 0
+    for _, param, mask in masks:
+        pruned += int(((~mask) & (param.detach() == 0)).sum())
+        total += mask.numel()
+    return pruned / total if total else 0.0

@@ -50,7 +50,7 @@ from hyperprune.training.asgd import averaged_state, make_asgd, should_switch, s
 from hyperprune.training.checkpoint import load_safe, save_atomic
 from hyperprune.training.classifier_task import ClassifierTask
 from hyperprune.training.lm_task import LMTask
-from hyperprune.training.measure import measure
+from hyperprune.training.measure import measure, pruned_fraction
 from hyperprune.training.seeds import capture_rng, derive_seed, restore_rng, seed_everything, seeded_generator
 
 CHECKPOINT_FORMAT = "hyperprune-run"
@@ -239,8 +239,9 @@ class TrainingRun:
     def _diverged_metrics(self, epoch: int, train_loss: float) -> dict[str, Any]:
         metrics = {"epoch": epoch, "train_loss": float(train_loss), "val_loss": math.inf}
         metrics["val_ppl" if self.task_kind == "lm" else "val_acc"] = math.inf if self.task_kind == "lm" else 0.0
-        sparsity = float(self.sparsity_report()["global"]["sparsity"])
-        metrics.update(sparsity=sparsity, measured_sparsity=sparsity, ls=[],
+        with self.evaluation_weights():
+            pruned = pruned_fraction(self.method.masks)
+        metrics.update(sparsity=float(self.sparsity_report()["global"]["sparsity"]), measured_sparsity=pruned, ls=[],
                        lr=float(self.optimizer.param_groups[0]["lr"]), asgd=self.asgd, diverged=True)
         return metrics
 
@@ -272,8 +273,6 @@ class TrainingRun:
         cfg = self.spec.train
         val_loss = float(measured["val_loss"])
         metrics: dict[str, Any] = {"epoch": epoch, "train_loss": float(train_loss), **measured}
-        # ``sparsity`` is the measured network's, kept under its historical name
-        metrics["sparsity"] = measured["measured_sparsity"]
         asgd_allowed = cfg.nt_asgd and cfg.optimizer == "sgd" and not self.asgd
         if asgd_allowed and should_switch(self._val_losses, val_loss, cfg.nonmono):
             self._switch_to_asgd()

@@ -22,11 +22,12 @@ def _write(directory, names, texts):
 def test_both_layouts(tmp_path, names):
     _write(tmp_path, names, ["a b c\nb a\n", "c d\n", "\ne a\n"])
     corpus = read_corpus_dir(tmp_path)
-    assert corpus.vocab.idx2word == ["a", "b", "c", "<eos>", "d", "e"]
+    # the vocabulary is the training text's; unseen words of valid/test read as <unk>
+    assert corpus.vocab.idx2word == ["a", "b", "c", "<eos>", "<unk>"]
     assert corpus.train.tolist() == [0, 1, 2, 3, 1, 0, 3]
     assert corpus.valid.tolist() == [2, 4, 3]
-    assert corpus.test.tolist() == [5, 0, 3]  # blank lines are skipped
-    assert corpus.train.dtype == torch.long and len(corpus.vocab) == 6
+    assert corpus.test.tolist() == [4, 0, 3]  # blank lines are skipped
+    assert corpus.train.dtype == torch.long and len(corpus.vocab) == 5
 
 
 def test_missing_directory_and_files(tmp_path):

@@ -56,6 +56,7 @@ def run_epochs(method, ctx: PruneContext, epochs, check=None) -> list[float]:
     """Run ``epochs`` (an iterable of epoch numbers) in the trainer's hook order; returns losses."""
     losses = []
     for epoch in epochs:
+        method.before_epoch(epoch)
         for batch in ctx.extras["train"]:
             ctx.optimizer.zero_grad()
             loss = ctx.loss(ctx.model, batch)

@@ -14,10 +14,9 @@ For each method and each task kind it applies to, driven through ``TrainingRun``
 Tasks: a small LSTM language model (the ``tiny`` preset at hidden/embedding size 32), an MLP
 and a small CNN on the 8x8 digits. The language model trains on a small slice of real PTB
 text whose validation and test lines are taken from its own training lines, so every word
-of the vocabulary occurs in every training epoch. The embedded corpus is not used here: its
-vocabulary has about 1,500 words (of 7,596) that never occur in its training split, and a
-weight that a dynamic method regrows (at zero) in such a word's embedding row never receives
-a gradient, so it stays zero and counting from the weights would overstate the sparsity.
+of the vocabulary occurs in every training epoch: a weight that a dynamic method regrows (at
+zero) in the embedding row of a word absent from an epoch receives no gradient in it, stays
+zero, and counting zero weights would overstate the sparsity.
 
 A method whose module does not exist yet is skipped; any other import error fails.
 """

@@ -4,7 +4,7 @@ import pytest
 from search_helpers import TINY
 
 from hyperprune.config import override, preset
-from hyperprune.search.dense import ensure_reference, reference_key
+from hyperprune.search.dense import ensure_reference, noise_floor, reference_key
 
 pytestmark = pytest.mark.slow
 
@@ -34,3 +34,27 @@ def test_key_ignores_the_budget_but_not_the_model_or_seed():
     assert reference_key(base, 0) == reference_key(override(base, {"train.epochs": 50}), 0)
     assert reference_key(base, 0) != reference_key(base, 1)
     assert reference_key(base, 0) != reference_key(override(base, {"model.hidden_size": 32}), 0)
+
+
+def test_noise_floor_is_cached_beside_the_reference_and_differs_in_its_start(local_ray, tmp_path):
+    spec = _spec()
+    said = []
+    args = {"seed": 5, "with_ls": True, "resources": {"cpu": 1}, "log": said.append, "cache_dir": tmp_path}
+    ref = ensure_reference(spec, epochs=2, noise_epochs=1, **args)
+    again = ensure_reference(spec, epochs=2, noise_epochs=1, **args)
+    assert again.noise == ref.noise and ref.noise_epochs == 1 and ref.epochs == 2
+    assert any("noise floor" in s and "training epochs 1-1" in s for s in said)
+    assert any("noise floor" in s and "cached" in s for s in said[2:])
+    floor = noise_floor(ref.record, ref.noise)
+    assert floor["ls_distance"][1] is None and floor["val_loss_diff"][1] is None  # trained to epoch 1 only
+    assert floor["ls_distance"][0] > 0 and floor["val_loss_diff"][0] >= 0
+    assert ref.noise["ls_epoch0"] != ref.record["ls_epoch0"]  # another initialisation, same probe
+
+
+def test_noise_floor_arithmetic():
+    reference = {"epochs": [1, 2], "val_loss": [5.0, 4.0], "ls_epoch0": [0.0, 0.0], "ls": [[1.0, 0.0], [2.0, 0.0]]}
+    noise = {"epochs": [1], "val_loss": [5.5], "ls_epoch0": [0.0, 0.0], "ls": [[1.0, 3.0]]}
+    assert noise_floor(reference, noise) == {"ls_distance": [3.0, None], "val_loss_diff": [0.5, None]}
+    assert noise_floor(reference, None) == {"ls_distance": [None, None], "val_loss_diff": [None, None]}
+    traj = noise_floor(reference, noise, "trajectory")["ls_distance"][0]
+    assert traj == pytest.approx(3.0)

@@ -67,3 +67,17 @@ def test_candidate_that_fails_before_e0_is_told_a_bad_score():
     record = seeder.by_key[seeder.trial_key["t1"]]
     assert first is not None and record["score"] == float("inf")
     assert "t1" not in seeder.outstanding
+
+
+def test_every_candidate_gets_the_master_seed_and_the_control_comes_first():
+    backend = SEARCHERS.get("random")(load_space("reference"), seed=0, startup=2)
+    seeder = PoolSeeder(backend, max_evals=4, concurrency=8, e0=1, sparsity=0.67, seed=11,
+                        metric_key="ls_distance", control=True)
+    first = seeder.suggest("t0")
+    assert first["control"] is True and first["method"] == "dense" and first["candidate_id"] == "dense"
+    others = [seeder.suggest(f"t{i}") for i in range(1, 5)]
+    assert all(c["seed"] == 11 for c in [first, *others])
+    assert [c["candidate_id"] for c in others] == ["c000", "c001", "c002", "c003"]
+    assert seeder.suggest("t5") == Searcher.FINISHED  # the control is on top of max_evals
+    seeder.on_trial_result("t0", {"epoch": 1, "ls_distance": 0.0})  # never told to the backend
+    assert "t0" not in seeder.trial_key

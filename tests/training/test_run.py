@@ -12,11 +12,12 @@ from hyperprune.training import run as run_module
 
 
 def test_tiny_lm_learns(tiny_lm):
-    run = TrainingRun(tiny_lm, total_epochs=2)
+    run = TrainingRun(override(tiny_lm, {"train.max_batches": 20}), total_epochs=2)
     first, second = run.train_epoch(), run.train_epoch()
     assert run.epoch == 2 and len(run.history) == 2 and run.task_kind == "lm"
     assert second["val_loss"] < first["val_loss"] < math.log(len(run.data.vocab))
-    assert set(first) == {"epoch", "train_loss", "val_loss", "val_ppl", "sparsity", "lr", "asgd", "diverged"}
+    assert set(first) == {"epoch", "train_loss", "val_loss", "val_ppl", "sparsity", "measured_sparsity", "ls", "lr",
+                          "asgd", "diverged"}
     assert first["val_ppl"] == pytest.approx(math.exp(first["val_loss"]))
     assert first["sparsity"] == 0.0 and first["lr"] == 20.0 and first["diverged"] is False
     assert isinstance(first["val_loss"], float)
