@@ -54,9 +54,9 @@ def _replay_pool(path: str, e0: int) -> list[dict]:
             raise UserError(f"pool checkpoint of {row['candidate_id']} is missing ({ckpt_path}); "
                             "the pool directory must keep its pool/ folder")
         saved_at = _check_checkpoint(ckpt_path, row["candidate_id"])
-        if saved_at > e0:
-            raise UserError(f"the saved pool was taken at epoch {saved_at}, after --e0 {e0}; "
-                            f"use --e0 {saved_at} or later")
+        if saved_at != e0:
+            raise UserError(f"the saved pool was taken at epoch {saved_at} (its candidates reach their target "
+                            f"sparsity by then), not --e0 {e0}; use --e0 {saved_at}")
         replay.append({"candidate_id": row["candidate_id"], "method": row["method"],
                        "sparsity": row["sparsity"], "hparams": row["hparams_dict"], "seed": row["seed"],
                        "init_checkpoint": str(ckpt_path), "control": row["status"] == "control"})
@@ -67,7 +67,7 @@ def _replay_pool(path: str, e0: int) -> list[dict]:
 
 def _check_checkpoint(path: Path, candidate_id: str) -> int:
     """Refuse a pool checkpoint that is not a plain hyperprune run state before anything trains;
-    returns the epoch it was saved at (a search continues it from there to its first rung)."""
+    returns the epoch it was saved at (the first rung of the search or calibration that saved it)."""
     from hyperprune.training.checkpoint import load_safe
     from hyperprune.training.run import CHECKPOINT_FORMAT
 
