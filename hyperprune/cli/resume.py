@@ -1,4 +1,4 @@
-"""``hyperprune resume DIR``: continue an interrupted search from what it saved."""
+"""``hyperprune resume DIR``: continue an interrupted search or calibration from what it saved."""
 
 from __future__ import annotations
 
@@ -6,15 +6,23 @@ import argparse
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
-    p = sub.add_parser("resume", help="continue an interrupted search (driver killed, machine rebooted)")
-    p.add_argument("out", metavar="DIR", help="the search's output directory")
+    p = sub.add_parser("resume", help="continue an interrupted search or calibration (driver killed, reboot)")
+    p.add_argument("out", metavar="DIR", help="the output directory of the search or calibration")
     p.set_defaults(handler=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
+    from hyperprune.search.calibrate import Calibration, is_calibration
     from hyperprune.search.driver import Search
     from hyperprune.search.outcome import exit_status
+
+    if is_calibration(args.out):
+        from hyperprune.cli.calibrate import finish
+
+        calibration = Calibration.load(args.out)
+        finish(calibration, calibration.resume())
+        return 0
 
     search = Search.load(args.out)
     return exit_status(search.resume())

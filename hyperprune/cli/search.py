@@ -19,15 +19,18 @@ def add_parser(sub) -> argparse.ArgumentParser:
                               "(status 'failed', first_error in result.json).")
     p.add_argument("--hpo", default=DEFAULTS.hpo, help="pool seeding: tpe, atpe, random or optuna (default tpe)")
     p.add_argument("--max-evals", type=int, default=DEFAULTS.max_evals, help="candidates proposed (default 8)")
-    p.add_argument("--metric", default=DEFAULTS.metric, help="early ranking: ls (LS distance) or loss")
-    p.add_argument("--ls-distance", default=DEFAULTS.ls_distance,
+    p.add_argument("--metric", default=None, help="early ranking: ls (LS distance) or loss (default ls)")
+    p.add_argument("--ls-distance", default=None,
                    help="LS distance: l2 (spectra at the rung, default) or trajectory (the reference "
                         "code's: epochs 0..rung projected on 2 principal components)")
-    p.add_argument("--e0", type=int, default=DEFAULTS.e0, help="epochs before the first ranking (default 2)")
-    p.add_argument("--ei", type=int, default=DEFAULTS.ei, help="epochs between rankings (default 1)")
-    p.add_argument("--final-count", type=int, default=DEFAULTS.final_count, help="finalists (default 2)")
-    p.add_argument("--final-epochs", type=int, default=DEFAULTS.final_epochs,
-                   help="full training budget of the finalists (default 5)")
+    p.add_argument("--e0", type=int, default=None, help="epochs before the first ranking (default 2)")
+    p.add_argument("--ei", type=int, default=None, help="epochs between rankings (default 1)")
+    p.add_argument("--final-count", type=int, default=None, help="finalists (default 2)")
+    p.add_argument("--final-epochs", type=int, default=None,
+                   help="full training budget of the finalists (default 5; with --from-calibration its epochs)")
+    p.add_argument("--from-calibration", default=None, metavar="DIR",
+                   help="take --metric, --ls-distance, --e0, --ei and --final-count from a calibration's "
+                        "recommendation")
     p.add_argument("--sparsity", type=float, default=None,
                    help="target sparsity in (0, 1) (default: the space's, else 0.67)")
     p.add_argument("--space", default=DEFAULTS.space,
@@ -65,10 +68,38 @@ def add_parser(sub) -> argparse.ArgumentParser:
     return p
 
 
+SCHEDULE_FLAGS = {"metric": "--metric", "ls_distance": "--ls-distance", "e0": "--e0", "ei": "--ei",
+                  "final_count": "--final-count"}
+
+
+def schedule_from_calibration(path: str, given: dict) -> dict:
+    """The recommended metric and schedule of a finished calibration (and its epochs as the budget);
+    a flag given on the command line as well is a conflict."""
+    from hyperprune.errors import UserError
+    from hyperprune.search.calibrate import read_calibration
+
+    cal = read_calibration(path)
+    rec = cal.get("recommendation")
+    if not rec:
+        raise UserError(f"the calibration in {path} recommends no schedule ({cal.get('recommendation_note')}); "
+                        "give --metric, --e0, --ei and --final-count yourself")
+    clash = [flag for key, flag in SCHEDULE_FLAGS.items() if given.get(key) is not None]
+    if clash:
+        raise UserError(f"{clash[0]} conflicts with --from-calibration, which sets it; drop one of them")
+    flags = {"metric": rec["metric"], "ls_distance": DEFAULTS.ls_distance,
+             **((cal.get("search_flags") or {}).get(rec["metric"]) or {})}
+    return {**flags, "e0": rec["e0"], "ei": rec["ei"], "final_count": rec["final_count"],
+            "final_epochs": given.get("final_epochs") or cal["epochs"]}
+
+
 def options_from_args(args: argparse.Namespace) -> SearchOptions:
+    given = {k: getattr(args, k) for k in ("metric", "ls_distance", "e0", "ei", "final_count", "final_epochs")}
+    if args.from_calibration:
+        schedule = schedule_from_calibration(args.from_calibration, given)
+    else:
+        schedule = {k: getattr(DEFAULTS, k) if v is None else v for k, v in given.items()}
     return SearchOptions(
-        hpo=args.hpo, max_evals=args.max_evals, metric=args.metric, ls_distance=args.ls_distance, e0=args.e0, ei=args.ei,
-        final_count=args.final_count, final_epochs=args.final_epochs, sparsity=args.sparsity,
+        hpo=args.hpo, max_evals=args.max_evals, **schedule, sparsity=args.sparsity,
         space=args.space, preset=args.preset, model=args.model, data=args.data, data_path=args.data_path,
         settings=tuple(args.settings), seed=args.seed, out=args.out, address=args.address,
         cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial, storage=args.storage,

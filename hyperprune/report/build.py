@@ -38,11 +38,17 @@ def _section(page: Page, fig: Figure) -> None:
 
 
 def write_report(search_dir: str | Path) -> Path:
-    """Write the report of the search in ``search_dir``; returns the path of ``index.html``.
+    """Write the report of the search (or calibration) in ``search_dir``; returns the path of ``index.html``.
 
     Figures whose data is missing (no winner, no spectra, too few finished candidates) appear
     as a note; a directory without ``pool.parquet`` is a :class:`~hyperprune.errors.UserError`.
     """
+    from hyperprune.search.calibrate import RESULT_FILE, read_calibration
+
+    if (Path(search_dir) / RESULT_FILE).is_file():
+        from hyperprune.report.calibration import write_calibration_report
+
+        return write_calibration_report(search_dir, read_calibration(search_dir))
     data = load_search(search_dir)
     folder = Path(search_dir) / REPORT_DIR
     folder.mkdir(parents=True, exist_ok=True)

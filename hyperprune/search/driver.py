@@ -55,10 +55,10 @@ def _replay_pool(path: str, e0: int) -> list[dict]:
         if not ckpt_path.is_file():
             raise UserError(f"pool checkpoint of {row['candidate_id']} is missing ({ckpt_path}); "
                             "the pool directory must keep its pool/ folder")
-        if e0 not in (row["epochs"] or []):
-            raise UserError(f"the saved pool was taken at epoch {row['epochs'][:1] or '?'}, "
-                            f"not --e0 {e0}; use the same --e0")
-        _check_checkpoint(ckpt_path, row["candidate_id"])
+        saved_at = _check_checkpoint(ckpt_path, row["candidate_id"])
+        if saved_at != e0:
+            raise UserError(f"the saved pool was taken at epoch {saved_at} (its candidates reach their target "
+                            f"sparsity by then), not --e0 {e0}; use --e0 {saved_at}")
         replay.append({"candidate_id": row["candidate_id"], "method": row["method"],
                        "sparsity": row["sparsity"], "hparams": row["hparams_dict"], "seed": row["seed"],
                        "init_checkpoint": str(ckpt_path), "control": row["status"] == "control"})
@@ -67,14 +67,16 @@ def _replay_pool(path: str, e0: int) -> list[dict]:
     return replay
 
 
-def _check_checkpoint(path: Path, candidate_id: str) -> None:
-    """Refuse a pool checkpoint that is not a plain hyperprune run state before anything trains."""
+def _check_checkpoint(path: Path, candidate_id: str) -> int:
+    """Refuse a pool checkpoint that is not a plain hyperprune run state before anything trains;
+    returns the epoch it was saved at (the first rung of the search or calibration that saved it)."""
     from hyperprune.training.checkpoint import load_safe
     from hyperprune.training.run import CHECKPOINT_FORMAT
 
     state = load_safe(path)
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise UserError(f"pool checkpoint of {candidate_id} ({path}) is not a hyperprune training checkpoint")
+    return int(state.get("epoch") or 0)
 
 
 class Search:
@@ -190,6 +192,10 @@ class Search:
                                          settings=settings, reference=trials_ref)
         return tune.with_resources(trainable, self._resources())
 
+    def _fixed_candidates(self) -> list[dict] | None:
+        """The candidates to train instead of seeding the pool (a saved pool), or None to seed."""
+        return _replay_pool(self.opts.initial_pool, self.opts.e0) if self.opts.initial_pool else None
+
     def _concurrency(self) -> int:
         import ray
 
@@ -223,7 +229,7 @@ class Search:
 
         o = self.opts
         concurrency = self._concurrency()
-        replay = _replay_pool(o.initial_pool, o.e0) if o.initial_pool else None
+        replay = self._fixed_candidates()
         space = fit_to_budget(load_space(o.space), spec_epoch_shape(self.spec), log=self.log)
         backend = SEARCHERS.get(o.hpo)(space, seed=o.seed, startup=max(concurrency, o.max_evals // 4))
         control = space.control and not replay
@@ -317,6 +323,9 @@ class Search:
         from hyperprune.search.ray_session import shutdown
 
         os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "0")
+        # Ctrl-C must interrupt the driver (the state is saved every step; 'resume' continues), not
+        # make Tune end the run quietly, after which the half-trained pool would be finalized
+        os.environ.setdefault("TUNE_DISABLE_SIGINT_HANDLER", "1")
         os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
         os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
         os.environ.setdefault("TUNE_PRINT_ALL_TRIAL_ERRORS", "0")  # FailureWatch prints one line per failure

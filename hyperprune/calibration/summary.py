@@ -1,0 +1,87 @@
+"""The text form of a calibration: Markdown tables and the closing recommendation line.
+
+``hyperprune calibrate`` prints it at the end, ``bench/ranking.py`` prints it, and the README's
+tables are pasted from it.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def _num(value, digits: int = 2) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, (int, float)) and math.isfinite(value) else "-"
+
+
+def _interval(cell: dict) -> str:
+    if cell.get("value") is None:
+        return "-"
+    if cell.get("low") is None:
+        return _num(cell["value"])
+    return f"{_num(cell['value'])} [{_num(cell['low'])}, {_num(cell['high'])}]"
+
+
+def correlation_table(cal: dict) -> str:
+    metrics = list(cal["metrics"])
+    head = ["epoch"]
+    for m in metrics:
+        head += [f"Spearman {m}", f"Kendall {m}", f"top-{cal['top_k']} {m}"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
+    for i in range(cal["epochs"] - 1):
+        cells = [str(i + 1)]
+        for m in metrics:
+            row = cal["metrics"][m]["by_epoch"][i]
+            cells += [_interval(row["spearman"]), _interval(row["kendall"]), _num(row["top_k_overlap"])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def noise_lines(cal: dict) -> list[str]:
+    n = cal["noise"]
+    if n.get("seed_sd") is None:
+        return ["seed noise: not measured (one seed)"]
+    return [f"seed noise: {n['replicated']} candidates x {n['seeds']} seeds; seed sd {_num(n['seed_sd'], 4)}, "
+            f"largest difference between seeds {_num(n['max_seed_difference'], 4)}; pool sd {_num(n['pool_sd'], 4)}",
+            f"noise ceiling of any early metric's correlation: {_num(n['noise_ceiling'])} (reliability "
+            f"{_num(n['reliability'])}); retest Spearman across seeds {_num(n['retest_spearman'])}; "
+            f"pool spread {'exceeds' if n['spread_exceeds_noise'] else 'does NOT exceed'} the seed noise "
+            f"(F = {_num(n['f_statistic'])}, p = {_num(n['p_value'], 3)})"]
+
+
+def recommendation_line(cal: dict) -> str:
+    rec = cal.get("recommendation")
+    tol = cal["tolerance"]
+    if not rec:
+        return f"recommendation: none ({cal.get('recommendation_note')})"
+    return (f"recommendation: --metric {rec['metric']} --e0 {rec['e0']} --ei {rec['ei']} --final-count "
+            f"{rec['final_count']}: {rec['epochs']} epochs ({rec['epochs_fraction']:.0%} of training all "
+            f"{cal['pool_size']} fully), regret {_num(rec['regret'], 3)} (tolerance {_num(tol['absolute'], 3)} = "
+            f"{tol['fraction']:.1%} of the best), winner {rec['winner']}")
+
+
+def best_schedules(cal: dict, per_metric: int = 3) -> str:
+    """Per metric, the cheapest schedules whose regret is within the tolerance (or the least regret)."""
+    tol = cal["tolerance"]["absolute"]
+    lines = ["| metric | e0 | ei | final count | epochs | share of full | regret | winner |", "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for m in cal["metrics"]:
+        rows = [r for r in cal["schedules"] if r["metric"] == m]
+        ok = [r for r in rows if r["regret"] is not None and tol is not None and r["regret"] <= tol + 1e-12]
+        chosen = sorted(ok, key=lambda r: (r["epochs"], r["regret"]))[:per_metric] if ok else sorted(
+            rows, key=lambda r: (r["regret"] if r["regret"] is not None else math.inf, r["epochs"]))[:1]
+        for r in chosen:
+            lines.append(f"| {m} | {r['e0']} | {r['ei']} | {r['final_count']} | {r['epochs']} | "
+                         f"{r['epochs_fraction']:.0%} | {_num(r['regret'], 3)} | {r['winner']} |")
+    return "\n".join(lines)
+
+
+def render(cal: dict) -> str:
+    quality = "perplexity" if cal["lower_is_better"] else "accuracy"
+    best = cal["best"]
+    lines = [f"calibration of {cal['pool_size']} candidates over {cal['epochs']} epochs; best final validation "
+             f"{quality} {_num(best['value'])} ({best['candidate_id']})", "",
+             "correlation of each early metric at epoch e with the final figure "
+             f"(bootstrap {cal['bootstrap']['level']:.0%} intervals, {cal['bootstrap']['samples']} resamples):", "",
+             correlation_table(cal), "", *noise_lines(cal), "", best_schedules(cal), ""]
+    lines += [f"warning: {w}" for w in cal["warnings"]]
+    lines.append(recommendation_line(cal))
+    return "\n".join(lines)

@@ -1,0 +1,213 @@
+"""Run a calibration on Ray Tune, or resume one: the pool trained without exclusion, replicates
+from other seeds, then the offline analysis.
+
+Phases: (1) a search whose every candidate is a finalist (``final_count`` = pool size) trains
+the whole pool to ``epochs`` with the search's trainable, seeding, dense reference and
+per-epoch measurement, and writes ``OUT/pool.parquet`` in the search's format (so ``OUT`` also
+works as ``--initial-pool``); (2) for each other master seed (``seed + 1``, ...), a search over a
+fixed list of ``replicate_count`` candidates spread over the final ranking, in
+``OUT/replicates/seed-<s>/``; (3) :func:`hyperprune.calibration.analysis.analyse` writes
+``OUT/calibration.json`` and the report. Every phase that finished is skipped on resume.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from hyperprune.calibration.analysis import analyse
+from hyperprune.calibration.curves import Curves, ranked_rows
+from hyperprune.calibration.metrics import EARLY_METRICS, metrics_for
+from hyperprune.calibration.noise import pick_spread, seed_noise
+from hyperprune.errors import UserError
+from hyperprune.files import write_json
+from hyperprune.search.calibrate_options import CalibrateOptions, validate
+from hyperprune.search.driver import Search, build_spec
+from hyperprune.search.options import check_output_dir
+from hyperprune.search.pool import read_pool
+
+OPTIONS_FILE = "calibrate.json"
+RESULT_FILE = "calibration.json"
+CANDIDATES_FILE = "candidates.json"
+
+
+class FixedPoolSearch(Search):
+    """A search over a given list of candidates (no searcher), e.g. a calibration's replicates."""
+
+    def _fixed_candidates(self) -> list[dict]:
+        return json.loads((self.out / CANDIDATES_FILE).read_text())
+
+
+def is_calibration(path: str | Path) -> bool:
+    return (Path(path) / OPTIONS_FILE).is_file()
+
+
+def _task_kind(spec) -> str:
+    from hyperprune.models import task_kind_of
+
+    return task_kind_of(spec.model)
+
+
+class Calibration:
+    def __init__(self, opts: CalibrateOptions, out: Path) -> None:
+        self.opts = opts
+        self.out = out
+        self.log = (lambda *a: None) if opts.quiet else (lambda text: print(text, flush=True))
+
+    # -- preparation ---------------------------------------------------------------------------
+    @classmethod
+    def prepare(cls, opts: CalibrateOptions) -> Calibration:
+        validate(opts, EARLY_METRICS.names())
+        if Path(opts.out, OPTIONS_FILE).is_file():
+            raise UserError(f"{opts.out} already holds a calibration; continue it with 'hyperprune resume "
+                            f"{opts.out}' or choose another --out")
+        main = Search.prepare(opts.search_options(metric="loss"))  # every search check, before Ray
+        kind = _task_kind(main.spec)
+        available = metrics_for(kind)
+        for name in opts.metrics:
+            if name not in available:
+                raise UserError(f"metric {name!r} needs a recurrent language model; with a {kind} use: "
+                                f"{', '.join(available)}")
+        values = {**opts.to_json(), "sparsity": main.opts.sparsity, "metrics": list(opts.metrics) or available}
+        return cls(CalibrateOptions.from_json(values), main.out)
+
+    @classmethod
+    def load(cls, out_dir: str | Path) -> Calibration:
+        path = Path(out_dir) / OPTIONS_FILE
+        try:
+            opts = CalibrateOptions.from_json(json.loads(path.read_text())["options"])
+        except (OSError, json.JSONDecodeError, KeyError, TypeError):
+            raise UserError(f"{path} is damaged; the calibration cannot be resumed") from None
+        check_output_dir(out_dir, fresh=False)
+        return cls(opts, Path(out_dir).resolve())
+
+    # -- phases --------------------------------------------------------------------------------
+    def _ranking_metric(self) -> str:
+        return "ls" if "ls" in self.opts.metrics else "loss"
+
+    def _run_search(self, search_cls, opts, out: Path, candidates: list[dict] | None = None) -> None:
+        if (out / "result.json").is_file():
+            return
+        if (out / "search.json").is_file():
+            search_cls.load(str(out)).resume()
+            return
+        check_output_dir(out, fresh=True)
+        if candidates is not None:
+            write_json(out / CANDIDATES_FILE, candidates)
+        search_cls(opts, out, build_spec(opts)).start()
+
+    def _replicate_candidates(self, rows: list[dict]) -> list[dict]:
+        rows = ranked_rows(rows)
+        finals = [r["final_val_metric"] if r["final_val_metric"] is not None else math.nan for r in rows]
+        lower = _task_kind(build_spec(self.opts.search_options())) == "lm"
+        ranked = finals if lower else [-f for f in finals]
+        chosen = pick_spread([r["candidate_id"] for r in rows], ranked, self.opts.replicate_count)
+        by_id = {r["candidate_id"]: r for r in rows}
+        return [{"candidate_id": cid, "method": by_id[cid]["method"], "sparsity": by_id[cid]["sparsity"],
+                 "hparams": by_id[cid]["hparams_dict"]} for cid in chosen]
+
+    def replicate_dirs(self) -> list[tuple[int, Path]]:
+        return [(self.opts.seed + r, self.out / "replicates" / f"seed-{self.opts.seed + r}")
+                for r in range(1, self.opts.replicates)]
+
+    def execute(self, restore: bool = False) -> dict:
+        if not restore:
+            write_json(self.out / OPTIONS_FILE, {"options": self.opts.to_json()})
+        opts = self.opts.search_options(metric=self._ranking_metric())
+        self.log(f"calibration: {opts.max_evals} proposals, every candidate trained to {self.opts.epochs} epochs "
+                 "(nobody excluded)")
+        try:
+            self._run_search(Search, opts, self.out)
+        except BaseException:
+            if not (self.out / "search.json").is_file():  # Ray never answered: leave nothing behind
+                (self.out / OPTIONS_FILE).unlink(missing_ok=True)
+            raise
+        candidates = self._replicate_candidates(read_pool(self.out))
+        for seed, folder in self.replicate_dirs():
+            if not candidates:
+                break
+            self.log(f"calibration: retraining {len(candidates)} candidates from master seed {seed} (seed noise)")
+            rep = self.opts.search_options(seed=seed, out=str(folder), pool_size=len(candidates),
+                                           metric=self._ranking_metric())
+            self._run_search(FixedPoolSearch, rep, folder, candidates)
+        result = self.analyse()
+        write_json(self.out / RESULT_FILE, result)
+        return result
+
+    def _training_seconds(self) -> float:
+        """Wall time of the searches that trained the pool and its replicates (their last sessions)."""
+        total = 0.0
+        for folder in [self.out] + [f for _, f in self.replicate_dirs()]:
+            path = folder / "result.json"
+            if path.is_file():
+                total += float(json.loads(path.read_text()).get("elapsed_s") or 0.0)
+        return total
+
+    def _epoch0_spectra(self, rows: list[dict]) -> dict[str, list[float]]:
+        """Each candidate's spectrum before training, from its saved pool checkpoint."""
+        from hyperprune.training.checkpoint import load_safe
+
+        out = {}
+        for row in rows:
+            path = self.out / "pool" / row["candidate_id"] / "run.pt"
+            if path.is_file():
+                out[row["candidate_id"]] = list(load_safe(path).get("ls_epoch0") or [])
+        return out
+
+    def analyse(self) -> dict:
+        """The analysis of what is on disk (also what ``hyperprune report`` redraws from)."""
+        from hyperprune.calibration.spectra import offline_distance
+
+        rows = ranked_rows(read_pool(self.out))
+        spec = build_spec(self.opts.search_options())
+        lower = _task_kind(spec) == "lm"
+        metrics = {m: EARLY_METRICS.get(m) for m in self.opts.metrics}
+        columns = {m: info.column for m, info in metrics.items() if info.column}
+        curves = Curves.from_rows(rows, self.opts.epochs, lower_is_better=lower, metrics=columns)
+        dense_file = self.out / "dense_reference.json"
+        reference = json.loads(dense_file.read_text()) if dense_file.is_file() else {}
+        dense = reference.get("record") or {}
+        offline = {m: info.distance for m, info in metrics.items() if info.distance}
+        if offline:
+            by_id = {r["candidate_id"]: r for r in rows}
+            epoch0 = self._epoch0_spectra(rows)
+            for name, variant in offline.items():
+                curves.metrics[name] = [offline_distance(variant, by_id[cid], epoch0.get(cid), dense,
+                                                         self.opts.epochs) for cid in curves.ids]
+        pool_final = dict(zip(curves.ids, curves.final, strict=True))
+        replicate_finals = []
+        for _, folder in self.replicate_dirs():
+            if (folder / "pool.parquet").is_file():
+                rep = Curves.from_rows(read_pool(folder), self.opts.epochs, lower_is_better=lower, metrics={})
+                replicate_finals.append(dict(zip(rep.ids, rep.final, strict=True)))
+        result = analyse(curves, list(self.opts.metrics), noise=seed_noise(pool_final, replicate_finals),
+                         dense=dense, tolerance=self.opts.tolerance, seed=self.opts.seed,
+                         samples=self.opts.bootstrap, labels={m: info.label for m, info in metrics.items()},
+                         prune_by=self.opts.e0)
+        result["quality"] = "perplexity" if lower else "accuracy"
+        result["search_flags"] = {m: info.search_flags for m, info in metrics.items()}
+        result["dense_noise_floor"] = reference.get("noise_floor")
+        result["training_s"] = round(self._training_seconds(), 1)
+        result["options"] = self.opts.to_json()
+        return result
+
+    def start(self) -> dict:
+        return self.execute(restore=False)
+
+    def resume(self) -> dict:
+        return self.execute(restore=True)
+
+
+def read_calibration(path: str | Path) -> dict:
+    """``DIR/calibration.json`` of a finished calibration; a one-line UserError otherwise."""
+    file = Path(path) / RESULT_FILE
+    if not file.is_file():
+        hint = (f"continue it with 'hyperprune resume {path}'" if is_calibration(path)
+                else "run 'hyperprune calibrate' first")
+        raise UserError(f"{path} holds no finished calibration (no {RESULT_FILE}); {hint}")
+    try:
+        return json.loads(file.read_text())
+    except json.JSONDecodeError:
+        raise UserError(f"{file} is damaged (not valid JSON); rerun the calibration's analysis with "
+                        f"'hyperprune resume {path}'") from None
