@@ -50,6 +50,12 @@ class BusyWatcher(Callback):
         self.last_check = 0.0
         self.lines: list[str] = []
 
+    # Tune pickles its callbacks into the experiment state: an actor handle of this Ray session
+    # must not go with them (a resumed driver could not unpickle it); a restored watcher reads
+    # no board, and still names a busy candidate.
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "board": None, "read": read_board, "clock": time.time}
+
     # Tune's callback state is saved with the experiment; nothing here needs to survive a restart.
     def get_state(self) -> dict:
         return {"epoch_seconds": self.epoch_seconds}
