@@ -25,7 +25,8 @@ INDEX = "index.html"
 FIGURES = (plot_bracket, plot_curves, plot_spectra, plot_correlation, plot_sparsity)
 
 
-def _section(page: Page, fig: Figure) -> None:
+def add_section(page: Page, fig: Figure) -> None:
+    """One figure's heading, image, note, caption and table on ``page``."""
     page.heading(fig.title)
     if fig.image:
         page.image(fig.image, fig.title)
@@ -59,7 +60,7 @@ def write_report(search_dir: str | Path) -> Path:
     for line in summary_lines(data):
         page.paragraph(line)
     for plot in FIGURES:
-        _section(page, plot(data, folder))
+        add_section(page, plot(data, folder))
     page.heading("Candidate pool")
     table = pool_table(data)
     page.table(table["header"], table["rows"])

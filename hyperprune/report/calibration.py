@@ -135,16 +135,10 @@ def write_calibration_report(cal_dir: str | Path, cal: dict) -> Path:
         page.paragraph(line)
     figures = [plot_correlation_by_epoch(cal, folder), plot_regret(cal, folder), plot_scatter(cal, folder),
                plot_curves(data, folder)]
+    from hyperprune.report.build import add_section  # build dispatches here: imported when used
+
     for fig in figures:
-        page.heading(fig.title)
-        if fig.image:
-            page.image(fig.image, fig.title)
-        if fig.note:
-            page.note(fig.note)
-        if fig.caption and fig.image:
-            page.paragraph(fig.caption, "caption")
-        if fig.table and fig.table["rows"]:
-            page.table(fig.table["header"], fig.table["rows"])
+        add_section(page, fig)
     index = folder / "index.html"
     tmp = folder / ".index.html.tmp"
     tmp.write_text(page.render(), encoding="utf-8")
