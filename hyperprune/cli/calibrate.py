@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 
+from hyperprune.cli.problem_flags import add_problem_flags
 from hyperprune.search.calibrate_options import CalibrateOptions
 
 DEFAULTS = CalibrateOptions()
@@ -45,20 +46,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--tolerance", type=float, default=DEFAULTS.tolerance,
                    help="regret allowed, as a fraction of the best final figure (default 0.01)")
     p.add_argument("--bootstrap", type=int, default=DEFAULTS.bootstrap, help="bootstrap resamples (default 1000)")
-    p.add_argument("--sparsity", type=float, default=None,
-                   help="target sparsity in (0, 1) (default: the space's, else 0.67)")
-    p.add_argument("--space", default=DEFAULTS.space,
-                   help="search space: a built-in name (reference, dst-wide, all-methods) or a YAML file")
-    p.add_argument("--preset", default=DEFAULTS.preset, help="tiny (CPU) or paper (2x1500 LSTM)")
-    p.add_argument("--model", default=None, help="model kind: lstm, gru, rnn_tanh, rhn, mlp, cnn")
-    p.add_argument("--data", default=None, help="data: embedded, ptb, digits, mnist, cifar10")
-    p.add_argument("--data-path", default=None, help="directory of the data files")
-    p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a run setting, e.g. --set model.hidden_size=64")
-    p.add_argument("--seed", type=int, default=DEFAULTS.seed, help="master seed; replicates use seed+1, ... (default 0)")
-    p.add_argument("--out", default=DEFAULTS.out, help="output directory (default runs/calibration)")
-    p.add_argument("--address", default=None,
-                   help="Ray cluster to attach to (auto, host:port); default: start an embedded local Ray")
+    add_problem_flags(p, DEFAULTS, seed_help="master seed; replicates use seed+1, ... (default 0)")
     p.add_argument("--cpus-per-trial", type=float, default=DEFAULTS.cpus_per_trial)
     p.add_argument("--gpus-per-trial", type=float, default=DEFAULTS.gpus_per_trial)
     p.add_argument("--cache-dir", default=None, help="dense-reference cache (default ~/.cache/hyperprune)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from hyperprune.cli.problem_flags import add_problem_flags
 from hyperprune.search.options import SearchOptions
 
 DEFAULTS = SearchOptions()
@@ -31,20 +32,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--from-calibration", default=None, metavar="DIR",
                    help="take --metric, --ls-distance, --e0, --ei and --final-count from a calibration's "
                         "recommendation")
-    p.add_argument("--sparsity", type=float, default=None,
-                   help="target sparsity in (0, 1) (default: the space's, else 0.67)")
-    p.add_argument("--space", default=DEFAULTS.space,
-                   help="search space: a built-in name (reference, dst-wide, all-methods) or a YAML file")
-    p.add_argument("--preset", default=DEFAULTS.preset, help="tiny (CPU) or paper (2x1500 LSTM)")
-    p.add_argument("--model", default=None, help="model kind: lstm, gru, rnn_tanh, rhn, mlp, cnn")
-    p.add_argument("--data", default=None, help="data: embedded, ptb, digits, mnist, cifar10")
-    p.add_argument("--data-path", default=None, help="directory of the data files")
-    p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a run setting, e.g. --set train.lr=10 --set model.hidden_size=64")
-    p.add_argument("--seed", type=int, default=DEFAULTS.seed, help="master seed (default 0)")
-    p.add_argument("--out", default=DEFAULTS.out, help="output directory (default runs/search)")
-    p.add_argument("--address", default=None,
-                   help="Ray cluster to attach to (auto, host:port); default: start an embedded local Ray")
+    add_problem_flags(p, DEFAULTS, seed_help="master seed (default 0)")
     p.add_argument("--cpus-per-trial", type=float, default=DEFAULTS.cpus_per_trial)
     p.add_argument("--gpus-per-trial", type=float, default=DEFAULTS.gpus_per_trial,
                    help="GPUs per candidate; fractions pack several candidates on one GPU")
