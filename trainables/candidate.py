@@ -11,7 +11,9 @@ epoch-end update, the evaluation and the spectrum (``train_s``, ``method_s``, ``
 figures and per-layer sparsity. It posts what it is doing to the driver's status board
 (``settings["status_board"]``), if there is one. Every candidate starts
 from the dense reference's initial weights and data order (the master seed) and reaches its
-target sparsity by the search's first rung (``prune_by``).
+target sparsity by the search's first rung (``prune_by``). The dense reference may still be
+training beside the candidates: what is known of it when the search starts comes with the
+trainable, the rest from ``settings["reference_feed"]`` (:mod:`trainables.reference_feed`).
 
 A control candidate (``control`` in its config: the dense network itself) trains like the others
 up to the last rung (``control_epochs``) and is never ranked; its distance to the reference is 0
@@ -59,7 +61,7 @@ class CandidateTrainable(tune.Trainable):
               reference: dict | None = None) -> None:
         self.base = base
         self.settings = settings
-        self.reference = reference or {"ls": {}, "val_loss": {}}
+        self.reference_known = reference or {"ls": {}, "val_loss": {}}
         self._build(config)
 
     def _build(self, config: dict) -> None:
@@ -71,9 +73,11 @@ class CandidateTrainable(tune.Trainable):
         from hyperprune.training.checkpoint import load_safe
         from hyperprune.training.run import TrainingRun
         from trainables.node import current_node
+        from trainables.reference_feed import ReferenceView
         from trainables.status_board import StatusPoster
 
         self.post = StatusPoster(self.settings.get("status_board"), config["candidate_id"])
+        self.reference = ReferenceView(self.reference_known, self.settings.get("reference_feed"), on_wait=self.post)
         self.post("starting: building the run")
         hparams, overrides = split_settings(config["hparams"])  # a space may vary train.lr etc.
         spec = override(spec_from_dict(self.base), overrides)
@@ -103,11 +107,13 @@ class CandidateTrainable(tune.Trainable):
         """The LS distance (the search's variant) between this run and the dense reference at ``epoch``."""
         from hyperprune.lyapunov.distance import spectrum_gap
 
-        dense = [self.reference["ls"].get(e) for e in range(epoch + 1)]
         mine = self.run.spectra()[: epoch + 1]
         variant = self.settings.get("ls_distance", "l2")
         needed = range(epoch + 1) if variant == "trajectory" else [epoch]
-        if any(not dense[e] or not mine[e] for e in needed):
+        if any(not mine[e] for e in needed):
+            return math.nan
+        dense = [self.reference.spectrum(e) if e in needed else None for e in range(epoch + 1)]
+        if any(not dense[e] for e in needed):
             return math.nan
         return spectrum_gap(variant, mine, dense)
 

@@ -51,11 +51,23 @@ def noise_init_seed(seed: int) -> int:
 
 
 def train_dense(spec_dict: dict, seed: int, epochs: int, ls_seed: int, state: bytes | None,
-                with_ls: bool, device: str = "cpu", init_seed: int | None = None) -> tuple[dict, bytes]:
+                with_ls: bool, device: str = "cpu", init_seed: int | None = None,
+                feed=None, name: str = "reference") -> tuple[dict, bytes]:
     """Train (or continue) a dense run to ``epochs``; returns (per-epoch record, checkpoint bytes).
 
-    ``init_seed`` (the noise floor) changes the initial weights only.
+    ``init_seed`` (the noise floor) changes the initial weights only. With a ``feed``
+    (:class:`~trainables.reference_feed.ReferenceFeed`) the record is published under ``name``
+    after every epoch, and an error before the end is published too.
     """
+    try:
+        return _train_dense(spec_dict, seed, epochs, ls_seed, state, with_ls, device, init_seed, feed, name)
+    except Exception as exc:
+        if feed is not None:
+            feed.fail.remote(name, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _train_dense(spec_dict, seed, epochs, ls_seed, state, with_ls, device, init_seed, feed, name):
     import torch
 
     from hyperprune.config import spec_from_dict
@@ -67,6 +79,8 @@ def train_dense(spec_dict: dict, seed: int, epochs: int, ls_seed: int, state: by
     run = TrainingRun(spec, method="dense", seed=seed, total_epochs=max(epochs, 1), device=device,
                       prune_by=1, init_seed=init_seed)
     record = {"epochs": [], "val_loss": [], "val_metric": [], "ls": []}
+    publish = (lambda done=False: feed.publish.remote(name, record, done)) if feed is not None else (
+        lambda done=False: None)
     if state is not None:
         saved = load_safe_bytes(state)
         record = saved["record"]
@@ -74,12 +88,15 @@ def train_dense(spec_dict: dict, seed: int, epochs: int, ls_seed: int, state: by
     if with_ls:
         run.attach_probe(LSProbe.for_run(run, ls_seed))
         record["ls_epoch0"] = list(run.ls_epoch0)
+    publish()
     while run.epoch < epochs:
         metrics = run.train_epoch()
         record["epochs"].append(metrics["epoch"])
         record["val_loss"].append(metrics["val_loss"])
         record["val_metric"].append(metrics.get("val_ppl", metrics.get("val_acc")))
         record["ls"].append(metrics["ls"] if with_ls else None)
+        publish()
+    publish(done=True)
     if init_seed is None and ("test" not in record or run.epoch > record.get("test_epoch", 0)):
         record["test"] = run.evaluate("test")
         record["test_epoch"] = run.epoch
@@ -131,11 +148,9 @@ class DenseReference:
 
     def for_trials(self) -> dict:
         """What candidates need: epoch -> spectrum (epoch 0 included) and epoch -> validation loss."""
-        ls = {int(e): s for e, s in zip(self.record["epochs"], self.record["ls"], strict=True)}
-        if self.record.get("ls_epoch0"):
-            ls[0] = self.record["ls_epoch0"]
-        return {"ls": ls,
-                "val_loss": {int(e): v for e, v in zip(self.record["epochs"], self.record["val_loss"], strict=True)}}
+        from trainables.reference_feed import reference_by_epoch
+
+        return reference_by_epoch(self.record)
 
 
 class _CachedRun:
@@ -167,10 +182,75 @@ class _CachedRun:
         self.record = record
 
 
-def ensure_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cache_dir: Path,
-                     resources: dict, noise_epochs: int = 0, log=print) -> DenseReference:
-    """The cached dense reference (and noise floor), training or extending them as Ray tasks."""
+class ReferenceTraining:
+    """The dense reference and its noise floor, started as Ray tasks and not yet awaited.
+
+    What the cache already holds is known at once (:meth:`known`); the rest reaches candidates
+    through the :class:`~trainables.reference_feed.ReferenceFeed` while they train. Each task's
+    result is stored in the cache as soon as it arrives (:meth:`harvest`, called by the driver
+    between Tune steps), so a search killed later does not train it again. :meth:`result`
+    waits for both and returns the :class:`DenseReference`.
+    """
+
+    def __init__(self, key: str, runs: dict, epochs: int, noise_epochs: int, feed, pending: dict) -> None:
+        self.key = key
+        self.runs = runs  # name -> _CachedRun
+        self.epochs = epochs
+        self.noise_epochs = noise_epochs
+        self.feed = feed
+        self.pending = pending  # name -> ObjectRef of a train_dense task
+        self.error: BaseException | None = None
+
+    def known(self) -> dict:
+        """The reference by epoch as far as it was cached when the search started."""
+        from trainables.reference_feed import reference_by_epoch
+
+        record = self.runs["reference"].record
+        return reference_by_epoch(first_epochs(record, self.epochs) if record else None)
+
+    def harvest(self, timeout: float | None = 0.0) -> None:
+        """Store every finished task's result in the cache (waiting up to ``timeout`` s; None: all)."""
+        import ray
+
+        while self.pending:
+            names = {ref: name for name, ref in self.pending.items()}
+            ready, _ = ray.wait(list(names), num_returns=1, timeout=timeout)
+            if not ready:
+                return
+            name = names[ready[0]]
+            del self.pending[name]
+            try:
+                record, state = ray.get(ready[0])
+            except Exception as exc:  # candidates waiting for it learn why; result() raises it
+                self.feed.fail.remote(name, f"{type(exc).__name__}: {exc}")
+                self.error = self.error or exc
+                continue
+            self.runs[name].store(record, state)
+
+    def partial(self, name: str) -> dict | None:
+        """The latest published record of ``name`` (cached or still training)."""
+        import ray
+
+        if name not in self.pending:
+            return self.runs[name].record
+        record, _, _ = ray.get(self.feed.read.remote(name), timeout=10)
+        return record or self.runs[name].record
+
+    def result(self) -> DenseReference:
+        self.harvest(timeout=None)
+        if self.error is not None:
+            raise self.error
+        reference, noise = self.runs["reference"], self.runs["noise floor"]
+        return DenseReference(self.key, first_epochs(reference.record, self.epochs),
+                              noise.record if self.noise_epochs > 0 else None)
+
+
+def start_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cache_dir: Path,
+                    resources: dict, noise_epochs: int = 0, log=print) -> ReferenceTraining:
+    """Start training (or extending) the cached dense reference and noise floor as Ray tasks."""
     import ray
+
+    from trainables.reference_feed import ReferenceFeed
 
     key = reference_key(spec, seed)
     folder = Path(cache_dir) / f"dense-{key}"
@@ -179,19 +259,26 @@ def ensure_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, ca
     task = ray.remote(train_dense).options(num_cpus=resources.get("cpu", 1), num_gpus=resources.get("gpu", 0))
     device = "cuda" if resources.get("gpu", 0) else "cpu"
     spec_dict = spec_to_dict(_budget_free(spec))
+    feed = ReferenceFeed.remote({name: cached.record for name, (cached, _, _) in runs.items()})
     pending = {}
     for name, (cached, wanted, init_seed) in runs.items():
         if wanted <= 0 or not cached.needs(wanted):
             if wanted > 0:
                 log(f"dense {name} {key}: cached ({cached.trained()} epochs) in {folder}")
+            feed.publish.remote(name, cached.record, True)
             continue
         log(f"dense {name} {key}: training epochs {cached.trained() + 1}-{wanted}")
-        pending[name] = task.remote(spec_dict, seed, wanted, seed, cached.state, with_ls, device, init_seed)
-    for name, ref in pending.items():
-        record, state = ray.get(ref)
-        runs[name][0].store(record, state)
-    reference, noise = runs["reference"][0], runs["noise floor"][0]
-    return DenseReference(key, first_epochs(reference.record, epochs), noise.record if noise_epochs > 0 else None)
+        pending[name] = task.remote(spec_dict, seed, wanted, seed, cached.state, with_ls, device, init_seed,
+                                    feed, name)
+    return ReferenceTraining(key, {name: cached for name, (cached, _, _) in runs.items()}, epochs,
+                             noise_epochs, feed, pending)
+
+
+def ensure_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cache_dir: Path,
+                     resources: dict, noise_epochs: int = 0, log=print) -> DenseReference:
+    """The cached dense reference (and noise floor), training or extending them as Ray tasks."""
+    return start_reference(spec, seed=seed, epochs=epochs, with_ls=with_ls, cache_dir=cache_dir,
+                           resources=resources, noise_epochs=noise_epochs, log=log).result()
 
 
 def first_epochs(record: dict, epochs: int) -> dict:

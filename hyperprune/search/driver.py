@@ -17,6 +17,7 @@ Output directory layout::
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -26,6 +27,7 @@ from hyperprune.config import RunSpec, parse_settings, spec_from_dict, spec_to_d
 from hyperprune.config import build_spec as make_spec
 from hyperprune.errors import UserError
 from hyperprune.files import write_json
+from hyperprune.search import live_reference
 from hyperprune.search.locks import lock_output, release_output
 from hyperprune.search.options import SearchOptions, check_output_dir, validate
 
@@ -146,48 +148,72 @@ class Search:
         rounds = schedule(o.max_evals, o.e0, o.ei, o.final_count, o.final_epochs)["rounds"]
         return max((rung for rung, _, _ in rounds), default=o.e0)
 
-    def _reference(self) -> dict:
+    def _start_reference(self):
+        """The dense reference: (its data, None) when it is known already (a resumed search that
+        wrote it, or a model without spectra), else (None, the training started beside the
+        candidates: the whole budget, distances at every epoch and the dense figures to beat)."""
         from hyperprune.models import task_kind_of
-        from hyperprune.search.dense import default_cache_dir, ensure_reference, noise_floor
+        from hyperprune.search.dense import default_cache_dir, start_reference
 
         path = self.out / "dense_reference.json"
         if path.is_file():
-            return json.loads(path.read_text())
+            return json.loads(path.read_text()), None
         with_ls = task_kind_of(self.spec.model) == "lm"
-        # the whole budget: distances at every epoch, and the dense figures to beat
         epochs = self.opts.final_epochs if with_ls else 0
         if epochs == 0:
-            data = {"key": None, "record": None, "noise": None, "noise_floor": None,
-                    "trials": {"ls": {}, "val_loss": {}}}
-        else:
-            cache = Path(self.opts.cache_dir) if self.opts.cache_dir else default_cache_dir()
-            ref = ensure_reference(self.spec, seed=self.opts.seed, epochs=epochs, with_ls=with_ls,
+            write_json(path, {"key": None, "record": None, "noise": None, "noise_floor": None,
+                              "trials": {"ls": {}, "val_loss": {}}})
+            return json.loads(path.read_text()), None
+        cache = Path(self.opts.cache_dir) if self.opts.cache_dir else default_cache_dir()
+        training = start_reference(self.spec, seed=self.opts.seed, epochs=epochs, with_ls=with_ls,
                                    cache_dir=cache, resources=self._resources(),
                                    noise_epochs=self._last_rung(), log=self.log)
-            floor = noise_floor(ref.record, ref.noise, self.opts.ls_distance)
-            data = {"key": ref.key, "record": ref.record, "noise": ref.noise, "noise_floor": floor,
-                    "trials": ref.for_trials()}
-        write_json(path, data)
-        return json.loads(path.read_text())
+        return None, training
 
-    def _floor_by_epoch(self, reference: dict) -> dict[int, float]:
-        """The noise floor of the ranking metric at each reference epoch (for the progress lines)."""
-        floor = reference.get("noise_floor") or {}
-        values = floor.get("ls_distance" if self.opts.metric == "ls" else "val_loss_diff") or []
-        epochs = ((reference.get("record") or {}).get("epochs")) or []
-        return {int(e): v for e, v in zip(epochs, values, strict=False) if v is not None}
+    def _finish_reference(self, training) -> dict:
+        """Wait for the dense runs, write ``dense_reference.json`` and return its data."""
+        from hyperprune.search.dense import noise_floor
 
-    def _trainable(self, reference: dict):
+        ref = training.result()
+        floor = noise_floor(ref.record, ref.noise, self.opts.ls_distance)
+        data = {"key": ref.key, "record": ref.record, "noise": ref.noise, "noise_floor": floor,
+                "trials": ref.for_trials()}
+        write_json(self.out / "dense_reference.json", data)
+        return json.loads((self.out / "dense_reference.json").read_text())
+
+    def _floor_source(self, reference: dict | None, training):
+        """Epoch -> the ranking metric's noise floor, from the finished reference or the dense runs' latest records."""
+        from hyperprune.search.dense import noise_floor
+
+        field = "ls_distance" if self.opts.metric == "ls" else "val_loss_diff"
+        if reference is not None:
+            known = self._floor_by_epoch(reference)
+            return known.get
+
+        def live(epoch: int) -> float | None:
+            record, noise = training.partial("reference"), training.partial("noise floor")
+            if not record or not noise:
+                return None
+            floor = noise_floor(record, noise, self.opts.ls_distance)
+            by_epoch = dict(zip((int(e) for e in record.get("epochs") or []), floor[field], strict=False))
+            return by_epoch.get(epoch)
+
+        return live
+
+    def _trainable(self, known: dict, feed=None):
+        """The candidate trainable; ``known``: the reference by epoch as far as it is known now,
+        ``feed``: where the rest arrives while the dense reference trains."""
         from ray import tune
 
         from trainables.candidate import CandidateTrainable
 
-        trials_ref = {"ls": {int(k): v for k, v in reference["trials"]["ls"].items()},
-                      "val_loss": {int(k): v for k, v in reference["trials"]["val_loss"].items()}}
+        trials_ref = {"ls": {int(k): v for k, v in known["ls"].items()},
+                      "val_loss": {int(k): v for k, v in known["val_loss"].items()}}
         settings = {"final_epochs": self.opts.final_epochs, "ls_seed": self.opts.seed,
                     "gpus_per_trial": self.opts.gpus_per_trial, "with_ls": True, "prune_by": self.opts.e0,
                     "ls_distance": self.opts.ls_distance, "control_epochs": self._last_rung(),
-                    "ls_epochs": self.opts.ls_epochs(), "status_board": self.board}
+                    "ls_epochs": self.opts.ls_epochs(), "status_board": self.board,
+                    "reference_feed": feed}
         trainable = tune.with_parameters(CandidateTrainable, base=spec_to_dict(self.spec),
                                          settings=settings, reference=trials_ref)
         return tune.with_resources(trainable, self._resources())
@@ -214,7 +240,7 @@ class Search:
             return self.opts.address is None
         return self.opts.reuse_actors == "yes"
 
-    def _tuner(self, reference: dict):
+    def _tuner(self, known: dict, feed):
         from ray import tune
         from ray.tune import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
 
@@ -241,22 +267,24 @@ class Search:
                                          control_epochs=self._last_rung())
         recorder = PoolRecorder(str(self.out), scheduler, e0=o.e0, ei=o.ei, final_count=o.final_count,
                                 final_epochs=o.final_epochs, metric_key=o.metric_key,
-                                max_evals=o.max_evals, quiet=o.quiet, noise_floor=self._floor_by_epoch(reference))
+                                max_evals=o.max_evals, quiet=o.quiet,
+                                floor_lookup=functools.partial(live_reference.floor_at, str(self.out)))
         self.watch = FailureWatch(wave=concurrency, pool_size=(len(replay) if replay else o.max_evals) + int(control),
                                   quiet=o.quiet)
         self.log(f"seeding {o.max_evals if not replay else len(replay)} candidates with {o.hpo} "
                  f"({concurrency} at a time){' plus the dense control' if control else ''}, ranking by "
                  f"{o.metric}{' (' + o.ls_distance + ' distance)' if o.metric == 'ls' else ''}")
-        samples = (len(replay) if replay else o.max_evals) + int(control)
         return tune.Tuner(
-            self._trainable(reference),
+            self._trainable(known, feed),
             tune_config=TuneConfig(search_alg=seeder, scheduler=scheduler,
-                                   num_samples=samples,
+                                   # the seeder says when it is finished (see PoolSeeder)
+                                   num_samples=-1,
                                    reuse_actors=self._reuse_actors(), trial_name_creator=_trial_name,
                                    trial_dirname_creator=_trial_name),
             run_config=RunConfig(
                 name=EXPERIMENT, storage_path=self._storage(), verbose=0, stop=self.watch.stopper(),
-                callbacks=[SchedulerStateCallback(scheduler), self.watch, recorder,
+                callbacks=[SchedulerStateCallback(scheduler), live_reference.HarvestDenseRuns(str(self.out)),
+                           self.watch, recorder,
                            BusyWatcher(self.board, quiet=o.quiet)],
                 checkpoint_config=CheckpointConfig(num_to_keep=1, checkpoint_frequency=1),
                 failure_config=FailureConfig(max_failures=o.max_failures),
@@ -344,17 +372,23 @@ class Search:
             # Tune starts one trial at a time with a custom searcher unless told otherwise: the first
             # candidate would be paused (and its actor reused) before a second node's worker is up.
             os.environ["TUNE_MAX_PENDING_TRIALS_PG"] = str(self._concurrency())
-            reference = self._reference()
+            reference, training = self._start_reference()
+            known = reference["trials"] if reference is not None else training.known()
+            feed = training.feed if training is not None else None
+            live_reference.register(str(self.out), live_reference.LiveReference(
+                self._floor_source(reference, training), training.harvest if training else (lambda: None)))
             experiment = f"{self._storage()}/{EXPERIMENT}"
             if restore and self._restorable(experiment):
                 self.log(f"resuming the search in {self.out}")
-                tuner = tune.Tuner.restore(experiment, trainable=self._trainable(reference),
+                tuner = tune.Tuner.restore(experiment, trainable=self._trainable(known, feed),
                                            resume_unfinished=True, resume_errored=False)
             else:
-                tuner = self._tuner(reference)
+                tuner = self._tuner(known, feed)
             # a candidate that failed before reporting has no metrics; FailureWatch already said why
             logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
             tuner.fit()
+            if training is not None:
+                reference = self._finish_reference(training)
             from hyperprune.search.results import finalize
 
             watch = getattr(self, "watch", None)
@@ -362,6 +396,7 @@ class Search:
                               first_failure=watch.first if watch else None,
                               stopped=watch.stopped if watch else None)
         finally:
+            live_reference.unregister(str(self.out))
             shutdown(session)
             release_output(self.out)
         return result

@@ -13,6 +13,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pyarrow.fs import FileSelector
@@ -40,7 +41,8 @@ def _seconds(result: dict) -> str:
 class PoolRecorder(Callback):
     def __init__(self, out_dir: str, scheduler, *, e0: int, ei: int, final_count: int, final_epochs: int,
                  metric_key: str, max_evals: int, quiet: bool = False,
-                 noise_floor: dict[int, float] | None = None) -> None:
+                 noise_floor: dict[int, float] | None = None,
+                 floor_lookup: Callable[[int], float | None] | None = None) -> None:
         self.out_dir = str(out_dir)
         self.scheduler = scheduler
         self.e0, self.ei, self.final_count, self.final_epochs = e0, ei, final_count, final_epochs
@@ -48,11 +50,21 @@ class PoolRecorder(Callback):
         self.max_evals = max_evals
         self.quiet = quiet
         self.noise_floor = {int(k): v for k, v in (noise_floor or {}).items() if v is not None}
+        # the floor of an epoch the dense runs had not reached when the search started
+        self.floor_lookup = floor_lookup
         self.rows: dict[str, dict] = {}
         self.reported_at: dict[str, float] = {}
         self.rounds_printed = 0
         self.started = time.time()
         self.elapsed_before = 0.0
+
+    def floor_at(self, epoch: int) -> float | None:
+        lookup = getattr(self, "floor_lookup", None)  # absent in experiments saved by earlier versions
+        if epoch not in self.noise_floor and lookup is not None:
+            value = lookup(epoch)
+            if value is not None:
+                self.noise_floor[epoch] = value
+        return self.noise_floor.get(epoch)
 
     # -- state ---------------------------------------------------------------------------------
     def get_state(self) -> dict:
@@ -203,7 +215,7 @@ class PoolRecorder(Callback):
             elapsed = self.elapsed_before + time.time() - self.started
             remaining = max(0, plan["epochs"] - spent)
             eta = f", ETA {elapsed / spent * remaining / 60:.1f} min" if spent else ""
-            floor = self.noise_floor.get(int(h["epoch"]))
+            floor = self.floor_at(int(h["epoch"]))
             floor_text = f", noise floor {floor:.3g}" if floor is not None else ""
             self._say(f"round {h['round'] + 1} @ epoch {h['epoch']}: {len(h['ranking'])} ranked, "
                       f"kept {len(h['kept'])} ({', '.join(h['kept'])}); best {self.metric_key} "

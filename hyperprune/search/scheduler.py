@@ -100,7 +100,11 @@ class SyncHalvingScheduler(FIFOScheduler):
     # -- decisions -----------------------------------------------------------------------------
     def _pool_complete(self, tune_controller) -> bool:
         search_alg = tune_controller.search_alg
-        if search_alg is not None and not search_alg.is_finished():
+        seeder = getattr(search_alg, "searcher", None)
+        if hasattr(seeder, "proposals_made"):  # the pool seeder stays unfinished while trials live
+            if not seeder.proposals_made():
+                return False
+        elif search_alg is not None and not search_alg.is_finished():
             return False
         # every trial the searcher created must have been seen and be either waiting or excluded
         return all(t.trial_id in self.book.candidates for t in tune_controller.get_trials())

@@ -1,0 +1,63 @@
+"""The dense reference as the driver sees it while the search runs.
+
+The dense reference and noise floor train beside the candidates (:func:`~hyperprune.search.dense.start_reference`).
+Two things of the driver need them before they end: the progress lines (the noise floor of each
+rung) and the cache (each dense run is stored as soon as it ends, so a driver killed later does
+not train it again). Both are Tune callbacks saved with the experiment, so they hold only the
+output directory and find the driver's live objects here, registered per directory.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ray.tune import Callback
+
+#: seconds between two looks for finished dense runs
+HARVEST_EVERY_S = 1.0
+
+
+@dataclass
+class LiveReference:
+    floor: Callable[[int], float | None]  # epoch -> the ranking metric's noise floor, or None
+    harvest: Callable[[], None] = lambda: None  # store the dense runs that ended
+
+
+_ACTIVE: dict[str, LiveReference] = {}
+
+
+def register(out_dir: str, live: LiveReference) -> None:
+    _ACTIVE[str(out_dir)] = live
+
+
+def unregister(out_dir: str) -> None:
+    _ACTIVE.pop(str(out_dir), None)
+
+
+def floor_at(out_dir: str, epoch: int) -> float | None:
+    """The floor at ``epoch`` as far as it is known now; None when it is not (yet)."""
+    live = _ACTIVE.get(str(out_dir))
+    if live is None:
+        return None
+    try:
+        return live.floor(epoch)
+    except Exception:  # a progress line must never stop the search
+        return None
+
+
+class HarvestDenseRuns(Callback):
+    """Between Tune steps, stores each dense run that ended in the cache."""
+
+    def __init__(self, out_dir: str) -> None:
+        self.out_dir = str(out_dir)
+        self.last = 0.0
+
+    def on_step_begin(self, iteration: int, trials: list, **info) -> None:
+        now = time.monotonic()
+        live = _ACTIVE.get(self.out_dir)
+        if live is None or now - self.last < HARVEST_EVERY_S:
+            return
+        self.last = now
+        live.harvest()
