@@ -22,8 +22,9 @@ from hyperprune.calibration.metrics import EARLY_METRICS, metrics_for
 from hyperprune.calibration.noise import pick_spread, seed_noise
 from hyperprune.errors import UserError
 from hyperprune.files import write_json
+from hyperprune.run_options import build_spec
 from hyperprune.search.calibrate_options import CalibrateOptions, validate
-from hyperprune.search.driver import Search, build_spec
+from hyperprune.search.driver import Search
 from hyperprune.search.options import check_output_dir
 from hyperprune.search.pool import read_pool
 

@@ -1,0 +1,143 @@
+"""Command-line flags made from an options dataclass, and parsed arguments made back into it.
+
+Every field of the dataclass becomes one flag named after it (``max_evals`` -> ``--max-evals``),
+typed by its annotation and defaulting to its default; its ``metadata`` says the rest:
+
+==============  ==================================================================================
+``help``        what the option does (the default is appended: "(default 8)")
+``flag``        the flag's name where it is not the field's (``"--set"``)
+``metavar``     the value's name in the help
+``names``       ``"module:attribute"`` of the registry (or mapping, or function) that lists the
+                accepted values; shown in ``--help`` only and read only then, so that building the
+                parser imports no registry (the options' own checks reject a wrong name)
+``choices``     values argparse itself accepts (anything else: exit 2 with argparse's line)
+``unset``       the flag defaults to None so that a command can tell whether it was given; the
+                dataclass default applies when it was not
+``default_text`` how the default reads in the help where the value itself does not say it
+``repeat``      (tuple fields) the flag may be given several times, each adds one value; without
+                it a tuple is given as one comma-separated value
+``positional``  a positional argument instead of a flag
+==============  ==================================================================================
+
+A bool defaulting to False becomes a switch (``--quiet``); one defaulting to True becomes
+``--no-NAME`` that turns it off. A field without a default is a required flag.
+
+Example::
+
+    @dataclass(frozen=True)
+    class Options:
+        max_evals: int = field(default=8, metadata={"help": "candidates proposed"})
+
+    add_flags(parser, Options)
+    opts = options_from(Options, parser.parse_args(argv))
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import typing
+from functools import cache
+from typing import Any
+
+
+class FlagHelpFormatter(argparse.HelpFormatter):
+    """Adds the accepted names of a flag with ``names`` metadata, read when the help is shown."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        source = getattr(action, "names_source", None)
+        if source is None:
+            return text
+        from hyperprune.registry import names_of
+
+        listed = ", ".join(names_of(source)).replace("%", "%%")
+        return f"{text} [one of: {listed}]"
+
+
+def flag_name(field: dataclasses.Field) -> str:
+    meta = field.metadata
+    if "flag" in meta:
+        return meta["flag"]
+    if field.default is True:
+        return "--no-" + field.name.replace("_", "-")
+    return "--" + field.name.replace("_", "-")
+
+
+@cache
+def _types(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _value_type(annotation: Any) -> Any:
+    """``int`` for ``int`` and ``int | None``; the annotation itself otherwise."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if type(None) in typing.get_args(annotation) and len(args) == 1:
+        return args[0]
+    return annotation
+
+
+def _default_text(field: dataclasses.Field) -> str | None:
+    if "default_text" in field.metadata:
+        return field.metadata["default_text"]
+    default = field.default
+    if default is dataclasses.MISSING or default is None or isinstance(default, bool) or default == ():
+        return None
+    return str(default)
+
+
+def _help(field: dataclasses.Field) -> str:
+    text = field.metadata["help"]
+    shown = _default_text(field)
+    return text if shown is None else f"{text} (default {shown})"
+
+
+def _argument(cls: type, field: dataclasses.Field) -> tuple[list[str], dict[str, Any]]:
+    """The names and keyword arguments of ``add_argument`` for one field."""
+    meta = field.metadata
+    kwargs: dict[str, Any] = {"help": _help(field).replace("%", "%%")}
+    if "metavar" in meta:
+        kwargs["metavar"] = meta["metavar"]
+    if meta.get("positional"):
+        return [field.name], kwargs
+    kwargs["dest"] = field.name
+    value_type = _value_type(_types(cls)[field.name])
+    if value_type is bool:
+        kwargs["action"] = "store_false" if field.default is True else "store_true"
+        return [flag_name(field)], kwargs
+    if field.default is dataclasses.MISSING:
+        kwargs["required"] = True
+    elif meta.get("repeat"):
+        kwargs.update(action="append", default=[])
+    else:
+        kwargs["default"] = None if meta.get("unset") else field.default
+    if value_type in (int, float):
+        kwargs["type"] = value_type
+    if "choices" in meta:
+        kwargs["choices"] = meta["choices"]
+    return [flag_name(field)], kwargs
+
+
+def add_flags(parser: argparse.ArgumentParser, cls: type) -> None:
+    """One argument per field of the options dataclass ``cls``."""
+    for field in dataclasses.fields(cls):
+        names, kwargs = _argument(cls, field)
+        action = parser.add_argument(*names, **kwargs)
+        if "names" in field.metadata:
+            action.names_source = field.metadata["names"]
+
+
+def options_from(cls: type, args: argparse.Namespace, **overrides: Any) -> Any:
+    """The ``cls`` instance of parsed ``args``: unset flags take the field defaults, tuples come
+    from repeated flags or a comma-separated value, ``overrides`` win."""
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(cls):
+        value = getattr(args, field.name)
+        if value is None and field.metadata.get("unset"):
+            continue
+        if isinstance(value, str) and isinstance(field.default, tuple):
+            value = tuple(item.strip() for item in value.split(",") if item.strip())
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[field.name] = value
+    return cls(**{**values, **overrides})
