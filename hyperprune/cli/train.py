@@ -59,6 +59,7 @@ def write_artifacts(run, out: Path, final: bool) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hyperprune.models import TASKS
     from hyperprune.run_options import build_spec
     from hyperprune.training import TrainingRun
     from hyperprune.training.artifacts import progress_line
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         training.save(checkpoint)
         write_artifacts(training, out, final=False)
     final = write_artifacts(training, out, final=True)["final"]
-    key = "ppl" if training.task_kind == "lm" else "accuracy"
+    key = TASKS[training.task_kind].quality_key
     print(f"done: valid {key} {final['valid'][key]:.4g}, test {key} {final['test'][key]:.4g}, "
           f"sparsity {training.sparsity_report()['global']['sparsity']:.4f}; wrote {out}", flush=True)
     return 0

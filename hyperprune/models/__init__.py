@@ -36,9 +36,15 @@ class ModelKind:
 class TaskKind:
     noun: str  # what a model of this task is called in messages
     data: str  # what data it needs, in messages
+    quality: str  # the figure its results are judged by
+    quality_key: str  # that figure's key in an evaluation (TrainingRun.evaluate)
+    lower_is_better: bool
 
 
-TASKS = {"lm": TaskKind("language model", "a text corpus"), "classifier": TaskKind("classifier", "array data")}
+TASKS = {
+    "lm": TaskKind("language model", "a text corpus", "perplexity", "ppl", lower_is_better=True),
+    "classifier": TaskKind("classifier", "array data", "accuracy", "accuracy", lower_is_better=False),
+}
 
 MODELS = Registry("model")
 MODELS.register("lstm", ModelKind("lm", "hyperprune.models.language:from_config"))
@@ -59,6 +65,11 @@ def task_kind_of(cfg: ModelConfig) -> str:
     return MODELS.get(cfg.kind).task
 
 
+def task_of(cfg: ModelConfig) -> TaskKind:
+    """What the task of model ``cfg`` is judged by (quality figure, its direction)."""
+    return TASKS[task_kind_of(cfg)]
+
+
 def build_model(cfg: ModelConfig, data) -> nn.Module:
     """Instantiate ``cfg.kind`` sized for ``data`` (a Corpus or ArrayData)."""
     from hyperprune.data import dataset_names
@@ -72,4 +83,4 @@ def build_model(cfg: ModelConfig, data) -> nn.Module:
     return resolve(kind.builder)(cfg, data)
 
 
-__all__ = ["MODELS", "TASKS", "ModelKind", "build_model", "model_kinds", "task_kind_of"]
+__all__ = ["MODELS", "TASKS", "ModelKind", "TaskKind", "build_model", "model_kinds", "task_kind_of", "task_of"]

@@ -32,7 +32,7 @@ class CalibrateOptions(ProblemOptions):
     metrics: tuple[str, ...] = field(default=(), metadata={
         "help": "early metrics to judge, comma-separated: ls (L2 LS distance), ls-trajectory, loss",
         "names": "hyperprune.calibration.metrics:EARLY_METRICS", "default_text": "all the task has",
-        "metavar": "A,B"})
+        "metavar": "A,B", "unset": True})
     replicates: int = field(default=2, metadata={
         "help": "master seeds per replicated candidate, 1 = no noise measurement"})
     replicate_count: int = field(default=4, metadata={
