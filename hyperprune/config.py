@@ -25,7 +25,7 @@ from hyperprune.errors import UserError
 
 @dataclass(frozen=True)
 class ModelConfig:
-    kind: str = field(default="lstm", metadata={"help": "model kind, a name of hyperprune.models.MODELS"})
+    kind: str = field(default="lstm", metadata={"help": "model kind: a name --model accepts"})
     emb_size: int = field(default=128, metadata={"help": "word embedding size (language models)"})
     hidden_size: int = field(default=128, metadata={"help": "hidden units per recurrent layer"})
     num_layers: int = field(default=2, metadata={"help": "stacked recurrent layers"})
@@ -45,7 +45,7 @@ class ModelConfig:
 class DataConfig:
     name: str = field(
         default="embedded",
-        metadata={"help": "dataset, a name of hyperprune.data.DATASETS"},
+        metadata={"help": "dataset: a name --data accepts"},
     )
     path: str | None = field(default=None, metadata={"help": "directory of the data files"})
 

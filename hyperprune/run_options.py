@@ -33,7 +33,8 @@ class RunOptions:
     data_path: str | None = field(default=None, metadata={
         "help": "directory of the data files (datasets read from disk)", "metavar": "DIR"})
     settings: tuple[str, ...] = field(default=(), metadata={
-        "help": "override a run setting, e.g. --set train.lr=10 --set model.hidden_size=64",
+        "help": "override a run setting, e.g. --set train.lr=10 --set model.hidden_size=64 (every key: "
+                "'hyperprune train --help')",
         "flag": "--set", "repeat": True, "metavar": "KEY=VALUE"})
 
     def run_settings(self) -> dict[str, Any]:

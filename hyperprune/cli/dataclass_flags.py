@@ -42,7 +42,15 @@ from typing import Any
 
 
 class FlagHelpFormatter(argparse.HelpFormatter):
-    """Adds the accepted names of a flag with ``names`` metadata, read when the help is shown."""
+    """Adds the accepted names of a flag with ``names`` metadata, read when the help is shown, and
+    keeps the line breaks of a description or epilog (each line is wrapped on its own, an indented
+    one is left as it is)."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        lines = []
+        for line in text.splitlines():  # an indented line (a table row) stays as written
+            lines.append(indent + line if line.startswith(" ") or not line else super()._fill_text(line, width, indent))
+        return "\n".join(lines)
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
@@ -125,6 +133,12 @@ def add_flags(parser: argparse.ArgumentParser, cls: type) -> None:
         action = parser.add_argument(*names, **kwargs)
         if "names" in field.metadata:
             action.names_source = field.metadata["names"]
+
+
+def field_lines(cls: type, prefix: str = "", width: int = 28) -> list[str]:
+    """One line per field of ``cls`` with help metadata: ``prefix.name  help``."""
+    return [f"  {prefix + f.name:<{width}}{f.metadata['help']}" for f in dataclasses.fields(cls)
+            if "help" in f.metadata]
 
 
 def options_from(cls: type, args: argparse.Namespace, **overrides: Any) -> Any:

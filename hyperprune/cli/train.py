@@ -14,10 +14,11 @@ Example::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import Any
 
-from hyperprune.cli.dataclass_flags import FlagHelpFormatter, add_flags, options_from
+from hyperprune.cli.dataclass_flags import FlagHelpFormatter, add_flags, field_lines, options_from
 from hyperprune.errors import UserError
 from hyperprune.run_options import TrainOptions
 
@@ -26,10 +27,21 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train one candidate (method + sparsity + hyperparameters)",
                        formatter_class=FlagHelpFormatter,
                        description="Train one pruning candidate, or the dense model, and save its checkpoint, "
-                                   "weights, metrics and sparsity report in --out.")
+                                   "weights, metrics and sparsity report in --out.",
+                       epilog=settings_help())
     add_flags(p, TrainOptions)
     p.set_defaults(handler=run)
     return p
+
+
+def settings_help() -> str:
+    """The run settings ``--set`` accepts, from the run spec's dataclasses and their help."""
+    from hyperprune.config import RunSpec
+
+    lines = ["Run settings (--set KEY=VALUE; the presets give their values):"]
+    for section in dataclasses.fields(RunSpec):
+        lines += field_lines(section.default_factory, prefix=f"{section.name}.")
+    return "\n".join(lines)
 
 
 def options_from_args(args: argparse.Namespace) -> TrainOptions:

@@ -112,3 +112,12 @@ def test_search_json_of_an_earlier_version_loads_and_keeps_its_layout():
     search = cal.search_options(seed=4)
     assert (search.seed, search.final_count, search.final_epochs, search.settings, search.ls_every_epoch) == (
         4, 5, 8, ("train.lr=5",), True)
+
+
+def test_train_help_lists_every_run_setting():
+    from hyperprune.config import RunSpec, spec_to_dict
+
+    text = _command("train").format_help()
+    for section, values in spec_to_dict(RunSpec()).items():
+        for key in values:
+            assert f"  {section}.{key} " in text
