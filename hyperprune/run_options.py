@@ -5,8 +5,8 @@ and through :class:`~hyperprune.search.problem_options.ProblemOptions` ``search`
 ``calibrate``); :func:`build_spec` is the one way options become a checked
 :class:`~hyperprune.config.RunSpec`. Each options class says with :meth:`RunOptions.run_settings`
 which dotted settings it applies over the preset. :class:`TrainOptions` are the options of
-``hyperprune train``. The field metadata (help, flag names, registries) makes the CLI flags
-(:mod:`hyperprune.cli.dataclass_flags`).
+``hyperprune train``. The fields are declared with :func:`~hyperprune.option_field.option`, whose
+help, flag names and registries make the CLI flags (:mod:`hyperprune.cli.dataclass_flags`).
 
 Example::
 
@@ -15,27 +15,36 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hyperprune.config import RunSpec, check_ls_settings, override, parse_settings, preset
+from hyperprune.option_field import option
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    preset: str = field(default="tiny", metadata={
-        "help": "run settings to start from: tiny (CPU) or paper (2x1500 LSTM)", "names": "hyperprune.config:PRESETS"})
-    model: str | None = field(default=None, metadata={
-        "help": "model kind", "names": "hyperprune.models:MODELS", "default_text": "the preset's"})
-    data: str | None = field(default=None, metadata={
-        "help": "dataset", "names": "hyperprune.data:DATASETS", "default_text": "the preset's"})
-    data_path: str | None = field(default=None, metadata={
-        "help": "directory of the data files (datasets read from disk)", "metavar": "DIR"})
-    settings: tuple[str, ...] = field(default=(), metadata={
-        "help": "override a run setting, e.g. --set train.lr=10 --set model.hidden_size=64 (every key: "
-                "'hyperprune train --help')",
-        "flag": "--set", "repeat": True, "metavar": "KEY=VALUE"})
+    preset: str = option(
+        "tiny",
+        "run settings to start from: tiny (CPU) or paper (2x1500 LSTM)",
+        names="hyperprune.config:PRESETS",
+    )
+    model: str | None = option(
+        None, "model kind", names="hyperprune.models:MODELS", default_text="the preset's"
+    )
+    data: str | None = option(None, "dataset", names="hyperprune.data:DATASETS", default_text="the preset's")
+    data_path: str | None = option(
+        None, "directory of the data files (datasets read from disk)", metavar="DIR"
+    )
+    settings: tuple[str, ...] = option(
+        (),
+        "override a run setting, e.g. --set train.lr=10 --set "
+        "model.hidden_size=64 (every key: 'hyperprune train --help')",
+        flag="--set",
+        repeat=True,
+        metavar="KEY=VALUE",
+    )
 
     def run_settings(self) -> dict[str, Any]:
         """The dotted settings (``train.lr``) applied over the preset, model and data."""
@@ -44,19 +53,25 @@ class RunOptions:
 
 @dataclass(frozen=True, kw_only=True)
 class TrainOptions(RunOptions):
-    settings: tuple[str, ...] = field(default=(), metadata={
-        "help": "KEY without a dot: method hyperparameter (death=magnitude); with a dot: run setting "
-                "(train.lr=10, model.hidden_size=64)", "flag": "--set", "repeat": True, "metavar": "KEY=VALUE"})
-    method: str = field(default="dense", metadata={
-        "help": "pruning method (see 'hyperprune methods')", "names": "hyperprune.pruning.registry:METHODS"})
-    sparsity: float = field(default=0.0, metadata={"help": "target sparsity in [0, 1)"})
-    epochs: int | None = field(default=None, metadata={
-        "help": "training epochs", "default_text": "the preset's"})
-    out: str = field(metadata={"help": "output directory (must be empty unless --resume)", "metavar": "DIR"})
-    seed: int | None = field(default=None, metadata={"help": "master seed", "default_text": "the preset's, 0"})
-    device: str = field(default="cpu", metadata={"help": "torch device, e.g. cpu or cuda"})
-    resume: bool = field(default=False, metadata={
-        "help": "continue the run in --out up to --epochs (all other settings come from its checkpoint)"})
+    settings: tuple[str, ...] = option(
+        (),
+        "KEY without a dot: method hyperparameter (death=magnitude); with a "
+        "dot: run setting (train.lr=10, model.hidden_size=64)",
+        flag="--set",
+        repeat=True,
+        metavar="KEY=VALUE",
+    )
+    method: str = option(
+        "dense", "pruning method (see 'hyperprune methods')", names="hyperprune.pruning.registry:METHODS"
+    )
+    sparsity: float = option(0.0, "target sparsity in [0, 1)")
+    epochs: int | None = option(None, "training epochs", default_text="the preset's")
+    out: str = option(help="output directory (must be empty unless --resume)", metavar="DIR")
+    seed: int | None = option(None, "master seed", default_text="the preset's, 0")
+    device: str = option("cpu", "torch device, e.g. cpu or cuda")
+    resume: bool = option(
+        False, "continue the run in --out up to --epochs (all other settings come from its checkpoint)"
+    )
 
     def hparams(self) -> dict[str, str]:
         """The ``--set`` items without a dot: the method's hyperparameters."""

@@ -1,35 +1,18 @@
 """Command-line flags made from an options dataclass, and parsed arguments made back into it.
 
-Every field of the dataclass becomes one flag named after it (``max_evals`` -> ``--max-evals``),
-typed by its annotation and defaulting to its default; its ``metadata`` says the rest:
-
-==============  ==================================================================================
-``help``        what the option does (the default is appended: "(default 8)")
-``flag``        the flag's name where it is not the field's (``"--set"``)
-``metavar``     the value's name in the help
-``names``       ``"module:attribute"`` of the registry (or mapping, or function) that lists the
-                accepted values; shown in ``--help`` only and read only then, so that building the
-                parser imports no registry (the options' own checks reject a wrong name)
-``choices``     values argparse itself accepts (anything else: exit 2 with argparse's line)
-``unset``       the flag defaults to None so that a command can tell whether it was given; the
-                dataclass default applies when it was not
-``default_text`` how the default reads in the help where the value itself does not say it
-``repeat``      (tuple fields) the flag may be given several times, each adds one value; without
-                it a tuple is given as one comma-separated value
-``positional``  a positional argument instead of a flag
-==============  ==================================================================================
-
-A bool defaulting to False becomes a switch (``--quiet``); one defaulting to True becomes
-``--no-NAME`` that turns it off. A field without a default is a required flag.
+Every field becomes one flag named after it (``max_evals`` -> ``--max-evals``), typed by its
+annotation and defaulting to its default; the metadata :func:`~hyperprune.option_field.option`
+gives it says the rest (help, flag name, metavar, registry of accepted names, choices, unset,
+default text, repeat, positional). The help ends with the default ("(default 8)") and, for a field
+with ``names``, the names its registry accepts, read only when the help is shown so that building
+the parser imports no registry. A bool defaulting to False becomes a switch (``--quiet``); one
+defaulting to True becomes ``--no-NAME``, which turns it off. A field without a default is a
+required flag.
 
 Example::
 
-    @dataclass(frozen=True)
-    class Options:
-        max_evals: int = field(default=8, metadata={"help": "candidates proposed"})
-
-    add_flags(parser, Options)
-    opts = options_from(Options, parser.parse_args(argv))
+    add_flags(parser, SearchOptions)
+    opts = options_from(SearchOptions, parser.parse_args(argv))
 """
 
 from __future__ import annotations
@@ -49,7 +32,9 @@ class FlagHelpFormatter(argparse.HelpFormatter):
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         lines = []
         for line in text.splitlines():  # an indented line (a table row) stays as written
-            lines.append(indent + line if line.startswith(" ") or not line else super()._fill_text(line, width, indent))
+            lines.append(
+                indent + line if line.startswith(" ") or not line else super()._fill_text(line, width, indent)
+            )
         return "\n".join(lines)
 
     def _get_help_string(self, action: argparse.Action) -> str:
@@ -137,8 +122,11 @@ def add_flags(parser: argparse.ArgumentParser, cls: type) -> None:
 
 def field_lines(cls: type, prefix: str = "", width: int = 28) -> list[str]:
     """One line per field of ``cls`` with help metadata: ``prefix.name  help``."""
-    return [f"  {prefix + f.name:<{width}}{f.metadata['help']}" for f in dataclasses.fields(cls)
-            if "help" in f.metadata]
+    return [
+        f"  {prefix + f.name:<{width}}{f.metadata['help']}"
+        for f in dataclasses.fields(cls)
+        if "help" in f.metadata
+    ]
 
 
 def options_from(cls: type, args: argparse.Namespace, **overrides: Any) -> Any:

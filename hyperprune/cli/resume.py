@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hyperprune.cli.dataclass_flags import FlagHelpFormatter, add_flags
+from hyperprune.option_field import option
 
 
 @dataclass(frozen=True)
 class ResumeOptions:
-    out: str = field(metadata={"help": "the output directory of the search or calibration", "positional": True,
-                               "metavar": "DIR"})
+    out: str = option(help="the output directory of the search or calibration", positional=True, metavar="DIR")
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

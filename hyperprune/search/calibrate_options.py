@@ -7,39 +7,33 @@ saved as ``calibrate.json`` so ``hyperprune resume DIR`` continues with the same
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hyperprune.errors import UserError
+from hyperprune.option_field import option, with_default
 from hyperprune.search.options import SearchOptions
 from hyperprune.search.problem_options import ProblemOptions
 
 
 @dataclass(frozen=True)
 class CalibrateOptions(ProblemOptions):
-    hpo: str = field(default="random", metadata=ProblemOptions.__dataclass_fields__["hpo"].metadata)
-    max_evals: int = field(default=16, metadata={
-        "help": "candidates proposed; identical proposals are trained once"})
-    seed: int = field(default=0, metadata={"help": "master seed; replicates use seed+1, ..."})
-    out: str = field(default="runs/calibration", metadata=ProblemOptions.__dataclass_fields__["out"].metadata)
-    quiet: bool = field(default=False, metadata={"help": "print only the tables at the end"})
-    epochs: int = field(default=8, metadata={
-        "help": "training budget of every candidate; the ground truth is the figure after it"})
+    hpo: str = with_default(ProblemOptions, "hpo", "random")
+    max_evals: int = option(16, "candidates proposed; identical proposals are trained once")
+    seed: int = option(0, "master seed; replicates use seed+1, ...")
+    out: str = with_default(ProblemOptions, "out", "runs/calibration")
+    quiet: bool = option(False, "print only the tables at the end")
+    epochs: int = option(8, "training budget of every candidate; the ground truth is the figure after it")
     # every candidate reaches its target sparsity by e0, as in a search whose first rung is e0; the
     # searcher learns from this epoch and its checkpoints make the pool for --initial-pool
-    e0: int = field(default=2, metadata={
-        "help": "first rung of the searches it calibrates: candidates reach their target sparsity by it, and its "
-                "checkpoints form the pool for a later --initial-pool"})
-    metrics: tuple[str, ...] = field(default=(), metadata={
-        "help": "early metrics to judge, comma-separated: ls (L2 LS distance), ls-trajectory, loss",
-        "names": "hyperprune.calibration.metrics:EARLY_METRICS", "default_text": "all the task has",
-        "metavar": "A,B", "unset": True})
-    replicates: int = field(default=2, metadata={
-        "help": "master seeds per replicated candidate, 1 = no noise measurement"})
-    replicate_count: int = field(default=4, metadata={
-        "help": "candidates retrained from the other seeds, spread over the ranking"})
-    tolerance: float = field(default=0.01, metadata={
-        "help": "regret allowed, as a fraction of the best final figure"})
-    bootstrap: int = field(default=1000, metadata={"help": "bootstrap resamples"})
+    e0: int = option(2, "first rung of the searches it calibrates: candidates reach their target sparsity by it, "
+                        "and its checkpoints form the pool for a later --initial-pool")
+    metrics: tuple[str, ...] = option((), "early metrics to judge, comma-separated: ls (L2 LS distance), "
+                                          "ls-trajectory, loss", names="hyperprune.calibration.metrics:EARLY_METRICS",
+                                      default_text="all the task has", metavar="A,B", unset=True)
+    replicates: int = option(2, "master seeds per replicated candidate, 1 = no noise measurement")
+    replicate_count: int = option(4, "candidates retrained from the other seeds, spread over the ranking")
+    tolerance: float = option(0.01, "regret allowed, as a fraction of the best final figure")
+    bootstrap: int = option(1000, "bootstrap resamples")
 
     def search_options(self, *, seed: int | None = None, out: str | None = None, pool_size: int | None = None,
                        metric: str = "ls") -> SearchOptions:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hyperprune.errors import UserError
+from hyperprune.option_field import option
 from hyperprune.search.problem_options import ProblemOptions
 from hyperprune.spec_checks import MAX_SEED
 
@@ -27,25 +28,22 @@ MIN_FREE_BYTES = 200 * 1024 * 1024
 @dataclass(frozen=True)
 class SearchOptions(ProblemOptions):
     # the ranking schedule: unset flags take these defaults, or --from-calibration's recommendation
-    metric: str = field(default="ls", metadata={
-        "help": "early ranking: ls (LS distance) or loss", "names": "hyperprune.search.options:METRICS", "unset": True})
-    ls_distance: str = field(default="l2", metadata={
-        "help": "LS distance: l2 (spectra at the rung) or trajectory (the reference code's: epochs 0..rung "
-                "projected on 2 principal components)", "names": "hyperprune.lyapunov.distance:DISTANCES",
-        "unset": True})
-    e0: int = field(default=2, metadata={"help": "epochs before the first ranking", "unset": True})
-    ei: int = field(default=1, metadata={"help": "epochs between rankings", "unset": True})
-    final_count: int = field(default=2, metadata={"help": "finalists", "unset": True})
-    final_epochs: int = field(default=5, metadata={
-        "help": "full training budget of the finalists", "default_text": "5; with --from-calibration its epochs",
-        "unset": True})
-    storage: str | None = field(default=None, metadata={
-        "help": "Tune storage path for checkpoints (shared on a cluster, e.g. s3://bucket/dir)"})
-    initial_pool: str | None = field(default=None, metadata={
-        "help": "a saved pool (search directory or pool.parquet): skip seeding, continue from it"})
-    ls_every_epoch: bool = field(default=False, metadata={
-        "help": "measure the spectrum at every epoch (learning curves), not only where candidates are ranked "
-                "and at the end"})
+    metric: str = option("ls", "early ranking: ls (LS distance) or loss", names="hyperprune.search.options:METRICS",
+                         unset=True)
+    ls_distance: str = option("l2", "LS distance: l2 (spectra at the rung) or trajectory (the reference code's: "
+                                    "epochs 0..rung projected on 2 principal components)",
+                              names="hyperprune.lyapunov.distance:DISTANCES", unset=True)
+    e0: int = option(2, "epochs before the first ranking", unset=True)
+    ei: int = option(1, "epochs between rankings", unset=True)
+    final_count: int = option(2, "finalists", unset=True)
+    final_epochs: int = option(5, "full training budget of the finalists", unset=True,
+                               default_text="5; with --from-calibration its epochs")
+    storage: str | None = option(None, "Tune storage path for checkpoints (shared on a cluster, e.g. "
+                                       "s3://bucket/dir)")
+    initial_pool: str | None = option(None, "a saved pool (search directory or pool.parquet): skip seeding, "
+                                            "continue from it")
+    ls_every_epoch: bool = option(False, "measure the spectrum at every epoch (learning curves), not only where "
+                                         "candidates are ranked and at the end")
 
     def run_settings(self) -> dict[str, Any]:
         """Every candidate's run trains to the finalists' budget from the master seed; ``--set``

@@ -12,9 +12,10 @@ know, so files written by other versions load.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from hyperprune.option_field import option
 from hyperprune.run_options import RunOptions
 
 T = TypeVar("T", bound="ProblemOptions")
@@ -24,29 +25,36 @@ REUSE_ACTORS = ("auto", "yes", "no")
 
 @dataclass(frozen=True)
 class ProblemOptions(RunOptions):
-    hpo: str = field(default="tpe", metadata={
-        "help": "pool seeding: the optimiser that proposes candidates", "names": "hyperprune.search.backends:SEARCHERS"})
-    max_evals: int = field(default=8, metadata={"help": "candidates proposed"})
-    sparsity: float | None = field(default=None, metadata={
-        "help": "target sparsity in (0, 1)", "default_text": "the space's, else 0.67"})
-    space: str = field(default="reference", metadata={
-        "help": "search space: a built-in name or a YAML file", "names": "hyperprune.search.space:builtin_spaces"})
-    seed: int = field(default=0, metadata={"help": "master seed"})
-    out: str = field(default="runs/search", metadata={"help": "output directory", "metavar": "DIR"})
-    address: str | None = field(default=None, metadata={
-        "help": "Ray cluster to attach to (auto, host:port)", "default_text": "start an embedded local Ray"})
-    cpus_per_trial: float = field(default=1.0, metadata={"help": "CPUs per candidate"})
-    gpus_per_trial: float = field(default=0.0, metadata={
-        "help": "GPUs per candidate; fractions pack several candidates on one GPU"})
-    cache_dir: str | None = field(default=None, metadata={
-        "help": "dense-reference cache", "default_text": "~/.cache/hyperprune", "metavar": "DIR"})
-    max_failures: int = field(default=2, metadata={
-        "help": "retries of a candidate whose worker died, from its last checkpoint"})
-    dashboard: bool = field(default=True, metadata={"help": "start the embedded Ray without its dashboard"})
-    reuse_actors: str = field(default="auto", metadata={
-        "help": "reuse trial actors across pauses (auto: yes on the embedded Ray, no on a cluster)",
-        "choices": REUSE_ACTORS})
-    quiet: bool = field(default=False, metadata={"help": "print only the final result"})
+    hpo: str = option(
+        "tpe",
+        "pool seeding: the optimiser that proposes candidates",
+        names="hyperprune.search.backends:SEARCHERS",
+    )
+    max_evals: int = option(8, "candidates proposed")
+    sparsity: float | None = option(None, "target sparsity in (0, 1)", default_text="the space's, else 0.67")
+    space: str = option(
+        "reference",
+        "search space: a built-in name or a YAML file",
+        names="hyperprune.search.space:builtin_spaces",
+    )
+    seed: int = option(0, "master seed")
+    out: str = option("runs/search", "output directory", metavar="DIR")
+    address: str | None = option(
+        None, "Ray cluster to attach to (auto, host:port)", default_text="start an embedded local Ray"
+    )
+    cpus_per_trial: float = option(1.0, "CPUs per candidate")
+    gpus_per_trial: float = option(0.0, "GPUs per candidate; fractions pack several candidates on one GPU")
+    cache_dir: str | None = option(
+        None, "dense-reference cache", default_text="~/.cache/hyperprune", metavar="DIR"
+    )
+    max_failures: int = option(2, "retries of a candidate whose worker died, from its last checkpoint")
+    dashboard: bool = option(True, "start the embedded Ray without its dashboard")
+    reuse_actors: str = option(
+        "auto",
+        "reuse trial actors across pauses (auto: yes on the embedded Ray, no on a cluster)",
+        choices=REUSE_ACTORS,
+    )
+    quiet: bool = option(False, "print only the final result")
 
     def problem(self) -> dict[str, Any]:
         """The values of the fields every :class:`ProblemOptions` has."""

@@ -18,19 +18,66 @@ from hyperprune.run_options import TrainOptions
 from hyperprune.search.calibrate_options import CalibrateOptions
 from hyperprune.search.options import SearchOptions
 
-COMMANDS = {"search": SearchOptions, "calibrate": CalibrateOptions, "train": TrainOptions, "resume": ResumeOptions}
+COMMANDS = {
+    "search": SearchOptions,
+    "calibrate": CalibrateOptions,
+    "train": TrainOptions,
+    "resume": ResumeOptions,
+}
 REQUIRED = {"train": ["--out", "runs/t"], "resume": ["runs/s"]}
 
-PROBLEM_FLAGS = {"--sparsity", "--space", "--preset", "--model", "--data", "--data-path", "--set", "--seed", "--out",
-                 "--address", "--hpo", "--max-evals", "--cpus-per-trial", "--gpus-per-trial", "--cache-dir",
-                 "--max-failures", "--no-dashboard", "--reuse-actors", "--no-report", "--quiet"}
+PROBLEM_FLAGS = {
+    "--sparsity",
+    "--space",
+    "--preset",
+    "--model",
+    "--data",
+    "--data-path",
+    "--set",
+    "--seed",
+    "--out",
+    "--address",
+    "--hpo",
+    "--max-evals",
+    "--cpus-per-trial",
+    "--gpus-per-trial",
+    "--cache-dir",
+    "--max-failures",
+    "--no-dashboard",
+    "--reuse-actors",
+    "--no-report",
+    "--quiet",
+}
 FLAGS = {  # the flags of each command before they were made from the dataclasses
-    "search": PROBLEM_FLAGS | {"--metric", "--ls-distance", "--e0", "--ei", "--final-count", "--final-epochs",
-                               "--from-calibration", "--storage", "--initial-pool", "--ls-every-epoch"},
-    "calibrate": PROBLEM_FLAGS | {"--epochs", "--e0", "--metrics", "--replicates", "--replicate-count",
-                                  "--tolerance", "--bootstrap"},
-    "train": {"--method", "--sparsity", "--set", "--preset", "--epochs", "--out", "--seed", "--model", "--data",
-              "--data-path", "--device", "--resume"},
+    "search": PROBLEM_FLAGS
+    | {
+        "--metric",
+        "--ls-distance",
+        "--e0",
+        "--ei",
+        "--final-count",
+        "--final-epochs",
+        "--from-calibration",
+        "--storage",
+        "--initial-pool",
+        "--ls-every-epoch",
+    },
+    "calibrate": PROBLEM_FLAGS
+    | {"--epochs", "--e0", "--metrics", "--replicates", "--replicate-count", "--tolerance", "--bootstrap"},
+    "train": {
+        "--method",
+        "--sparsity",
+        "--set",
+        "--preset",
+        "--epochs",
+        "--out",
+        "--seed",
+        "--model",
+        "--data",
+        "--data-path",
+        "--device",
+        "--resume",
+    },
     "resume": set(),
 }
 
@@ -61,16 +108,56 @@ def test_the_default_command_line_gives_the_dataclass_defaults():
 
 def test_flags_set_their_fields():
     parser = build_parser()
-    opts = search_options(parser.parse_args([
-        "search", "--max-evals", "5", "--sparsity", "0.5", "--set", "train.lr=3", "--set", "model.hidden_size=8",
-        "--no-dashboard", "--ls-every-epoch", "--gpus-per-trial", "0.5", "--e0", "3", "--reuse-actors", "no"]))
+    opts = search_options(
+        parser.parse_args(
+            [
+                "search",
+                "--max-evals",
+                "5",
+                "--sparsity",
+                "0.5",
+                "--set",
+                "train.lr=3",
+                "--set",
+                "model.hidden_size=8",
+                "--no-dashboard",
+                "--ls-every-epoch",
+                "--gpus-per-trial",
+                "0.5",
+                "--e0",
+                "3",
+                "--reuse-actors",
+                "no",
+            ]
+        )
+    )
     assert (opts.max_evals, opts.sparsity, opts.settings, opts.dashboard, opts.ls_every_epoch) == (
-        5, 0.5, ("train.lr=3", "model.hidden_size=8"), False, True)
+        5,
+        0.5,
+        ("train.lr=3", "model.hidden_size=8"),
+        False,
+        True,
+    )
     assert (opts.gpus_per_trial, opts.e0, opts.ei, opts.reuse_actors) == (0.5, 3, 1, "no")
     cal = calibrate_options(parser.parse_args(["calibrate", "--metrics", "ls, loss", "--hpo", "tpe"]))
     assert (cal.metrics, cal.hpo, cal.max_evals) == (("ls", "loss"), "tpe", 16)
-    train = train_options(parser.parse_args(["train", "--out", "d", "--set", "death=magnitude", "--set",
-                                             "train.lr=2", "--epochs", "3", "--seed", "7"]))
+    train = train_options(
+        parser.parse_args(
+            [
+                "train",
+                "--out",
+                "d",
+                "--set",
+                "death=magnitude",
+                "--set",
+                "train.lr=2",
+                "--epochs",
+                "3",
+                "--seed",
+                "7",
+            ]
+        )
+    )
     assert train.hparams() == {"death": "magnitude"}
     assert train.run_settings() == {"train.lr": "2", "train.epochs": 3, "train.seed": 7}
 
@@ -97,12 +184,37 @@ def test_help_lists_the_registry_names(command):
 
 
 def test_search_json_of_an_earlier_version_loads_and_keeps_its_layout():
-    saved = {"hpo": "tpe", "max_evals": 4, "metric": "loss", "ls_distance": "l2", "e0": 1, "ei": 1, "final_count": 1,
-             "final_epochs": 3, "sparsity": 0.5, "space": "reference", "preset": "tiny", "model": "gru",
-             "data": None, "data_path": None, "settings": ["train.lr=5"], "seed": 3, "out": "runs/x",
-             "address": None, "cpus_per_trial": 1.0, "gpus_per_trial": 0.0, "storage": None, "cache_dir": None,
-             "initial_pool": None, "max_failures": 2, "dashboard": False, "reuse_actors": "auto", "quiet": True,
-             "ls_every_epoch": False, "a_key_of_a_later_version": 1}
+    saved = {
+        "hpo": "tpe",
+        "max_evals": 4,
+        "metric": "loss",
+        "ls_distance": "l2",
+        "e0": 1,
+        "ei": 1,
+        "final_count": 1,
+        "final_epochs": 3,
+        "sparsity": 0.5,
+        "space": "reference",
+        "preset": "tiny",
+        "model": "gru",
+        "data": None,
+        "data_path": None,
+        "settings": ["train.lr=5"],
+        "seed": 3,
+        "out": "runs/x",
+        "address": None,
+        "cpus_per_trial": 1.0,
+        "gpus_per_trial": 0.0,
+        "storage": None,
+        "cache_dir": None,
+        "initial_pool": None,
+        "max_failures": 2,
+        "dashboard": False,
+        "reuse_actors": "auto",
+        "quiet": True,
+        "ls_every_epoch": False,
+        "a_key_of_a_later_version": 1,
+    }
     opts = SearchOptions.from_json(saved)
     assert opts.settings == ("train.lr=5",) and opts.model == "gru" and opts.metric == "loss"
     del saved["a_key_of_a_later_version"]
@@ -111,7 +223,12 @@ def test_search_json_of_an_earlier_version_loads_and_keeps_its_layout():
     assert CalibrateOptions.from_json({**cal.to_json(), "storage": None}) == cal
     search = cal.search_options(seed=4)
     assert (search.seed, search.final_count, search.final_epochs, search.settings, search.ls_every_epoch) == (
-        4, 5, 8, ("train.lr=5",), True)
+        4,
+        5,
+        8,
+        ("train.lr=5",),
+        True,
+    )
 
 
 def test_train_help_lists_every_run_setting():

@@ -32,7 +32,9 @@ def test_every_task_has_datasets_and_the_presets_are_consistent():
 def test_build_spec_asks_for_the_directory_of_data_read_from_disk(tmp_path):
     with pytest.raises(UserError, match="'mnist' needs a directory; pass --data-path"):
         build_spec(RunOptions(model="mlp", data="mnist"))
-    spec = build_spec(RunOptions(model="mlp", data="mnist", data_path=str(tmp_path), settings=("train.lr=2",)))
+    spec = build_spec(
+        RunOptions(model="mlp", data="mnist", data_path=str(tmp_path), settings=("train.lr=2",))
+    )
     assert (spec.data.path, spec.model.kind, spec.train.lr) == (str(tmp_path.resolve()), "mlp", 2.0)
     with pytest.raises(UserError, match="unknown dataset 'imagenet'"):
         build_spec(RunOptions(data="imagenet"))
