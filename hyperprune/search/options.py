@@ -18,7 +18,7 @@ from typing import Any
 
 from hyperprune.errors import UserError
 from hyperprune.option_field import option
-from hyperprune.search.problem_options import ProblemOptions
+from hyperprune.search.problem_options import REUSE_ACTORS, ProblemOptions
 from hyperprune.spec_checks import MAX_SEED
 
 METRICS = {"ls": "ls_distance", "loss": "val_loss"}
@@ -91,7 +91,7 @@ def validate(opts: SearchOptions) -> None:
         raise UserError("--cpus-per-trial must be positive and --gpus-per-trial not negative")
     if opts.gpus_per_trial > 1 and opts.gpus_per_trial != int(opts.gpus_per_trial):
         raise UserError("--gpus-per-trial above 1 must be a whole number")
-    if opts.reuse_actors not in ("auto", "yes", "no"):
+    if opts.reuse_actors not in REUSE_ACTORS:
         raise UserError(f"--reuse-actors must be auto, yes or no, got {opts.reuse_actors!r}")
     if opts.max_failures < 0:
         raise UserError("--max-failures must not be negative")
