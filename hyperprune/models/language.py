@@ -21,6 +21,7 @@ from torch import nn
 
 from hyperprune.config import ModelConfig
 from hyperprune.errors import UserError
+from hyperprune.models import model_kinds, task_kind_of
 
 Hidden = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 
@@ -44,8 +45,6 @@ class RNNLanguageModel(nn.Module):
 
     def __init__(self, vocab_size: int, cfg: ModelConfig) -> None:
         super().__init__()
-        from hyperprune.models import model_kinds, task_kind_of
-
         if task_kind_of(cfg) != "lm":
             raise UserError(f"model kind {cfg.kind!r} is not a language model; choose one of: "
                             f"{', '.join(model_kinds('lm'))}")
