@@ -23,6 +23,11 @@ from hyperprune.config import RunSpec, check_ls_settings, override, parse_settin
 from hyperprune.option_field import option
 
 
+def settings_option(help: str):
+    """The ``--set KEY=VALUE`` option, given once per setting."""
+    return option((), help, flag="--set", repeat=True, metavar="KEY=VALUE")
+
+
 @dataclass(frozen=True)
 class RunOptions:
     preset: str = option(
@@ -37,13 +42,9 @@ class RunOptions:
     data_path: str | None = option(
         None, "directory of the data files (datasets read from disk)", metavar="DIR"
     )
-    settings: tuple[str, ...] = option(
-        (),
-        "override a run setting, e.g. --set train.lr=10 --set "
-        "model.hidden_size=64 (every key: 'hyperprune train --help')",
-        flag="--set",
-        repeat=True,
-        metavar="KEY=VALUE",
+    settings: tuple[str, ...] = settings_option(
+        "override a run setting, e.g. --set train.lr=10 --set model.hidden_size=64 "
+        "(every key: 'hyperprune train --help')"
     )
 
     def run_settings(self) -> dict[str, Any]:
@@ -53,13 +54,9 @@ class RunOptions:
 
 @dataclass(frozen=True, kw_only=True)
 class TrainOptions(RunOptions):
-    settings: tuple[str, ...] = option(
-        (),
-        "KEY without a dot: method hyperparameter (death=magnitude); with a "
-        "dot: run setting (train.lr=10, model.hidden_size=64)",
-        flag="--set",
-        repeat=True,
-        metavar="KEY=VALUE",
+    settings: tuple[str, ...] = settings_option(
+        "KEY without a dot: method hyperparameter (death=magnitude); with a dot: run setting "
+        "(train.lr=10, model.hidden_size=64)"
     )
     method: str = option(
         "dense", "pruning method (see 'hyperprune methods')", names="hyperprune.pruning.registry:METHODS"
