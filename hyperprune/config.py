@@ -25,7 +25,7 @@ from hyperprune.errors import UserError
 
 @dataclass(frozen=True)
 class ModelConfig:
-    kind: str = field(default="lstm", metadata={"help": "lstm, gru, rnn_tanh, rhn, mlp or cnn"})
+    kind: str = field(default="lstm", metadata={"help": "model kind: a name --model accepts"})
     emb_size: int = field(default=128, metadata={"help": "word embedding size (language models)"})
     hidden_size: int = field(default=128, metadata={"help": "hidden units per recurrent layer"})
     num_layers: int = field(default=2, metadata={"help": "stacked recurrent layers"})
@@ -45,7 +45,7 @@ class ModelConfig:
 class DataConfig:
     name: str = field(
         default="embedded",
-        metadata={"help": "embedded (built-in PTB sample), ptb (a directory), digits, mnist, cifar10"},
+        metadata={"help": "dataset: a name --data accepts"},
     )
     path: str | None = field(default=None, metadata={"help": "directory of the data files"})
 
@@ -199,33 +199,6 @@ def stable_hash(payload: Any, length: int = 12) -> str:
 
 def spec_hash(spec: RunSpec) -> str:
     return stable_hash(spec_to_dict(spec))
-
-
-def build_spec(preset_name: str, *, model: str | None = None, data: str | None = None,
-               data_path: str | None = None, settings: dict[str, Any] | None = None) -> RunSpec:
-    """A preset with the command line's model, data and ``--set`` overrides applied.
-
-    The data path is made absolute (runs may train in other working directories), and data that
-    lives on disk without a path is an error.
-    """
-    from pathlib import Path
-
-    values: dict[str, Any] = {}
-    if model:
-        values["model.kind"] = model
-    if data:
-        values["data.name"] = data
-    if data_path:
-        values["data.path"] = str(Path(data_path).expanduser().resolve())
-    values.update(settings or {})
-    spec = override(preset(preset_name), values)
-    check_ls_settings(spec)
-    if spec.data.name in ("ptb", "mnist", "cifar10") and not spec.data.path:
-        raise UserError(f"data {spec.data.name!r} needs --data-path DIR")
-    from hyperprune.spec_checks import check_spec
-
-    check_spec(spec)
-    return spec
 
 
 def check_ls_settings(spec: RunSpec) -> None:

@@ -19,6 +19,23 @@ from typing import Any
 from hyperprune.errors import UserError
 
 
+def resolve(ref: str) -> Any:
+    """The object a ``"module:attribute"`` reference names (imported on first use)."""
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def names_of(source: Any) -> list[str]:
+    """The names a registry, a mapping, a sequence or a function returning names offers."""
+    if isinstance(source, str):
+        source = resolve(source)
+    if isinstance(source, Registry):
+        return source.names()
+    if callable(source):
+        return list(source())
+    return list(source)
+
+
 class Registry:
     def __init__(self, kind: str) -> None:
         self.kind = kind
@@ -44,13 +61,16 @@ class Registry:
             raise UserError(f"unknown {self.kind} {name!r}; choose one of: {valid}")
         entry = self._entries[name]
         if isinstance(entry, str):
-            module, _, attr = entry.partition(":")
-            entry = getattr(importlib.import_module(module), attr)
+            entry = resolve(entry)
             self._entries[name] = entry
         return entry
 
     def names(self) -> list[str]:
         return sorted(self._entries)
+
+    def entries(self) -> dict[str, Any]:
+        """Every (name, entry) with lazy entries resolved, sorted by name."""
+        return {name: self.get(name) for name in self.names()}
 
     def __contains__(self, name: object) -> bool:
         return name in self._entries

@@ -38,10 +38,10 @@ def _choice(*allowed: str):
 
 
 def _rules() -> dict[str, tuple[str, Any]]:
-    from hyperprune.models import CLASSIFIER_KINDS, LM_KINDS
+    from hyperprune.models import MODELS
 
     return {
-        "model.kind": _choice(*LM_KINDS, *CLASSIFIER_KINDS),
+        "model.kind": _choice(*MODELS.names()),
         "model.emb_size": _POSITIVE_INT,
         "model.hidden_size": _POSITIVE_INT,
         "model.num_layers": _POSITIVE_INT,

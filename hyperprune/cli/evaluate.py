@@ -59,11 +59,12 @@ def format_report(result: dict[str, Any]) -> str:
     lines = [f"{result['checkpoint']}: {result['model']} on {result['data']}, method {result['method']} "
              f"(target sparsity {result['target_sparsity']:g}), epoch {result['epoch']}/{result['total_epochs']}"
              + (", averaged weights (ASGD)" if result["asgd"] else "")]
-    quality = "perplexity" if result["task"] == "lm" else "accuracy"
-    key = "ppl" if result["task"] == "lm" else "accuracy"
-    lines += ["", f"{'split':<8}{'loss':>10}{quality:>14}"]
+    from hyperprune.models import TASKS
+
+    task = TASKS[result["task"]]
+    lines += ["", f"{'split':<8}{'loss':>10}{task.quality:>14}"]
     for split in ("valid", "test"):
-        lines.append(f"{split:<8}{result[split]['loss']:>10.4f}{result[split][key]:>14.4f}")
+        lines.append(f"{split:<8}{result[split]['loss']:>10.4f}{result[split][task.quality_key]:>14.4f}")
     layers = result["sparsity"]["layers"]
     width = max([len(name) for name in layers] + [len("global")]) + 2
     lines += ["", f"{'layer':<{width}}{'total':>12}{'nonzero':>12}{'sparsity':>10}"]

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
+
+from hyperprune.cli.dataclass_flags import FlagHelpFormatter, add_flags
+from hyperprune.option_field import option
+
+
+@dataclass(frozen=True)
+class ResumeOptions:
+    out: str = option(help="the output directory of the search or calibration", positional=True, metavar="DIR")
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
-    p = sub.add_parser("resume", help="continue an interrupted search or calibration (driver killed, reboot)")
-    p.add_argument("out", metavar="DIR", help="the output directory of the search or calibration")
+    p = sub.add_parser("resume", help="continue an interrupted search or calibration (driver killed, reboot)",
+                       formatter_class=FlagHelpFormatter)
+    add_flags(p, ResumeOptions)
     p.set_defaults(handler=run)
     return p
 

@@ -14,54 +14,38 @@ Example::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import Any
 
+from hyperprune.cli.dataclass_flags import FlagHelpFormatter, add_flags, field_lines, options_from
 from hyperprune.errors import UserError
+from hyperprune.run_options import TrainOptions
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train one candidate (method + sparsity + hyperparameters)",
+                       formatter_class=FlagHelpFormatter,
                        description="Train one pruning candidate, or the dense model, and save its checkpoint, "
-                                   "weights, metrics and sparsity report in --out.")
-    p.add_argument("--method", default="dense", help="pruning method (see 'hyperprune methods'; default dense)")
-    p.add_argument("--sparsity", type=float, default=0.0, help="target sparsity in [0, 1) (default 0)")
-    p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
-                   help="KEY without a dot: method hyperparameter (death=magnitude); with a dot: run "
-                        "setting (train.lr=10, model.hidden_size=64)")
-    p.add_argument("--preset", default="tiny", help="tiny (CPU) or paper (2x1500 LSTM) (default tiny)")
-    p.add_argument("--epochs", type=int, default=None, help="training epochs (default: the preset's)")
-    p.add_argument("--out", required=True, help="output directory (must be empty unless --resume)")
-    p.add_argument("--seed", type=int, default=None, help="master seed (default: the preset's, 0)")
-    p.add_argument("--model", default=None, help="model kind: lstm, gru, rnn_tanh, rhn, mlp, cnn")
-    p.add_argument("--data", default=None, help="data: embedded, ptb, digits, mnist, cifar10")
-    p.add_argument("--data-path", default=None, help="directory of the data files (ptb, mnist, cifar10)")
-    p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default cpu)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out up to --epochs (all other settings come from its checkpoint)")
+                                   "weights, metrics and sparsity report in --out.",
+                       epilog=settings_help())
+    add_flags(p, TrainOptions)
     p.set_defaults(handler=run)
     return p
 
 
-def split_settings(items: list[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """``--set`` items -> (method hyperparameters, dotted run settings)."""
-    from hyperprune.config import parse_settings
+def settings_help() -> str:
+    """The run settings ``--set`` accepts, from the run spec's dataclasses and their help."""
+    from hyperprune.config import RunSpec
 
-    values = parse_settings(items)
-    hparams = {k: v for k, v in values.items() if "." not in k}
-    settings = {k: v for k, v in values.items() if "." in k}
-    return hparams, settings
+    lines = ["Run settings (--set KEY=VALUE; the presets give their values):"]
+    for section in dataclasses.fields(RunSpec):
+        lines += field_lines(section.default_factory, prefix=f"{section.name}.")
+    return "\n".join(lines)
 
 
-def build_spec(args: argparse.Namespace, settings: dict[str, Any]):
-    from hyperprune.config import build_spec as make_spec
-
-    values: dict[str, Any] = dict(settings)
-    if args.epochs is not None:
-        values["train.epochs"] = args.epochs
-    if args.seed is not None:
-        values["train.seed"] = args.seed
-    return make_spec(args.preset, model=args.model, data=args.data, data_path=args.data_path,
-                     settings=values)
+def options_from_args(args: argparse.Namespace) -> TrainOptions:
+    return options_from(TrainOptions, args)
 
 
 def _final_results(run) -> dict[str, Any]:
@@ -87,27 +71,30 @@ def write_artifacts(run, out: Path, final: bool) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hyperprune.models import TASKS
+    from hyperprune.run_options import build_spec
     from hyperprune.training import TrainingRun
     from hyperprune.training.artifacts import progress_line
 
-    out = Path(args.out).expanduser()
+    opts = options_from_args(args)
+    out = Path(opts.out).expanduser()
     checkpoint = out / "checkpoint.pt"
-    if args.epochs is not None and args.epochs < 1:
-        raise UserError(f"--epochs must be at least 1, got {args.epochs}")
-    if args.resume:
+    if opts.epochs is not None and opts.epochs < 1:
+        raise UserError(f"--epochs must be at least 1, got {opts.epochs}")
+    if opts.resume:
         if not checkpoint.is_file():
             raise UserError(f"nothing to resume: {checkpoint} does not exist; drop --resume to start a new run")
-        training = TrainingRun.load(checkpoint, device=args.device, total_epochs=args.epochs)
+        training = TrainingRun.load(checkpoint, device=opts.device, total_epochs=opts.epochs)
         print(f"resuming {out} at epoch {training.epoch}/{training.total_epochs}", flush=True)
     else:
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             raise UserError(f"{out} is not empty; pass --resume to continue it or choose another --out")
-        hparams, settings = split_settings(args.settings)
-        spec = build_spec(args, settings)
-        if not 0.0 <= args.sparsity < 1.0:
-            raise UserError(f"--sparsity must be in [0, 1), got {args.sparsity}")
-        training = TrainingRun(spec, method=args.method, sparsity=args.sparsity, hparams=hparams,
-                               device=args.device)
+        hparams = opts.hparams()
+        spec = build_spec(opts)
+        if not 0.0 <= opts.sparsity < 1.0:
+            raise UserError(f"--sparsity must be in [0, 1), got {opts.sparsity}")
+        training = TrainingRun(spec, method=opts.method, sparsity=opts.sparsity, hparams=hparams,
+                               device=opts.device)
         out.mkdir(parents=True, exist_ok=True)
     while training.epoch < training.total_epochs:
         metrics = training.train_epoch()
@@ -115,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         training.save(checkpoint)
         write_artifacts(training, out, final=False)
     final = write_artifacts(training, out, final=True)["final"]
-    key = "ppl" if training.task_kind == "lm" else "accuracy"
+    key = TASKS[training.task_kind].quality_key
     print(f"done: valid {key} {final['valid'][key]:.4g}, test {key} {final['test'][key]:.4g}, "
           f"sparsity {training.sparsity_report()['global']['sparsity']:.4f}; wrote {out}", flush=True)
     return 0

@@ -22,6 +22,7 @@ import pickle
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -33,6 +34,7 @@ from hyperprune.errors import UserError
 class ArrayData:
     """Train/validation/test arrays of a classification task."""
 
+    task: ClassVar[str] = "classifier"  # the models that train on it (see hyperprune.models.TASKS)
     x_train: torch.Tensor
     y_train: torch.Tensor
     x_valid: torch.Tensor

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import torch
 
@@ -57,6 +58,7 @@ class Vocabulary:
 class Corpus:
     """A vocabulary and the three splits as 1-D LongTensors of token ids."""
 
+    task: ClassVar[str] = "lm"  # the models that train on it (see hyperprune.models.TASKS)
     vocab: Vocabulary
     train: torch.Tensor
     valid: torch.Tensor

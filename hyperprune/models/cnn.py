@@ -34,6 +34,11 @@ class ConvBlock(nn.Module):
         return nn.functional.max_pool2d(x, 2) if self.pool else x
 
 
+def from_config(cfg, data) -> SmallVGG:
+    """The CNN of ``cfg`` sized for ``data`` (an ArrayData; the registry's builder)."""
+    return SmallVGG(data.input_shape, data.num_classes, tuple(cfg.cnn_channels))
+
+
 class SmallVGG(nn.Module):
     """Conv blocks with halving resolution, global average pooling and a linear classifier."""
 

@@ -21,9 +21,14 @@ from torch import nn
 
 from hyperprune.config import ModelConfig
 from hyperprune.errors import UserError
+from hyperprune.models import model_kinds, task_kind_of
 
-RNN_KINDS = ("lstm", "gru", "rnn_tanh", "rhn")
 Hidden = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
+
+
+def from_config(cfg: ModelConfig, corpus) -> RNNLanguageModel:
+    """The language model of ``cfg`` for the vocabulary of ``corpus`` (the registry's builder)."""
+    return RNNLanguageModel(len(corpus.vocab), cfg)
 
 
 def embedding_dropout(embed: nn.Embedding, tokens: torch.Tensor, p: float, training: bool) -> torch.Tensor:
@@ -40,9 +45,9 @@ class RNNLanguageModel(nn.Module):
 
     def __init__(self, vocab_size: int, cfg: ModelConfig) -> None:
         super().__init__()
-        if cfg.kind not in RNN_KINDS:
+        if task_kind_of(cfg) != "lm":
             raise UserError(f"model kind {cfg.kind!r} is not a language model; choose one of: "
-                            f"{', '.join(RNN_KINDS)}")
+                            f"{', '.join(model_kinds('lm'))}")
         if cfg.tie_weights and cfg.emb_size != cfg.hidden_size:
             raise UserError(f"tie_weights needs model.emb_size == model.hidden_size "
                             f"(got {cfg.emb_size} and {cfg.hidden_size}); set them equal or untie")

@@ -16,6 +16,11 @@ from torch import nn
 from hyperprune.errors import UserError
 
 
+def from_config(cfg, data) -> MLP:
+    """The MLP of ``cfg`` sized for ``data`` (an ArrayData; the registry's builder)."""
+    return MLP(data.input_shape, data.num_classes, tuple(cfg.mlp_hidden))
+
+
 class MLP(nn.Module):
     """Flatten -> [Linear -> ReLU] per hidden size -> Linear classifier."""
 

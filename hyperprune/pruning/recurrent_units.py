@@ -65,7 +65,9 @@ def _rnn_of(model: nn.Module) -> nn.Module:
     rnn = getattr(model, "rnn", None)
     if not isinstance(rnn, (nn.LSTM, nn.GRU, nn.RNN, RHN)) or not isinstance(getattr(model, "decoder", None),
                                                                              nn.Linear):
-        raise UserError("structure=units needs a recurrent language model (lstm, gru, rnn_tanh or rhn)")
+        from hyperprune.models import model_kinds
+
+        raise UserError(f"structure=units needs a recurrent language model ({', '.join(model_kinds('lm'))})")
     if getattr(model, "tied", False):
         raise UserError("structure=units needs untied weights (the decoder's inputs are the hidden units); "
                         "set model.tie_weights=false")

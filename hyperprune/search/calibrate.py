@@ -22,8 +22,10 @@ from hyperprune.calibration.metrics import EARLY_METRICS, metrics_for
 from hyperprune.calibration.noise import pick_spread, seed_noise
 from hyperprune.errors import UserError
 from hyperprune.files import write_json
+from hyperprune.models import task_kind_of, task_of
+from hyperprune.run_options import build_spec
 from hyperprune.search.calibrate_options import CalibrateOptions, validate
-from hyperprune.search.driver import Search, build_spec
+from hyperprune.search.driver import Search
 from hyperprune.search.options import check_output_dir
 from hyperprune.search.pool import read_pool
 
@@ -43,12 +45,6 @@ def is_calibration(path: str | Path) -> bool:
     return (Path(path) / OPTIONS_FILE).is_file()
 
 
-def _task_kind(spec) -> str:
-    from hyperprune.models import task_kind_of
-
-    return task_kind_of(spec.model)
-
-
 class Calibration:
     def __init__(self, opts: CalibrateOptions, out: Path) -> None:
         self.opts = opts
@@ -63,7 +59,7 @@ class Calibration:
             raise UserError(f"{opts.out} already holds a calibration; continue it with 'hyperprune resume "
                             f"{opts.out}' or choose another --out")
         main = Search.prepare(opts.search_options(metric="loss"))  # every search check, before Ray
-        kind = _task_kind(main.spec)
+        kind = task_kind_of(main.spec.model)
         available = metrics_for(kind)
         for name in opts.metrics:
             if name not in available:
@@ -100,7 +96,7 @@ class Calibration:
     def _replicate_candidates(self, rows: list[dict]) -> list[dict]:
         rows = ranked_rows(rows)
         finals = [r["final_val_metric"] if r["final_val_metric"] is not None else math.nan for r in rows]
-        lower = _task_kind(build_spec(self.opts.search_options())) == "lm"
+        lower = task_of(build_spec(self.opts.search_options()).model).lower_is_better
         ranked = finals if lower else [-f for f in finals]
         chosen = pick_spread([r["candidate_id"] for r in rows], ranked, self.opts.replicate_count)
         by_id = {r["candidate_id"]: r for r in rows}
@@ -161,7 +157,8 @@ class Calibration:
 
         rows = ranked_rows(read_pool(self.out))
         spec = build_spec(self.opts.search_options())
-        lower = _task_kind(spec) == "lm"
+        task = task_of(spec.model)
+        lower = task.lower_is_better
         metrics = {m: EARLY_METRICS.get(m) for m in self.opts.metrics}
         columns = {m: info.column for m, info in metrics.items() if info.column}
         curves = Curves.from_rows(rows, self.opts.epochs, lower_is_better=lower, metrics=columns)
@@ -185,7 +182,7 @@ class Calibration:
                          dense=dense, tolerance=self.opts.tolerance, seed=self.opts.seed,
                          samples=self.opts.bootstrap, labels={m: info.label for m, info in metrics.items()},
                          prune_by=self.opts.e0)
-        result["quality"] = "perplexity" if lower else "accuracy"
+        result["quality"] = task.quality
         result["search_flags"] = {m: info.search_flags for m, info in metrics.items()}
         result["dense_noise_floor"] = reference.get("noise_floor")
         result["training_s"] = round(self._training_seconds(), 1)

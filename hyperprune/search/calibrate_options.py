@@ -1,4 +1,4 @@
-"""The options of a calibration: one frozen dataclass beside :class:`~.options.SearchOptions`.
+"""The options of a calibration: the problem options it shares with a search, and its own.
 
 A calibration trains a pool exactly as a search would (same space, searcher, model, data, seeds
 and LS measurement) but excludes nobody: every candidate trains to ``epochs``. The options are
@@ -7,58 +7,33 @@ saved as ``calibrate.json`` so ``hyperprune resume DIR`` continues with the same
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from hyperprune.errors import UserError
+from hyperprune.option_field import option, with_default
 from hyperprune.search.options import SearchOptions
+from hyperprune.search.problem_options import ProblemOptions
 
 
 @dataclass(frozen=True)
-class CalibrateOptions:
-    hpo: str = "random"
-    max_evals: int = 16
-    epochs: int = 8
+class CalibrateOptions(ProblemOptions):
+    hpo: str = with_default(ProblemOptions, "hpo", "random")
+    max_evals: int = option(16, "candidates proposed; identical proposals are trained once")
+    seed: int = option(0, "master seed; replicates use seed+1, ...")
+    out: str = with_default(ProblemOptions, "out", "runs/calibration")
+    quiet: bool = option(False, "print only the tables at the end")
+    epochs: int = option(8, "training budget of every candidate; the ground truth is the figure after it")
     # every candidate reaches its target sparsity by e0, as in a search whose first rung is e0; the
     # searcher learns from this epoch and its checkpoints make the pool for --initial-pool
-    e0: int = 2
-    metrics: tuple[str, ...] = ()  # early metrics to judge (default: every one the task has)
-    replicates: int = 2
-    replicate_count: int = 4
-    tolerance: float = 0.01
-    bootstrap: int = 1000
-    sparsity: float | None = None
-    space: str = "reference"
-    preset: str = "tiny"
-    model: str | None = None
-    data: str | None = None
-    data_path: str | None = None
-    settings: tuple[str, ...] = ()
-    seed: int = 0
-    out: str = "runs/calibration"
-    address: str | None = None
-    cpus_per_trial: float = 1.0
-    gpus_per_trial: float = 0.0
-    storage: str | None = None
-    cache_dir: str | None = None
-    max_failures: int = 2
-    dashboard: bool = True
-    reuse_actors: str = "auto"
-    quiet: bool = False
-
-    def to_json(self) -> dict:
-        data = dataclasses.asdict(self)
-        data["settings"] = list(self.settings)
-        data["metrics"] = list(self.metrics)
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict) -> CalibrateOptions:
-        known = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["settings"] = tuple(values.get("settings", ()))
-        values["metrics"] = tuple(values.get("metrics", ()))
-        return cls(**values)
+    e0: int = option(2, "first rung of the searches it calibrates: candidates reach their target sparsity by it, "
+                        "and its checkpoints form the pool for a later --initial-pool")
+    metrics: tuple[str, ...] = option((), "early metrics to judge, comma-separated: ls (L2 LS distance), "
+                                          "ls-trajectory, loss", names="hyperprune.calibration.metrics:EARLY_METRICS",
+                                      default_text="all the task has", metavar="A,B", unset=True)
+    replicates: int = option(2, "master seeds per replicated candidate, 1 = no noise measurement")
+    replicate_count: int = option(4, "candidates retrained from the other seeds, spread over the ranking")
+    tolerance: float = option(0.01, "regret allowed, as a fraction of the best final figure")
+    bootstrap: int = option(1000, "bootstrap resamples")
 
     def search_options(self, *, seed: int | None = None, out: str | None = None, pool_size: int | None = None,
                        metric: str = "ls") -> SearchOptions:
@@ -66,14 +41,10 @@ class CalibrateOptions:
         is excluded, because every candidate is a finalist trained to ``epochs``; spectra are
         measured at every epoch, since every epoch is an early epoch to be judged."""
         size = pool_size or self.max_evals
-        return SearchOptions(
-            hpo=self.hpo, max_evals=size, metric=metric, ls_distance="l2", e0=self.e0, ei=1, final_count=size,
-            final_epochs=self.epochs, sparsity=self.sparsity, space=self.space, preset=self.preset,
-            model=self.model, data=self.data, data_path=self.data_path, settings=self.settings,
-            seed=self.seed if seed is None else seed, out=out or self.out, address=self.address,
-            cpus_per_trial=self.cpus_per_trial, gpus_per_trial=self.gpus_per_trial, storage=None,
-            cache_dir=self.cache_dir, max_failures=self.max_failures, dashboard=self.dashboard,
-            reuse_actors=self.reuse_actors, quiet=self.quiet, ls_every_epoch=True)
+        return SearchOptions(**{
+            **self.problem(), "max_evals": size, "metric": metric, "ls_distance": "l2", "e0": self.e0, "ei": 1,
+            "final_count": size, "final_epochs": self.epochs, "seed": self.seed if seed is None else seed,
+            "out": out or self.out, "ls_every_epoch": True})
 
 
 def validate(opts: CalibrateOptions, known_metrics: list[str]) -> None:

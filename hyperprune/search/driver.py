@@ -23,21 +23,15 @@ import logging
 import time
 from pathlib import Path
 
-from hyperprune.config import RunSpec, parse_settings, spec_from_dict, spec_to_dict
-from hyperprune.config import build_spec as make_spec
+from hyperprune.config import RunSpec, spec_from_dict, spec_to_dict
 from hyperprune.errors import UserError
 from hyperprune.files import write_json
+from hyperprune.run_options import build_spec
 from hyperprune.search import live_reference
 from hyperprune.search.locks import lock_output, release_output
 from hyperprune.search.options import SearchOptions, check_output_dir, validate
 
 EXPERIMENT = "search"
-
-
-def build_spec(opts: SearchOptions) -> RunSpec:
-    settings = {"train.epochs": opts.final_epochs, "train.seed": opts.seed, **parse_settings(opts.settings)}
-    return make_spec(opts.preset, model=opts.model, data=opts.data, data_path=opts.data_path,
-                     settings=settings)
 
 
 def _replay_pool(path: str, e0: int) -> list[dict]:

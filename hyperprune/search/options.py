@@ -1,20 +1,24 @@
 """The options of a search: one frozen dataclass, validated before anything is started.
 
-The CLI flags of ``hyperprune search`` map one to one onto :class:`SearchOptions`; the options
-are saved as ``search.json`` in the output directory so ``hyperprune resume DIR`` can continue
-with exactly the same settings.
+The CLI flags of ``hyperprune search`` are made from the fields of :class:`SearchOptions` (and
+of the :class:`~hyperprune.search.problem_options.ProblemOptions` it shares with a calibration)
+and their metadata (:mod:`hyperprune.cli.dataclass_flags`); the options are saved as
+``search.json`` in the output directory so ``hyperprune resume DIR`` can continue with exactly
+the same settings.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hyperprune.errors import UserError
+from hyperprune.option_field import option
+from hyperprune.search.problem_options import REUSE_ACTORS, ProblemOptions
 from hyperprune.spec_checks import MAX_SEED
 
 METRICS = {"ls": "ls_distance", "loss": "val_loss"}
@@ -22,35 +26,29 @@ MIN_FREE_BYTES = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class SearchOptions:
-    hpo: str = "tpe"
-    max_evals: int = 8
-    metric: str = "ls"
-    ls_distance: str = "l2"
-    e0: int = 2
-    ei: int = 1
-    final_count: int = 2
-    final_epochs: int = 5
-    sparsity: float | None = None
-    space: str = "reference"
-    preset: str = "tiny"
-    model: str | None = None
-    data: str | None = None
-    data_path: str | None = None
-    settings: tuple[str, ...] = ()
-    seed: int = 0
-    out: str = "runs/search"
-    address: str | None = None
-    cpus_per_trial: float = 1.0
-    gpus_per_trial: float = 0.0
-    storage: str | None = None
-    cache_dir: str | None = None
-    initial_pool: str | None = None
-    max_failures: int = 2
-    dashboard: bool = True
-    reuse_actors: str = "auto"
-    quiet: bool = False
-    ls_every_epoch: bool = False
+class SearchOptions(ProblemOptions):
+    # the ranking schedule: unset flags take these defaults, or --from-calibration's recommendation
+    metric: str = option("ls", "early ranking: ls (LS distance) or loss", names="hyperprune.search.options:METRICS",
+                         unset=True)
+    ls_distance: str = option("l2", "LS distance: l2 (spectra at the rung) or trajectory (the reference code's: "
+                                    "epochs 0..rung projected on 2 principal components)",
+                              names="hyperprune.lyapunov.distance:DISTANCES", unset=True)
+    e0: int = option(2, "epochs before the first ranking", unset=True)
+    ei: int = option(1, "epochs between rankings", unset=True)
+    final_count: int = option(2, "finalists", unset=True)
+    final_epochs: int = option(5, "full training budget of the finalists", unset=True,
+                               default_text="5; with --from-calibration its epochs")
+    storage: str | None = option(None, "Tune storage path for checkpoints (shared on a cluster, e.g. "
+                                       "s3://bucket/dir)")
+    initial_pool: str | None = option(None, "a saved pool (search directory or pool.parquet): skip seeding, "
+                                            "continue from it")
+    ls_every_epoch: bool = option(False, "measure the spectrum at every epoch (learning curves), not only where "
+                                         "candidates are ranked and at the end")
+
+    def run_settings(self) -> dict[str, Any]:
+        """Every candidate's run trains to the finalists' budget from the master seed; ``--set``
+        may still change either."""
+        return {"train.epochs": self.final_epochs, "train.seed": self.seed, **super().run_settings()}
 
     @property
     def metric_key(self) -> str:
@@ -63,18 +61,6 @@ class SearchOptions:
         if self.ls_every_epoch or self.ls_distance == "trajectory":  # the trajectory spans every epoch
             return None
         return ranked_epochs(self.max_evals, self.e0, self.ei, self.final_count, self.final_epochs)
-
-    def to_json(self) -> dict:
-        data = dataclasses.asdict(self)
-        data["settings"] = list(self.settings)
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict) -> SearchOptions:
-        known = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["settings"] = tuple(values.get("settings", ()))
-        return cls(**values)
 
 
 def validate(opts: SearchOptions) -> None:
@@ -105,7 +91,7 @@ def validate(opts: SearchOptions) -> None:
         raise UserError("--cpus-per-trial must be positive and --gpus-per-trial not negative")
     if opts.gpus_per_trial > 1 and opts.gpus_per_trial != int(opts.gpus_per_trial):
         raise UserError("--gpus-per-trial above 1 must be a whole number")
-    if opts.reuse_actors not in ("auto", "yes", "no"):
+    if opts.reuse_actors not in REUSE_ACTORS:
         raise UserError(f"--reuse-actors must be auto, yes or no, got {opts.reuse_actors!r}")
     if opts.max_failures < 0:
         raise UserError("--max-failures must not be negative")

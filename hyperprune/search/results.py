@@ -65,7 +65,7 @@ def _export_winner(out: Path, row: dict) -> dict | None:
 
 def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print,
              first_failure: dict | None = None, stopped: str | None = None) -> dict:
-    from hyperprune.models import task_kind_of
+    from hyperprune.models import task_of
     from hyperprune.search.outcome import closing_line, outcome
 
     rows = [{k: v for k, v in r.items() if k != "hparams_dict"} for r in read_pool(out / POOL_FILE)]
@@ -88,7 +88,7 @@ def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print
         "finalists": [_summary(r) for r in finalists],
         "winner_sparsity": sparsity_report,
         "metric": opts.metric,
-        "metric_name": "perplexity" if task_kind_of(spec.model) == "lm" else "accuracy",
+        "metric_name": task_of(spec.model).quality,
         "pool_size": len(ranked),
         "control": _control(rows),
         "statuses": {s: sum(r["status"] == s for r in rows) for s in sorted({r["status"] for r in rows})},

@@ -1,0 +1,72 @@
+"""The options a search and a calibration share: the problem they work on and where it runs.
+
+:class:`ProblemOptions` adds to :class:`~hyperprune.run_options.RunOptions` (preset, model,
+data, settings) the space, searcher, target sparsity, seed, output directory and Ray resources.
+:class:`~hyperprune.search.options.SearchOptions` and
+:class:`~hyperprune.search.calibrate_options.CalibrateOptions` inherit them (overriding some
+defaults); both are saved as JSON (:meth:`ProblemOptions.to_json`) so that ``hyperprune resume``
+continues with the same options, and :meth:`ProblemOptions.from_json` ignores keys it does not
+know, so files written by other versions load.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from hyperprune.option_field import option
+from hyperprune.run_options import RunOptions
+
+T = TypeVar("T", bound="ProblemOptions")
+
+REUSE_ACTORS = ("auto", "yes", "no")
+
+
+@dataclass(frozen=True)
+class ProblemOptions(RunOptions):
+    hpo: str = option(
+        "tpe",
+        "pool seeding: the optimiser that proposes candidates",
+        names="hyperprune.search.backends:SEARCHERS",
+    )
+    max_evals: int = option(8, "candidates proposed")
+    sparsity: float | None = option(None, "target sparsity in (0, 1)", default_text="the space's, else 0.67")
+    space: str = option(
+        "reference",
+        "search space: a built-in name or a YAML file",
+        names="hyperprune.search.space:builtin_spaces",
+    )
+    seed: int = option(0, "master seed")
+    out: str = option("runs/search", "output directory", metavar="DIR")
+    address: str | None = option(
+        None, "Ray cluster to attach to (auto, host:port)", default_text="start an embedded local Ray"
+    )
+    cpus_per_trial: float = option(1.0, "CPUs per candidate")
+    gpus_per_trial: float = option(0.0, "GPUs per candidate; fractions pack several candidates on one GPU")
+    cache_dir: str | None = option(
+        None, "dense-reference cache", default_text="~/.cache/hyperprune", metavar="DIR"
+    )
+    max_failures: int = option(2, "retries of a candidate whose worker died, from its last checkpoint")
+    dashboard: bool = option(True, "start the embedded Ray without its dashboard")
+    reuse_actors: str = option(
+        "auto",
+        "reuse trial actors across pauses (auto: yes on the embedded Ray, no on a cluster)",
+        choices=REUSE_ACTORS,
+    )
+    quiet: bool = option(False, "print only the final result")
+
+    def problem(self) -> dict[str, Any]:
+        """The values of the fields every :class:`ProblemOptions` has."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(ProblemOptions)}
+
+    def to_json(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+
+    @classmethod
+    def from_json(cls: type[T], data: dict) -> T:
+        values = {}
+        for f in dataclasses.fields(cls):
+            if f.name in data:
+                values[f.name] = tuple(data[f.name]) if isinstance(f.default, tuple) else data[f.name]
+        return cls(**values)
