@@ -7,9 +7,9 @@ from hyperprune.config import ModelConfig
 from hyperprune.errors import UserError
 from hyperprune.models.compact_language import CompactLanguageModel
 from hyperprune.models.language import RNNLanguageModel
+from hyperprune.pruning.compact import compact_model
 from hyperprune.pruning.recurrent_compact import compact_hidden, remove_units
 from hyperprune.pruning.recurrent_units import UnitMaskSet, dead_units, unit_layers, unit_report, unit_space
-from hyperprune.pruning.structured import compact_model
 
 torch.set_num_threads(1)
 

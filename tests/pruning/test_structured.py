@@ -9,14 +9,10 @@ from early_helpers import cnn_context, drive
 from hyperprune.errors import UserError
 from hyperprune.models.cnn import SmallVGG
 from hyperprune.models.mlp import MLP
+from hyperprune.pruning.compact import compact_model
+from hyperprune.pruning.filter_removal import remove_filters
 from hyperprune.pruning.random_mask import RandomMask
-from hyperprune.pruning.structured import (
-    FilterMaskSet,
-    compact_model,
-    dead_filters,
-    filter_layers,
-    remove_filters,
-)
+from hyperprune.pruning.structured import FilterMaskSet, dead_filters, filter_layers
 from hyperprune.pruning.units import UnitSpace, allocate, kept_total
 
 torch.set_num_threads(1)

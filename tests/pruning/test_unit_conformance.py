@@ -11,8 +11,8 @@ import torch
 from test_conformance import small_corpus, task_spec  # noqa: F401 (fixture)
 
 from hyperprune.config import override
+from hyperprune.pruning.compact import compact_model
 from hyperprune.pruning.recurrent_units import dead_units, unit_report
-from hyperprune.pruning.structured import compact_model
 from hyperprune.pruning.units import kept_total
 from hyperprune.training.run import TrainingRun
 
