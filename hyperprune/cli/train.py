@@ -87,6 +87,7 @@ def write_artifacts(run, out: Path, final: bool) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hyperprune.pruning import check_sparsity
     from hyperprune.training import TrainingRun
     from hyperprune.training.artifacts import progress_line
 
@@ -104,8 +105,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"{out} is not empty; pass --resume to continue it or choose another --out")
         hparams, settings = split_settings(args.settings)
         spec = build_spec(args, settings)
-        if not 0.0 <= args.sparsity < 1.0:
-            raise UserError(f"--sparsity must be in [0, 1), got {args.sparsity}")
+        check_sparsity(args.sparsity, "--sparsity", allow_zero=True)
         training = TrainingRun(spec, method=args.method, sparsity=args.sparsity, hparams=hparams,
                                device=args.device)
         out.mkdir(parents=True, exist_ok=True)

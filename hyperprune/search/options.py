@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hyperprune.errors import UserError
+from hyperprune.pruning import check_sparsity
 from hyperprune.spec_checks import MAX_SEED
 
 METRICS = {"ls": "ls_distance", "loss": "val_loss"}
@@ -89,8 +90,8 @@ def validate(opts: SearchOptions) -> None:
 
     if opts.ls_distance not in DISTANCES:
         raise UserError(f"unknown --ls-distance {opts.ls_distance!r}; choose one of: {', '.join(DISTANCES)}")
-    if opts.sparsity is not None and not 0.0 < opts.sparsity < 1.0:
-        raise UserError(f"--sparsity must be strictly between 0 and 1, got {opts.sparsity}")
+    if opts.sparsity is not None:
+        check_sparsity(opts.sparsity, "--sparsity")
     if opts.e0 < 1:
         raise UserError(f"--e0 must be at least 1 epoch, got {opts.e0}")
     if opts.ei < 1:

@@ -4,7 +4,7 @@
 :class:`~hyperprune.models.cnn.SmallVGG`-style network down to its kept filters (conv
 out-channels, batch norm, the next conv's in-channels, the classifier's in-features after global
 average pooling). When the removed filters are dead (see
-:class:`~hyperprune.pruning.structured.FilterMaskSet`) the copy computes the same
+:class:`~hyperprune.pruning.structured.filters.FilterMaskSet`) the copy computes the same
 outputs in eval mode.
 
 Example::

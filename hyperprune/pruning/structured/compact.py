@@ -6,10 +6,10 @@ from typing import Any
 
 from torch import nn
 
-from hyperprune.pruning.filter_removal import remove_filters
-from hyperprune.pruning.recurrent_compact import remove_units
-from hyperprune.pruning.recurrent_units import UnitMaskSet, dead_units
-from hyperprune.pruning.structured import FilterMaskSet, dead_filters
+from hyperprune.pruning.structured.filter_removal import remove_filters
+from hyperprune.pruning.structured.filters import FilterMaskSet, dead_filters
+from hyperprune.pruning.structured.hidden_unit_removal import remove_units
+from hyperprune.pruning.structured.hidden_units import UnitMaskSet, dead_units
 
 
 def compact_model(run_or_model: Any, method: Any = None) -> nn.Module:
@@ -17,7 +17,7 @@ def compact_model(run_or_model: Any, method: Any = None) -> nn.Module:
 
     ``run_or_model`` is a ``TrainingRun`` (its ``.model`` and ``.method`` are used) or a model.
     Kept filters (CNN) or hidden units (recurrent language model, see
-    :mod:`~hyperprune.pruning.recurrent_compact`) come from ``method``'s
+    :mod:`~hyperprune.pruning.structured.hidden_unit_removal`) come from ``method``'s
     :class:`FilterMaskSet` / :class:`UnitMaskSet` when it has one, otherwise from the weights: every filter or unit whose output is exactly zero is
     removed. Returns a new model; the given one is not changed.
 

@@ -4,7 +4,7 @@ A *filter layer* is a ``Conv2d`` plus the ``BatchNorm2d`` that normalises its ou
 filter ``f`` zeroes its conv weights (the counted, prunable part), its conv bias, and its
 batch-norm scale and shift: the channel then outputs exactly zero in train and eval mode, so
 the in-channels of the next conv (or the classifier's in-features after global average
-pooling) only ever see zeros. :func:`~hyperprune.pruning.filter_removal.remove_filters`
+pooling) only ever see zeros. :func:`~hyperprune.pruning.structured.filter_removal.remove_filters`
 slices all of these away.
 
 Example::
@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from hyperprune.errors import UserError
-from hyperprune.pruning.masks import MaskSet
+from hyperprune.pruning.core.masks import MaskSet
 
 
 @dataclass(frozen=True)
