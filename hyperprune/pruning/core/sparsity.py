@@ -39,5 +39,7 @@ def check_sparsity(value: Any, what: str = "sparsity", *, allow_zero: bool = Fal
     number = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
     if number and (0.0 < value < 1.0 or (allow_zero and value == 0.0)):
         return float(value)
-    raise SparsityError(f"{what} must be strictly between 0 and 1, got {value!r}; "
-                        "give the fraction of the weights to prune, for example 0.67")
+    raise SparsityError(
+        f"{what} must be strictly between 0 and 1, got {value!r}; "
+        "give the fraction of the weights to prune, for example 0.67"
+    )
