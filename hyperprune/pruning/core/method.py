@@ -22,6 +22,9 @@ whose regrown weights start at zero) belongs to ``before_epoch`` of the next epo
 measured network has trained weights at every kept position and its sparsity counted from
 the weights equals the mask's.
 
+The target sparsity passes :func:`~hyperprune.pruning.core.sparsity.check_sparsity` when the
+method is built (0 included: a run that prunes nothing).
+
 Methods differ only in which hooks they use. ``state_dict`` must carry everything needed to
 continue bit-for-bit after a restore (masks, counters, coefficients, RNG state of their own).
 The target sparsity must be reached by the end of epoch ``ctx.prune_by`` (at most

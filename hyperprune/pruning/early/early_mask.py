@@ -34,6 +34,7 @@ from hyperprune.pruning.core.hparams import HParam
 from hyperprune.pruning.core.layer_allocation import allocation_hparams, density_bounds
 from hyperprune.pruning.core.masks import MaskSet
 from hyperprune.pruning.core.method import PruneContext, PruningMethod
+from hyperprune.pruning.core.top_k import magnitude_scores
 from hyperprune.pruning.early.unit_space import UnitSpace, hidden_unit_space
 from hyperprune.pruning.structured.filters import FilterMaskSet, filter_layers
 from hyperprune.pruning.structured.hidden_units import UnitMaskSet, unit_scores
@@ -111,7 +112,7 @@ class EarlyMaskMethod(PruningMethod):
 
         By default the magnitude of the current (epoch-K) weights; methods override it.
         """
-        return {name: param.detach().abs().clone() for name, param, _ in self.masks}
+        return magnitude_scores(self.masks)
 
     def to_units(self, scores: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Per-weight scores reduced to units: unchanged, per filter the mean of its weights, or
