@@ -6,7 +6,7 @@ both on the embedded Penn Treebank sample unless ``--data-path`` points at a ful
 1. train the dense model for ``--dense-steps`` steps (one epoch capped at that many batches);
 2. per unit sparsity (0.5, 0.67): keep the units with the largest weight magnitude (L1 norm of
    everything a unit owns, ``uniform`` allocation over layers), remove the others physically
-   (:func:`~hyperprune.pruning.recurrent_compact.remove_units`) and fine-tune the compacted
+   (:func:`~hyperprune.pruning.structured.hidden_unit_removal.remove_units`) and fine-tune the compacted
    model for ``--finetune-steps`` steps; the dense model gets the same number of extra steps;
 3. report parameters, the size of the exported file (``hyperprune export``'s torch format),
    the CPU inference latency per token (one token per sequence and step, the hidden state
@@ -35,8 +35,7 @@ from torch import nn
 
 from hyperprune.config import override, preset
 from hyperprune.export import architecture, parameter_count, write_torch
-from hyperprune.pruning.recurrent_compact import remove_units
-from hyperprune.pruning.recurrent_units import UnitMaskSet, unit_scores, unit_space
+from hyperprune.pruning import UnitMaskSet, hidden_unit_space, remove_units, unit_scores
 from hyperprune.training import TrainingRun
 from hyperprune.training.lm_task import detach_hidden
 
@@ -55,7 +54,7 @@ def spec_for(size: str, args):
 
 def magnitude_units(model: nn.Module, sparsity: float) -> list[torch.Tensor]:
     masks = UnitMaskSet(model)
-    space = unit_space(masks, sparsity, "uniform")
+    space = hidden_unit_space(masks, sparsity, "uniform")
     scores = unit_scores(masks.layers, {name: param.detach().abs() for name, param, _ in masks})
     kept = space.top(scores)
     return [kept[name] for name in space.names]

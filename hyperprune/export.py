@@ -1,7 +1,7 @@
 """Export a pruned run as a deployable model: physically smaller when its pruning is structured.
 
 * **Structured** runs (hidden units of a recurrent language model, filters of the CNN) are
-  compacted (:func:`~hyperprune.pruning.structured.compact_model`): the file holds smaller
+  compacted (:func:`~hyperprune.pruning.structured.compact.compact_model`): the file holds smaller
   modules, so it is smaller and faster on any hardware.
 * **Unstructured** runs keep every weight's position: the exported model is exactly as large
   as the dense one (the zeros are stored). ``sparse=True`` stores the pruned weight matrices
@@ -41,8 +41,7 @@ UNSTRUCTURED_NOTE = ("unstructured pruning: nothing shrinks; the exported model 
 
 
 def is_structured(run) -> bool:
-    from hyperprune.pruning.recurrent_units import UnitMaskSet
-    from hyperprune.pruning.structured import FilterMaskSet
+    from hyperprune.pruning import FilterMaskSet, UnitMaskSet
 
     return isinstance(getattr(run.method, "masks", None), (UnitMaskSet, FilterMaskSet))
 
@@ -156,7 +155,7 @@ class _LogitsOnly(nn.Module):
 
 def export_run(run, out: str | Path, fmt: str = "torch", sparse: bool = False) -> dict[str, Any]:
     """Write ``run``'s exported model to ``out``; returns what was written and the check's figures."""
-    from hyperprune.pruning.structured import compact_model
+    from hyperprune.pruning import compact_model
 
     if fmt not in FORMATS:
         raise UserError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")

@@ -1,6 +1,6 @@
 """``hyperprune methods``: list the registered pruning methods and their hyperparameters.
 
-Every method declares its hyperparameters once (``HPARAMS``, :mod:`hyperprune.pruning.hparams`);
+Every method declares its hyperparameters once (``HPARAMS``, :mod:`hyperprune.pruning.core.hparams`);
 this command prints them as a readable table or, with ``--json``, as a list of
 ``{name, summary, task_kinds, hparams: [HParam.to_json()]}``.
 
@@ -29,7 +29,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def describe_methods(names: list[str] | None = None) -> list[dict[str, Any]]:
     """One JSON-ready entry per method (all registered ones when ``names`` is empty)."""
-    from hyperprune.pruning.registry import METHODS
+    from hyperprune.pruning import METHODS
 
     chosen = list(names) if names else METHODS.names()
     entries = []

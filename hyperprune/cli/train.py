@@ -72,6 +72,7 @@ def write_artifacts(run, out: Path, final: bool) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from hyperprune.models import TASKS
+    from hyperprune.pruning import check_sparsity
     from hyperprune.run_options import build_spec
     from hyperprune.training import TrainingRun
     from hyperprune.training.artifacts import progress_line
@@ -91,8 +92,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"{out} is not empty; pass --resume to continue it or choose another --out")
         hparams = opts.hparams()
         spec = build_spec(opts)
-        if not 0.0 <= opts.sparsity < 1.0:
-            raise UserError(f"--sparsity must be in [0, 1), got {opts.sparsity}")
+        check_sparsity(opts.sparsity, "--sparsity", allow_zero=True)
         training = TrainingRun(spec, method=opts.method, sparsity=opts.sparsity, hparams=hparams,
                                device=opts.device)
         out.mkdir(parents=True, exist_ok=True)

@@ -14,8 +14,7 @@ from torch import nn
 
 def spectrum_network(run) -> nn.Module:
     """``run.model``, or its compacted copy when the run's method prunes hidden units."""
-    from hyperprune.pruning.recurrent_units import UnitMaskSet
-    from hyperprune.pruning.structured import compact_model
+    from hyperprune.pruning import UnitMaskSet, compact_model
 
     if isinstance(getattr(run.method, "masks", None), UnitMaskSet):
         return compact_model(run.model, run.method)

@@ -1,6 +1,6 @@
 """The dense reference: no pruning at all (masks all ones, never changed)."""
 
-from hyperprune.pruning.method import PruningMethod
+from hyperprune.pruning.core.method import PruningMethod
 
 
 class Dense(PruningMethod):

@@ -46,12 +46,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hyperprune.pruning.allocation import ALLOCATIONS
-from hyperprune.pruning.hparams import HParam
-from hyperprune.pruning.layer_sets import layer_names
-from hyperprune.pruning.method import PruneContext, PruningMethod
-from hyperprune.pruning.schedule import epoch_at_fraction
-from hyperprune.pruning.thresholds import keep_count, magnitude_scores, prune_to
+from hyperprune.pruning.core.hparams import HParam
+from hyperprune.pruning.core.kept_count import kept_count
+from hyperprune.pruning.core.layer_allocation import ALLOCATIONS
+from hyperprune.pruning.core.layer_sets import layer_names
+from hyperprune.pruning.core.method import PruneContext, PruningMethod
+from hyperprune.pruning.core.prune_schedule import epoch_at_fraction
+from hyperprune.pruning.core.top_k import magnitude_scores, prune_to
 
 LAMBDA_FLOOR = 1e-3
 COEF_GRAD_CLIP = 1.0
@@ -168,7 +169,7 @@ class Halo(PruningMethod):
     def at_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
         if self.pruned or epoch < self.prune_epoch or self.sparsity <= 0.0:
             return
-        prune_to(self.masks, magnitude_scores(self.masks), keep_count(self.masks.total(), self.sparsity),
+        prune_to(self.masks, magnitude_scores(self.masks), kept_count(self.masks.total(), self.sparsity),
                  self.hp["allocation"])
         self.pruned = True
         self.ctx.optimizer = self.ctx.reset_optimizer()

@@ -4,7 +4,7 @@ Each round removes ``prune_rate`` of the weights still alive, then rewinds the s
 restarts the optimizer. The number of rounds is the smallest ``R`` with
 ``(1 - prune_rate) ** R <= 1 - sparsity``; the last round is clipped so the run ends exactly
 at the target (counted as a fraction of the originally prunable weights). Rounds are spread
-over the run's own epochs (:func:`~hyperprune.pruning.schedule.spread_rounds`): with a short
+over the run's own epochs (:func:`~hyperprune.pruning.core.prune_schedule.spread_rounds`): with a short
 budget several rounds share an epoch end; the last one always leaves the rest of the run for
 training the ticket.
 
@@ -18,7 +18,7 @@ Options, all explicit:
   weights at the end of epoch ``rewind_epoch`` (late resetting; clipped to the epoch before
   the first round, so a short run may rewind to init); ``reinit`` draws fresh weights with
   every module's ``reset_parameters`` (the random re-initialisation control).
-* ``layers``: which parameter groups are prunable (see :mod:`hyperprune.pruning.layer_sets`).
+* ``layers``: which parameter groups are prunable (see :mod:`hyperprune.pruning.core.layer_sets`).
 
 Example::
 
@@ -33,12 +33,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from hyperprune.pruning.hparams import HParam
-from hyperprune.pruning.layer_sets import ALL_SET_NAMES, layer_names
-from hyperprune.pruning.method import PruneContext, PruningMethod
-from hyperprune.pruning.rewind import reinitialise, restore, snapshot
-from hyperprune.pruning.schedule import rounds_needed, spread_rounds
-from hyperprune.pruning.thresholds import keep_count, magnitude_scores, prune_to, random_scores
+from hyperprune.pruning.core.hparams import HParam
+from hyperprune.pruning.core.kept_count import kept_at_density, kept_count
+from hyperprune.pruning.core.layer_sets import ALL_SET_NAMES, layer_names
+from hyperprune.pruning.core.method import PruneContext, PruningMethod
+from hyperprune.pruning.core.prune_schedule import rounds_needed, spread_rounds
+from hyperprune.pruning.core.rewind import reinitialise, restore, snapshot
+from hyperprune.pruning.core.top_k import magnitude_scores, prune_to, random_scores
 
 
 class LotteryTicket(PruningMethod):
@@ -57,7 +58,7 @@ class LotteryTicket(PruningMethod):
         HParam("rewind_epoch", "int", 1, 0, 5, step=1,
                help="epoch whose end weights are the rewind point when rewind=epoch"),
         HParam("layers", "choice", "all", choices=ALL_SET_NAMES,
-               help="prunable groups, meaning per task kind in hyperprune.pruning.layer_sets"),
+               help="prunable groups, meaning per task kind in hyperprune.pruning.core.layer_sets"),
     )
 
     def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
@@ -76,9 +77,9 @@ class LotteryTicket(PruningMethod):
     def setup(self, ctx: PruneContext) -> None:
         super().setup(ctx)
         total = self.masks.total()
-        final = keep_count(total, self.sparsity)
+        final = kept_count(total, self.sparsity)
         rate = self.hp["prune_rate"]
-        self.keep_plan = [max(final, int(round(total * (1.0 - rate) ** r))) for r in range(1, self.rounds)]
+        self.keep_plan = [max(final, kept_at_density(total, (1.0 - rate) ** r)) for r in range(1, self.rounds)]
         self.keep_plan.append(final)
         self.keep_plan = self.keep_plan[: self.rounds]
         self.round_epochs = spread_rounds(self.rounds, ctx.prune_by)

@@ -1,6 +1,6 @@
 """Keep every candidate-epoch of a search within a small multiple of a plain training epoch.
 
-Methods declare the passes they add to an epoch (:mod:`hyperprune.pruning.cost`). Before a
+Methods declare the passes they add to an epoch (:mod:`hyperprune.pruning.core.cost`). Before a
 search starts, :func:`fit_to_budget` takes the worst case of every method of the space over its
 ranges (the high end of every number, every combination of choices) and, where that exceeds
 ``MAX_EPOCH_FACTOR - 1`` plain epochs, lowers the high end of the method's cost
@@ -20,8 +20,7 @@ import itertools
 from collections.abc import Callable
 
 from hyperprune.config import RunSpec
-from hyperprune.pruning.cost import EpochShape, epoch_shape
-from hyperprune.pruning.registry import METHODS
+from hyperprune.pruning import METHODS, EpochShape, epoch_shape
 from hyperprune.search.space import Domain, MethodSpace, SearchSpace
 
 #: a candidate-epoch costs at most this many plain training epochs

@@ -18,6 +18,7 @@ from typing import Any
 
 from hyperprune.errors import UserError
 from hyperprune.option_field import option
+from hyperprune.pruning import check_sparsity
 from hyperprune.search.problem_options import REUSE_ACTORS, ProblemOptions
 from hyperprune.spec_checks import MAX_SEED
 
@@ -75,8 +76,8 @@ def validate(opts: SearchOptions) -> None:
 
     if opts.ls_distance not in DISTANCES:
         raise UserError(f"unknown --ls-distance {opts.ls_distance!r}; choose one of: {', '.join(DISTANCES)}")
-    if opts.sparsity is not None and not 0.0 < opts.sparsity < 1.0:
-        raise UserError(f"--sparsity must be strictly between 0 and 1, got {opts.sparsity}")
+    if opts.sparsity is not None:
+        check_sparsity(opts.sparsity, "--sparsity")
     if opts.e0 < 1:
         raise UserError(f"--e0 must be at least 1 epoch, got {opts.e0}")
     if opts.ei < 1:

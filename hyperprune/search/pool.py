@@ -4,7 +4,7 @@ Columns: ``candidate_id``, ``trial_id``, ``method``, ``sparsity``, ``hparams`` (
 ``seed``, ``status`` (running, paused, eliminated, diverged, error, finalist, winner, control),
 ``round_excluded``, per-epoch lists (``epochs``, ``val_loss``, ``val_metric``, ``ls_distance``,
 ``weight_sparsity``, ``measured_sparsity``, ``method_passes``: forward passes the pruning method
-spent beyond training in that epoch, see :mod:`hyperprune.pruning.cost`; seconds of the epoch's
+spent beyond training in that epoch, see :mod:`hyperprune.pruning.core.cost`; seconds of the epoch's
 phases: ``train_s``, ``eval_s``, ``method_s`` (the method's epoch-end update), ``ls_s`` and
 ``checkpoint_s`` (from the epoch's result to its saved checkpoint, as the driver sees it)), ``ls``
 (one spectrum per epoch; empty where none was measured), ``epochs_trained`` (epochs this search

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from hyperprune.errors import UserError
-from hyperprune.pruning.hparams import HParam
+from hyperprune.pruning import HParam
 from hyperprune.training.candidate_settings import PREFIX, split_settings  # noqa: F401  (re-exported)
 
 SEARCHABLE: dict[str, HParam] = {

@@ -37,8 +37,7 @@ from typing import Any
 import yaml
 
 from hyperprune.errors import UserError
-from hyperprune.pruning.hparams import HParam
-from hyperprune.pruning.registry import METHODS
+from hyperprune.pruning import METHODS, HParam, check_sparsity
 from hyperprune.search.setting_space import parse_settings_section
 
 
@@ -182,8 +181,8 @@ def parse_space(data: Any, name: str = "space") -> SearchSpace:
     if not isinstance(methods_raw, dict) or not methods_raw:
         raise UserError(f"search space {name}: 'methods' must map at least one method to its parameters")
     sparsity = data.get("sparsity")
-    if sparsity is not None and (not isinstance(sparsity, (int, float)) or not 0 < sparsity < 1):
-        raise UserError(f"search space {name}: sparsity must be a number strictly between 0 and 1")
+    if sparsity is not None:
+        check_sparsity(sparsity, f"search space {name}: sparsity")
     methods = []
     control = "dense" in methods_raw
     if control and methods_raw["dense"] not in ({}, None):

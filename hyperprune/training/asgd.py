@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-from hyperprune.pruning.masks import MaskSet
+from hyperprune.pruning import MaskSet
 
 
 def should_switch(val_losses: list[float], val_loss: float, nonmono: int) -> bool:

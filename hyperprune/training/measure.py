@@ -26,7 +26,7 @@ import time
 from typing import Any
 
 from hyperprune.lyapunov.unit_spectrum import spectrum_network
-from hyperprune.pruning.masks import sparsity_report
+from hyperprune.pruning import sparsity_report
 
 
 def measure(run, probe=None, timing: dict[str, float] | None = None) -> dict[str, Any]:

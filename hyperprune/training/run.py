@@ -2,7 +2,7 @@
 
 :class:`TrainingRun` is what the Ray trainables, ``hyperprune train``, the benchmarks and the
 tests drive. Each :meth:`~TrainingRun.train_epoch` trains one epoch, calling the pruning
-method's hooks as documented in :mod:`hyperprune.pruning.method`, then evaluates on the
+method's hooks as documented in :mod:`hyperprune.pruning.core.method`, then evaluates on the
 validation split. The complete state round-trips through :meth:`~TrainingRun.state_dict`:
 a run restored from a checkpoint continues bit for bit like an uninterrupted one.
 
@@ -44,10 +44,7 @@ from hyperprune.config import RunSpec, spec_from_dict, spec_hash, spec_to_dict
 from hyperprune.data import Corpus, load_data
 from hyperprune.errors import UserError
 from hyperprune.models import build_model, task_kind_of
-from hyperprune.pruning import build_method
-from hyperprune.pruning.cost import WorkCounter, counted, epoch_shape
-from hyperprune.pruning.masks import sparsity_report
-from hyperprune.pruning.method import PruneContext
+from hyperprune.pruning import PruneContext, WorkCounter, build_method, counted, epoch_shape, sparsity_report
 from hyperprune.training.asgd import averaged_state, make_asgd, should_switch, swapped_in
 from hyperprune.training.checkpoint import load_safe, save_atomic
 from hyperprune.training.classifier_task import ClassifierTask

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from hyperprune.cli import main
-from hyperprune.pruning.method import PruningMethod
+from hyperprune.pruning.core.method import PruningMethod
 from hyperprune.pruning.registry import METHODS
 
 torch.set_num_threads(1)

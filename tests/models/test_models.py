@@ -11,7 +11,7 @@ from hyperprune.models import build_model
 from hyperprune.models.cnn import SmallVGG
 from hyperprune.models.language import RNNLanguageModel
 from hyperprune.models.mlp import MLP
-from hyperprune.pruning.masks import select_parameters
+from hyperprune.pruning.core.masks import select_parameters
 
 torch.set_num_threads(1)
 

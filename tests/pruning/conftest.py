@@ -2,7 +2,7 @@
 
 ``hand_context(...)`` returns a :class:`PruneContext` for a 2-layer LSTM language model on
 random tokens; ``run_hooks(method, ctx, epochs)`` runs the trainer's hook order (see
-``hyperprune.pruning.method``) and calls ``check`` after every step.
+``hyperprune.pruning.core.method``) and calls ``check`` after every step.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from hyperprune.config import ModelConfig
 from hyperprune.models.language import RNNLanguageModel
-from hyperprune.pruning.method import PruneContext
+from hyperprune.pruning.core.method import PruneContext
 
 torch.set_num_threads(1)
 

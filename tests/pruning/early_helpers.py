@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from hyperprune.models.cnn import SmallVGG
-from hyperprune.pruning.method import PruneContext
+from hyperprune.pruning.core.method import PruneContext
 
 torch.set_num_threads(1)
 

@@ -4,9 +4,10 @@ import pytest
 import torch
 
 from hyperprune.errors import UserError
-from hyperprune.pruning.allocation import bounded_allocation, layer_bounds, layer_counts
-from hyperprune.pruning.thresholds import apportion, keep_top
-from hyperprune.pruning.units import UnitSpace
+from hyperprune.pruning.core.allocation import apportion, bounded_allocation
+from hyperprune.pruning.core.layer_allocation import layer_bounds, layer_counts
+from hyperprune.pruning.core.top_k import keep_top
+from hyperprune.pruning.early.unit_space import UnitSpace
 
 
 def test_bounded_allocation_respects_floors_caps_and_total():
@@ -41,7 +42,7 @@ def test_unit_space_layerwise_is_uniform():
 
 
 def test_relative_bounds_are_feasible_at_any_sparsity():
-    from hyperprune.pruning.allocation import density_bounds
+    from hyperprune.pruning.core.layer_allocation import density_bounds
 
     hp = {"min_layer_density_ratio": 1.0, "max_layer_density_ratio": 1.0}
     for sparsity in (0.1, 0.5, 0.67, 0.95, 0.99):

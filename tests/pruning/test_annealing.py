@@ -3,8 +3,8 @@
 import torch
 from early_helpers import cnn_context, linear_context
 
-from hyperprune.pruning.annealing import SimulatedAnnealing
-from hyperprune.pruning.sa_search import AnnealingSchedule, MaskMemory, anneal, propose
+from hyperprune.pruning.early.annealing import SimulatedAnnealing
+from hyperprune.pruning.early.annealing_search import AnnealingSchedule, MaskMemory, anneal, propose
 
 torch.set_num_threads(1)
 

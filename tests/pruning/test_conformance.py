@@ -31,7 +31,7 @@ import torch
 
 from hyperprune.config import override, preset
 from hyperprune.data.embedded import EMBEDDED_DIR
-from hyperprune.pruning.masks import sparsity_report
+from hyperprune.pruning.core.masks import sparsity_report
 from hyperprune.pruning.registry import METHODS
 
 torch.set_num_threads(1)

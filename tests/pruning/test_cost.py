@@ -5,7 +5,7 @@ passes, never timed)."""
 import pytest
 
 from hyperprune.config import override, preset
-from hyperprune.pruning.cost import EpochShape
+from hyperprune.pruning.core.cost import EpochShape
 from hyperprune.pruning.registry import METHODS
 from hyperprune.search.cost_budget import (
     MAX_EPOCH_FACTOR,

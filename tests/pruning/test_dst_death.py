@@ -2,7 +2,7 @@
 
 import torch
 
-from hyperprune.pruning.dst_death import global_magnitude_death, magnitude_death, set_death, threshold_death
+from hyperprune.pruning.dst.death import global_magnitude_death, magnitude_death, set_death, threshold_death
 
 
 def _idx(removed):

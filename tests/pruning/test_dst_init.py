@@ -3,9 +3,10 @@
 import pytest
 import torch
 
-from hyperprune.pruning.dst_allocate import proportional_allocation
-from hyperprune.pruning.dst_init import er_scale, init_counts, init_densities, sample_masks
-from hyperprune.pruning.dst_units import Unit, build_units
+from hyperprune.pruning.core.allocation import proportional_allocation
+from hyperprune.pruning.core.layer_allocation import er_scale
+from hyperprune.pruning.dst.sparse_init import init_counts, init_densities, sample_masks
+from hyperprune.pruning.dst.units import Unit, build_units
 
 
 def _unit(name, *shape):

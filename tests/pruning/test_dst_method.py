@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from hyperprune.pruning.dst_units import build_units
+from hyperprune.pruning.dst.units import build_units
 from hyperprune.pruning.registry import build_method
 
 torch.set_num_threads(1)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hyperprune.pruning.dst_schedule import CosineDeathRate
+from hyperprune.pruning.dst.death_schedule import CosineDeathRate
 
 
 def test_cosine_values_at_start_middle_end():

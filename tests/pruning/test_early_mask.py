@@ -5,8 +5,8 @@ import torch
 from early_helpers import drive, linear_context
 
 from hyperprune.config import override, preset
-from hyperprune.pruning.magsign import MagSign
-from hyperprune.pruning.structured import compact_model
+from hyperprune.pruning.early.magsign import MagSign
+from hyperprune.pruning.structured.compact import compact_model
 
 torch.set_num_threads(1)
 

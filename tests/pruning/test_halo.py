@@ -11,8 +11,8 @@ import math
 import pytest
 import torch
 
+from hyperprune.pruning.core.rewind import snapshot
 from hyperprune.pruning.halo import Halo, lambda_of
-from hyperprune.pruning.rewind import snapshot
 
 
 def make(hand_context, sparsity=0.5, epochs=4, **hp):

@@ -8,10 +8,10 @@ from torch import nn
 
 from hyperprune.errors import UserError
 from hyperprune.models.mlp import MLP
-from hyperprune.pruning.flow_stats import correlation_flow, flow_distance, gradient_flow
-from hyperprune.pruning.incop import InCoP
-from hyperprune.pruning.masks import MaskSet
-from hyperprune.pruning.pq_index import pq_index, pq_prune_ratio
+from hyperprune.pruning.core.masks import MaskSet
+from hyperprune.pruning.incop.flow_stats import correlation_flow, flow_distance, gradient_flow
+from hyperprune.pruning.incop.method import InCoP
+from hyperprune.pruning.incop.pq_index import pq_index, pq_prune_ratio
 
 
 def test_pq_index_by_hand_p_half_q_one():

@@ -5,9 +5,9 @@ import torch
 
 from hyperprune.errors import UserError
 from hyperprune.models.cnn import SmallVGG
-from hyperprune.pruning.layer_sets import layer_names
+from hyperprune.pruning.core.layer_sets import layer_names
+from hyperprune.pruning.core.rewind import snapshot
 from hyperprune.pruning.lottery import LotteryTicket
-from hyperprune.pruning.rewind import snapshot
 
 
 def make(hand_context, sparsity=0.5, epochs=3, **hp):

@@ -3,7 +3,7 @@
 import torch
 from early_helpers import linear_context
 
-from hyperprune.pruning.magsign import MagSign
+from hyperprune.pruning.early.magsign import MagSign
 
 torch.set_num_threads(1)
 

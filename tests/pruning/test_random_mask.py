@@ -5,8 +5,8 @@ import torch
 from early_helpers import cnn_context
 
 from hyperprune.errors import UserError
-from hyperprune.pruning.random_mask import RandomMask
-from hyperprune.pruning.units import allocate
+from hyperprune.pruning.core.allocation import allocate
+from hyperprune.pruning.early.random_mask import RandomMask
 
 torch.set_num_threads(1)
 

@@ -7,9 +7,10 @@ from hyperprune.config import ModelConfig
 from hyperprune.errors import UserError
 from hyperprune.models.compact_language import CompactLanguageModel
 from hyperprune.models.language import RNNLanguageModel
-from hyperprune.pruning.recurrent_compact import compact_hidden, remove_units
-from hyperprune.pruning.recurrent_units import UnitMaskSet, dead_units, unit_layers, unit_report, unit_space
-from hyperprune.pruning.structured import compact_model
+from hyperprune.pruning.early.unit_space import hidden_unit_space as unit_space
+from hyperprune.pruning.structured.compact import compact_model
+from hyperprune.pruning.structured.hidden_unit_removal import compact_hidden, remove_units
+from hyperprune.pruning.structured.hidden_units import UnitMaskSet, dead_units, unit_layers, unit_report
 
 torch.set_num_threads(1)
 

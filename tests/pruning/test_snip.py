@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from early_helpers import cnn_context, linear_context
 
-from hyperprune.pruning.snip import Snip
+from hyperprune.pruning.early.snip import Snip
 
 torch.set_num_threads(1)
 

@@ -9,15 +9,13 @@ from early_helpers import cnn_context, drive
 from hyperprune.errors import UserError
 from hyperprune.models.cnn import SmallVGG
 from hyperprune.models.mlp import MLP
-from hyperprune.pruning.random_mask import RandomMask
-from hyperprune.pruning.structured import (
-    FilterMaskSet,
-    compact_model,
-    dead_filters,
-    filter_layers,
-    remove_filters,
-)
-from hyperprune.pruning.units import UnitSpace, allocate, kept_total
+from hyperprune.pruning.core.allocation import allocate
+from hyperprune.pruning.core.kept_count import kept_count as kept_total
+from hyperprune.pruning.early.random_mask import RandomMask
+from hyperprune.pruning.early.unit_space import UnitSpace
+from hyperprune.pruning.structured.compact import compact_model
+from hyperprune.pruning.structured.filter_removal import remove_filters
+from hyperprune.pruning.structured.filters import FilterMaskSet, dead_filters, filter_layers
 
 torch.set_num_threads(1)
 

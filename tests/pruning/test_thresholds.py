@@ -4,12 +4,17 @@ import pytest
 import torch
 from torch import nn
 
-from hyperprune.pruning.masks import MaskSet
-from hyperprune.pruning.schedule import epoch_at_fraction, last_event_epoch, rounds_needed, spread_rounds
-from hyperprune.pruning.thresholds import (
-    apportion,
+from hyperprune.pruning.core.allocation import apportion
+from hyperprune.pruning.core.kept_count import kept_count as keep_count
+from hyperprune.pruning.core.masks import MaskSet
+from hyperprune.pruning.core.prune_schedule import (
+    epoch_at_fraction,
+    last_event_epoch,
+    rounds_needed,
+    spread_rounds,
+)
+from hyperprune.pruning.core.top_k import (
     global_keep,
-    keep_count,
     layerwise_keep,
     magnitude_scores,
     prune_to,

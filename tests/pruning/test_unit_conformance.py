@@ -11,9 +11,9 @@ import torch
 from test_conformance import small_corpus, task_spec  # noqa: F401 (fixture)
 
 from hyperprune.config import override
-from hyperprune.pruning.recurrent_units import dead_units, unit_report
-from hyperprune.pruning.structured import compact_model
-from hyperprune.pruning.units import kept_total
+from hyperprune.pruning.core.kept_count import kept_count as kept_total
+from hyperprune.pruning.structured.compact import compact_model
+from hyperprune.pruning.structured.hidden_units import dead_units, unit_report
 from hyperprune.training.run import TrainingRun
 
 torch.set_num_threads(1)

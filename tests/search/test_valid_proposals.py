@@ -4,7 +4,7 @@
 import pytest
 
 from hyperprune.errors import UserError
-from hyperprune.pruning.constraints import Constraint
+from hyperprune.pruning.core.constraints import Constraint
 from hyperprune.pruning.registry import METHODS
 from hyperprune.search.backends import SEARCHERS
 from hyperprune.search.space import builtin_spaces, load_space, parse_space

@@ -8,13 +8,13 @@ restart the optimizer, train*. What differs between criteria:
 ``lth``    fixed ratio ``prune_ratio`` of every tensor's alive weights (layer-wise, as the
            reference's LTH path); each iteration trains ``iter_epochs`` epochs
 ``sap``    global ratio from the PQ index of the alive weights
-           (:func:`~hyperprune.pruning.pq_index.pq_prune_ratio`), one global ``|w|`` pivot;
+           (:func:`~hyperprune.pruning.incop.pq_index.pq_prune_ratio`), one global ``|w|`` pivot;
            each iteration trains ``iter_epochs`` epochs
 ``if``     as ``sap``, but an iteration ends early at the first epoch end where the L2
            distance between the current and the dense (post-warm-up) model's layer-correlation
-           vector (:func:`~hyperprune.pruning.flow_stats.correlation_flow`) is below ``epsilon``
+           vector (:func:`~hyperprune.pruning.incop.flow_stats.correlation_flow`) is below ``epsilon``
 ``gf``     as ``if`` with the per-layer mean ``|grad|`` of real gradients of the same fixed
-           held-out batches (:func:`~hyperprune.pruning.flow_stats.gradient_flow`); the
+           held-out batches (:func:`~hyperprune.pruning.incop.flow_stats.gradient_flow`); the
            distance is relative (divided by the dense vector's norm), since raw gradient
            sizes depend on the model and the loss scale
 =========  ==================================================================================
@@ -44,16 +44,17 @@ from typing import Any
 import torch
 from torch import nn
 
-from hyperprune.pruning.constraints import Constraint
-from hyperprune.pruning.cost import STEP_PASSES
-from hyperprune.pruning.flow_stats import correlation_flow, flow_distance, gradient_flow
-from hyperprune.pruning.hparams import HParam
-from hyperprune.pruning.layer_sets import layer_names
-from hyperprune.pruning.method import PruneContext, PruningMethod
-from hyperprune.pruning.pq_index import check_orders, pq_prune_ratio
-from hyperprune.pruning.rewind import restore, snapshot
-from hyperprune.pruning.schedule import last_event_epoch
-from hyperprune.pruning.thresholds import keep_count, magnitude_scores, prune_to
+from hyperprune.pruning.core.constraints import Constraint
+from hyperprune.pruning.core.cost import STEP_PASSES
+from hyperprune.pruning.core.hparams import HParam
+from hyperprune.pruning.core.kept_count import kept_count
+from hyperprune.pruning.core.layer_sets import layer_names
+from hyperprune.pruning.core.method import PruneContext, PruningMethod
+from hyperprune.pruning.core.prune_schedule import last_event_epoch
+from hyperprune.pruning.core.rewind import restore, snapshot
+from hyperprune.pruning.core.top_k import magnitude_scores, prune_to
+from hyperprune.pruning.incop.flow_stats import correlation_flow, flow_distance, gradient_flow
+from hyperprune.pruning.incop.pq_index import check_orders, pq_prune_ratio
 
 
 class InCoP(PruningMethod):
@@ -106,7 +107,7 @@ class InCoP(PruningMethod):
         tail = self.hp["iter_epochs"]
         self.warmup_end = min(self.hp["warmup_epochs"], max(1, ctx.prune_by - tail))
         self.deadline = last_event_epoch(self.warmup_end, tail, ctx.prune_by)
-        self.target_keep = keep_count(self.masks.total(), self.sparsity)
+        self.target_keep = kept_count(self.masks.total(), self.sparsity)
         self.done = self.target_keep == self.masks.total()
 
     # -- statistics ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from hyperprune.pruning.early_mask import EarlyMaskMethod, early_hparams
+from hyperprune.pruning.early.early_mask import EarlyMaskMethod, early_hparams
 
 
 class RandomMask(EarlyMaskMethod):

@@ -2,11 +2,11 @@
 
 The network is sparse from the first step. Every ``update_frequency`` optimizer steps (or
 once per epoch when it is 0) the topology changes: a death step removes a fraction of the
-alive weights of every unit (:mod:`~hyperprune.pruning.dst_death`), the freed budget is
-redistributed across units (:mod:`~hyperprune.pruning.dst_redistribution`) and the same
-number of weights grows back (:mod:`~hyperprune.pruning.dst_growth`) at zero. The removed
-fraction decays with a cosine over the run (:mod:`~hyperprune.pruning.dst_schedule`), and
-the initial per-layer densities follow uniform, ER or ERK (:mod:`~hyperprune.pruning.dst_init`).
+alive weights of every unit (:mod:`~hyperprune.pruning.dst.death`), the freed budget is
+redistributed across units (:mod:`~hyperprune.pruning.dst.redistribution`) and the same
+number of weights grows back (:mod:`~hyperprune.pruning.dst.growth`) at zero. The removed
+fraction decays with a cosine over the run (:mod:`~hyperprune.pruning.dst.death_schedule`), and
+the initial per-layer densities follow uniform, ER or ERK (:mod:`~hyperprune.pruning.dst.sparse_init`).
 The global count of alive weights never changes, so the sparsity is exactly the target.
 
 Differences from the reference implementation, on purpose:
@@ -33,15 +33,15 @@ from typing import Any
 
 import torch
 
-from hyperprune.pruning import dst_death as death
-from hyperprune.pruning.dst_growth import GROWTH_MODES, grow
-from hyperprune.pruning.dst_init import INIT_MODES, init_counts, sample_masks
-from hyperprune.pruning.dst_optim import mask_averages, momentum_of, reset_state
-from hyperprune.pruning.dst_redistribution import REDISTRIBUTION_MODES, regrowth_counts, unit_shares
-from hyperprune.pruning.dst_schedule import CosineDeathRate
-from hyperprune.pruning.dst_units import build_units
-from hyperprune.pruning.hparams import HParam
-from hyperprune.pruning.method import PruneContext, PruningMethod
+from hyperprune.pruning.core.hparams import HParam
+from hyperprune.pruning.core.method import PruneContext, PruningMethod
+from hyperprune.pruning.dst import death
+from hyperprune.pruning.dst.death_schedule import CosineDeathRate
+from hyperprune.pruning.dst.growth import GROWTH_MODES, grow
+from hyperprune.pruning.dst.optimizer_state import mask_averages, momentum_of, reset_state
+from hyperprune.pruning.dst.redistribution import REDISTRIBUTION_MODES, regrowth_counts, unit_shares
+from hyperprune.pruning.dst.sparse_init import INIT_MODES, init_counts, sample_masks
+from hyperprune.pruning.dst.units import build_units
 
 #: relative band around the expected removal count inside which the threshold is kept
 THRESHOLD_TOLERANCE = 0.02

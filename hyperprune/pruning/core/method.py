@@ -22,6 +22,9 @@ whose regrown weights start at zero) belongs to ``before_epoch`` of the next epo
 measured network has trained weights at every kept position and its sparsity counted from
 the weights equals the mask's.
 
+The target sparsity passes :func:`~hyperprune.pruning.core.sparsity.check_sparsity` when the
+method is built (0 included: a run that prunes nothing).
+
 Methods differ only in which hooks they use. ``state_dict`` must carry everything needed to
 continue bit-for-bit after a restore (masks, counters, coefficients, RNG state of their own).
 The target sparsity must be reached by the end of epoch ``ctx.prune_by`` (at most
@@ -40,10 +43,11 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from hyperprune.pruning.constraints import Constraint, check_constraints
-from hyperprune.pruning.cost import EpochShape, WorkCounter
-from hyperprune.pruning.hparams import HParam, resolve
-from hyperprune.pruning.masks import MaskSet, select_parameters
+from hyperprune.pruning.core.constraints import Constraint, check_constraints
+from hyperprune.pruning.core.cost import EpochShape, WorkCounter
+from hyperprune.pruning.core.hparams import HParam, resolve
+from hyperprune.pruning.core.masks import MaskSet, select_parameters
+from hyperprune.pruning.core.sparsity import check_sparsity
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -71,7 +75,7 @@ class PruneContext:
     reset_optimizer: Callable[[], torch.optim.Optimizer]
     extras: dict[str, Any] = field(default_factory=dict)
     prune_by: int = 0  # epoch by which the target is reached; 0: total_epochs
-    #: passes the method spends beyond training (see hyperprune.pruning.cost)
+    #: passes the method spends beyond training (see hyperprune.pruning.core.cost)
     work: WorkCounter = field(default_factory=lambda: WorkCounter(EpochShape(steps=1, batch_items=1)))
 
     def __post_init__(self) -> None:
@@ -99,12 +103,12 @@ class PruningMethod:
 
     @classmethod
     def extra_passes(cls, hp: dict[str, Any], shape: EpochShape) -> float:
-        """The most forward passes (see :mod:`hyperprune.pruning.cost`) this method adds to a
+        """The most forward passes (see :mod:`hyperprune.pruning.core.cost`) this method adds to a
         single epoch beyond training it, with hyperparameters ``hp``; an upper bound."""
         return 0.0
 
     def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
-        self.sparsity = float(sparsity)
+        self.sparsity = check_sparsity(sparsity, f"{self.name}: sparsity", allow_zero=True)
         self.hp = resolve(self.HPARAMS, dict(hparams or {}), where=f"{self.name}: ")
         check_constraints(self.CONSTRAINTS, self.hp, where=f"{self.name}: ")
         self.masks: MaskSet | None = None

@@ -3,7 +3,7 @@
 The unit is one forward pass over one training batch; a training step (forward and backward)
 counts 3. A plain training epoch therefore costs ``3 * steps_per_epoch`` passes. Methods whose
 work is not training epochs declare the most passes they add to any single epoch
-(:meth:`~hyperprune.pruning.method.PruningMethod.extra_passes`), so that a search space can
+(:meth:`~hyperprune.pruning.core.method.PruningMethod.extra_passes`), so that a search space can
 keep every candidate-epoch within a small multiple of a plain one, and count the passes they
 actually spend on :class:`WorkCounter` (``ctx.work``); the trainer reports them per epoch.
 
@@ -67,7 +67,7 @@ def epoch_shape(task_kind: str, steps: int, batch_size: int, bptt: int) -> Epoch
 
 
 def counted(loss: Callable, evaluate: Callable, work: WorkCounter) -> tuple[Callable, Callable]:
-    """``loss`` and ``evaluate`` of a :class:`~hyperprune.pruning.method.PruneContext` that count
+    """``loss`` and ``evaluate`` of a :class:`~hyperprune.pruning.core.method.PruneContext` that count
     their passes on ``work``: a loss counts as a step (its caller may differentiate it), an
     evaluation one pass per batch."""
 

@@ -5,7 +5,7 @@
 gate block, biases, recurrent columns, the next layer's input columns, the decoder's input
 columns) and returns a :class:`~hyperprune.models.compact_language.CompactLanguageModel` of
 single-layer ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` / RHN modules of those widths. When the
-removed units are dead (see :mod:`~hyperprune.pruning.recurrent_units`) it computes the same
+removed units are dead (see :mod:`~hyperprune.pruning.structured.hidden_units`) it computes the same
 logits as the masked model, in eval and (with the same dropout draws) in train mode, from
 any hidden state whose removed units are zero. ``model`` is not changed.
 
@@ -22,7 +22,7 @@ from torch import nn
 
 from hyperprune.errors import UserError
 from hyperprune.models.compact_language import CompactLanguageModel
-from hyperprune.pruning.recurrent_units import row_vector, unit_layers
+from hyperprune.pruning.structured.hidden_units import row_vector, unit_layers
 
 
 def _kind(model: nn.Module) -> str:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import torch
 
-from hyperprune.pruning.early_mask import EarlyMaskMethod, early_hparams
-from hyperprune.pruning.hparams import HParam
+from hyperprune.pruning.core.hparams import HParam
+from hyperprune.pruning.early.early_mask import EarlyMaskMethod, early_hparams
 
 
 class MagSign(EarlyMaskMethod):

@@ -12,7 +12,8 @@ Three distributions of the global budget ``K = round(density * total)`` over the
 density would exceed 1 are made dense and ``eps`` is re-solved over the rest until none
 exceeds 1. The real-valued counts are then rounded by largest remainder so the total kept
 count is exactly ``K`` and every unit is within one weight of its ideal share
-(:mod:`~hyperprune.pruning.dst_allocate`). The kept
+(:mod:`~hyperprune.pruning.core.allocation`); the ER/ERK scales are those of per-layer
+allocation (:func:`~hyperprune.pruning.core.layer_allocation.er_scale`). The kept
 positions are drawn uniformly without replacement from the method's generator (the
 reference drew a Bernoulli per weight, so its density was only right on average).
 
@@ -24,30 +25,23 @@ Example::
 
 from __future__ import annotations
 
-import math
-
 import torch
 
-from hyperprune.pruning.dst_allocate import capped_scale, proportional_allocation
-from hyperprune.pruning.dst_units import Unit
+from hyperprune.pruning.core.allocation import capped_scale, proportional_allocation
+from hyperprune.pruning.core.kept_count import kept_at_density
+from hyperprune.pruning.core.layer_allocation import er_scale, er_shares
+from hyperprune.pruning.dst.units import Unit
 
 INIT_MODES = ("uniform", "ER", "ERK")
 
 
-def er_scale(shape: tuple[int, ...], mode: str) -> float:
-    """Unnormalised density of a tensor under ER / ERK (``eps`` multiplies it)."""
-    if len(shape) < 2:
-        return 1.0
-    if mode == "ERK":
-        return sum(shape) / math.prod(shape)
-    rows, cols = shape[0], shape[1]
-    return (rows + cols) / (rows * cols)
+def _shares(units: list[Unit], mode: str) -> list[float]:
+    return er_shares([u.shape for u in units], [u.numel for u in units], mode)
 
 
 def er_epsilon(units: list[Unit], kept_total: float, mode: str) -> tuple[float, set[int]]:
     """Solve ``sum_u min(1, eps * scale_u) * numel_u == kept_total``; returns (eps, dense units)."""
-    shares = [er_scale(u.shape, mode) * u.numel for u in units]
-    return capped_scale(kept_total, shares, [u.numel for u in units])
+    return capped_scale(kept_total, _shares(units, mode), [u.numel for u in units])
 
 
 def init_counts(units: list[Unit], density: float, mode: str) -> list[int]:
@@ -56,10 +50,8 @@ def init_counts(units: list[Unit], density: float, mode: str) -> list[int]:
         raise ValueError(f"unknown sparse_init {mode!r}; choose one of {INIT_MODES}")
     sizes = [u.numel for u in units]
     if mode == "uniform":
-        return [int(round(density * n)) for n in sizes]
-    kept_total = int(round(density * sum(sizes)))
-    shares = [er_scale(u.shape, mode) * u.numel for u in units]
-    return proportional_allocation(kept_total, shares, sizes)
+        return [kept_at_density(n, density) for n in sizes]
+    return proportional_allocation(kept_at_density(sum(sizes), density), _shares(units, mode), sizes)
 
 
 def init_densities(units: list[Unit], density: float, mode: str) -> list[float]:

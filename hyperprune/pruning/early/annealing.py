@@ -1,7 +1,7 @@
 """Simulated annealing early pruning (EEE 198 thesis, Sanchez and Reyes, 2020).
 
 After K dense epochs, search masks with a fixed kept count by simulated annealing
-(:mod:`hyperprune.pruning.sa_search`). A mask's score is measured on the epoch-K weights with
+(:mod:`hyperprune.pruning.early.annealing_search`). A mask's score is measured on the epoch-K weights with
 the mask applied: the mean loss, or for classifiers by default the error rate (1 - accuracy),
 on ``heldout_batches`` batches of the held-out slice of the training data (the reference
 scored the same first training images it also trained on). The search starts from the
@@ -22,9 +22,9 @@ from __future__ import annotations
 import torch
 
 from hyperprune.errors import UserError
-from hyperprune.pruning.early_mask import EarlyMaskMethod, early_hparams
-from hyperprune.pruning.hparams import HParam
-from hyperprune.pruning.sa_search import AnnealingSchedule, anneal
+from hyperprune.pruning.core.hparams import HParam
+from hyperprune.pruning.early.annealing_search import AnnealingSchedule, anneal
+from hyperprune.pruning.early.early_mask import EarlyMaskMethod, early_hparams
 
 
 def _error_rate(model: torch.nn.Module, batches: list) -> float:

@@ -1,12 +1,14 @@
 """Mask units and kept counts: what an early mask chooses between, and exactly how many it keeps.
 
 An early mask search picks a fixed number of *units*. With unstructured masks a unit is one
-weight of a masked parameter; with filter masks a unit is one output filter of a conv layer.
-:class:`UnitSpace` fixes the kept count once (from the target sparsity) and keeps it exact:
+weight of a masked parameter; with filter masks one output filter of a conv layer; with unit
+masks one hidden unit of a recurrent layer (:func:`hidden_unit_space`). :class:`UnitSpace`
+fixes the kept count once (from the target sparsity) and keeps it exact:
 
-* ``scope="global"``: one ranking over all units, ``round((1 - sparsity) * n)`` kept in total;
+* ``scope="global"``: one ranking over all units, :func:`~hyperprune.pruning.core.kept_count.kept_count`
+  (``round((1 - sparsity) * n)``, at least one) kept in total;
 * ``scope="layerwise"`` (``uniform``), ``"ER"`` or ``"ERK"``: fixed per-layer counts from
-  :mod:`~hyperprune.pruning.allocation`, adding up to the global count exactly.
+  :mod:`~hyperprune.pruning.core.layer_allocation`, adding up to the global count exactly.
 
 Optional per-layer density bounds hold for every scope (under ``global``, each layer's top
 units up to its floor are kept first, then the global ranking fills the rest below the caps).
@@ -24,38 +26,12 @@ from dataclasses import dataclass, field
 
 import torch
 
-from hyperprune.pruning.allocation import (
-    ALIASES,
-    ALLOCATIONS,
-    bounded_allocation,
-    check_feasible,
-    layer_bounds,
-    layer_counts,
-)
+from hyperprune.pruning.core.allocation import check_feasible
+from hyperprune.pruning.core.kept_count import kept_count
+from hyperprune.pruning.core.layer_allocation import ALIASES, ALLOCATIONS, layer_bounds, layer_counts
+from hyperprune.pruning.structured.hidden_units import UnitMaskSet
 
 SCOPES = ("global", "layerwise", *ALLOCATIONS[1:])
-
-
-def kept_total(n: int, sparsity: float, minimum: int = 1) -> int:
-    """Units kept out of ``n`` at ``sparsity``: ``round((1 - sparsity) * n)``, at least ``minimum``."""
-    if n == 0:
-        return 0
-    return max(min(minimum, n), min(n, int(round((1.0 - sparsity) * n))))
-
-
-def allocate(sizes: list[int], keep: int, minimum: int = 0) -> list[int]:
-    """Split ``keep`` over layers of ``sizes`` in proportion, by largest remainder.
-
-    Every layer gets at least ``minimum`` (when it has that many units) and never more than
-    its size; the counts add up to ``keep`` exactly (ties go to the earlier layer).
-    """
-    total = sum(sizes)
-    if not 0 <= keep <= total:
-        raise ValueError(f"cannot keep {keep} of {total} units")
-    floors = [min(size, minimum) for size in sizes]
-    if sum(floors) > keep:
-        raise ValueError(f"keeping {minimum} per layer needs {sum(floors)} units, only {keep} allowed")
-    return bounded_allocation(keep, [float(s) for s in sizes], floors, list(sizes))
 
 
 def _descending(scores: torch.Tensor, k: int) -> torch.Tensor:
@@ -88,7 +64,7 @@ class UnitSpace:
         names = list(shapes)
         sizes = [math.prod(shapes[n]) for n in names]
         floors, caps = layer_bounds(sizes, min_density, max_density, minimum_per_layer)
-        keep = kept_total(sum(sizes), sparsity)
+        keep = kept_count(sum(sizes), sparsity)
         keep = max(keep, sum(min(minimum_per_layer, s) for s in sizes))
         check_feasible(keep, floors, caps)
         layer_keep = []
@@ -162,3 +138,15 @@ class UnitSpace:
         """A uniformly random mask with the exact kept count(s), drawn from ``generator``."""
         return self.top({n: torch.rand(s, generator=generator) for n, s in zip(self.names, self.shapes,
                                                                                 strict=True)})
+
+
+def hidden_unit_space(masks: UnitMaskSet, sparsity: float, allocation: str, min_density: float = 0.0,
+                      max_density: float = 1.0) -> UnitSpace:
+    """The :class:`UnitSpace` of the hidden units of ``masks`` (at least one per layer).
+
+    ``sparsity`` is the unit sparsity: ``round((1 - sparsity) * units)`` units are kept in all.
+    """
+    shapes = {layer.label: (layer.hidden_size,) for layer in masks.layers}
+    weights = {layer.label: layer.weight_shape for layer in masks.layers}
+    return UnitSpace.build(shapes, sparsity, allocation, minimum_per_layer=1, weight_shapes=weights,
+                           min_density=min_density, max_density=max_density)

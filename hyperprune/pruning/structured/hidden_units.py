@@ -10,7 +10,7 @@ With its rows and biases zero, a unit whose state starts at zero stays exactly z
 cell type: LSTM ``c' = 0.5 c + 0.5 tanh(0) = 0``, ``h' = 0.5 tanh(c') = 0``; GRU
 ``h' = 0.5 tanh(0) + 0.5 h = 0``; RNN ``h' = tanh(0) = 0``; RHN ``s' = s + 0.5 (tanh(0) - s)
 = 0`` at every micro-step. The columns it feeds then only ever multiply zeros, so a copy of
-the network without the unit (:mod:`~hyperprune.pruning.recurrent_compact`) computes the same
+the network without the unit (:mod:`~hyperprune.pruning.structured.hidden_unit_removal`) computes the same
 outputs.
 
 :class:`UnitMaskSet` is a :class:`MaskSet` over the recurrent weight matrices and the untied
@@ -34,7 +34,7 @@ import torch
 from torch import nn
 
 from hyperprune.errors import UserError
-from hyperprune.pruning.masks import MaskSet
+from hyperprune.pruning.core.masks import MaskSet
 
 
 @dataclass(frozen=True)
@@ -216,17 +216,3 @@ def unit_report(model: nn.Module) -> dict:
     total = sum(v["total"] for v in layers.values())
     kept = sum(v["kept"] for v in layers.values())
     return {"layers": layers, "total": total, "kept": kept, "sparsity": 1.0 - kept / total if total else 0.0}
-
-
-def unit_space(masks: UnitMaskSet, sparsity: float, allocation: str, min_density: float = 0.0,
-               max_density: float = 1.0):
-    """The :class:`~hyperprune.pruning.units.UnitSpace` of hidden units (at least one per layer).
-
-    ``sparsity`` is the unit sparsity: ``round((1 - sparsity) * units)`` units are kept in all.
-    """
-    from hyperprune.pruning.units import UnitSpace
-
-    shapes = {layer.label: (layer.hidden_size,) for layer in masks.layers}
-    weights = {layer.label: layer.weight_shape for layer in masks.layers}
-    return UnitSpace.build(shapes, sparsity, allocation, minimum_per_layer=1, weight_shapes=weights,
-                           min_density=min_density, max_density=max_density)

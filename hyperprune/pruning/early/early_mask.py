@@ -6,8 +6,8 @@ Every method of the family (SNIP, MagSign, random, simulated annealing) works th
    setup, from the initial weights);
 2. choose a mask over *units* (single weights, whole conv filters with ``structure=filters``,
    or whole hidden units of the recurrent layers with ``structure=units``) with an exact kept
-   count spread over layers by ``allocation`` (:mod:`hyperprune.pruning.units`,
-   :mod:`hyperprune.pruning.allocation`);
+   count spread over layers by ``allocation`` (:mod:`hyperprune.pruning.early.unit_space`,
+   :mod:`hyperprune.pruning.core.layer_allocation`);
 3. with ``rewind`` (default), put every parameter and buffer back to its value at init,
    apply the mask and rebuild the optimizer (``ctx.reset_optimizer()``); without it, keep the
    epoch-K weights, masked, and the current optimizer;
@@ -30,13 +30,14 @@ import torch
 from torch import nn
 
 from hyperprune.errors import UserError
-from hyperprune.pruning.allocation import allocation_hparams, density_bounds
-from hyperprune.pruning.hparams import HParam
-from hyperprune.pruning.masks import MaskSet
-from hyperprune.pruning.method import PruneContext, PruningMethod
-from hyperprune.pruning.recurrent_units import UnitMaskSet, unit_scores, unit_space
-from hyperprune.pruning.structured import FilterMaskSet, filter_layers
-from hyperprune.pruning.units import UnitSpace
+from hyperprune.pruning.core.hparams import HParam
+from hyperprune.pruning.core.layer_allocation import allocation_hparams, density_bounds
+from hyperprune.pruning.core.masks import MaskSet
+from hyperprune.pruning.core.method import PruneContext, PruningMethod
+from hyperprune.pruning.core.top_k import magnitude_scores
+from hyperprune.pruning.early.unit_space import UnitSpace, hidden_unit_space
+from hyperprune.pruning.structured.filters import FilterMaskSet, filter_layers
+from hyperprune.pruning.structured.hidden_units import UnitMaskSet, unit_scores
 
 
 def early_hparams(score_epoch: int = 0) -> tuple[HParam, ...]:
@@ -64,8 +65,6 @@ class EarlyMaskMethod(PruningMethod):
 
     def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
         super().__init__(sparsity, hparams)
-        if not 0.0 <= self.sparsity < 1.0:
-            raise UserError(f"{self.name}: sparsity must be in [0, 1), got {self.sparsity}")
         self.structure: str = self.hp["structure"]
         self.space: UnitSpace | None = None
         self.rng: torch.Generator | None = None
@@ -90,7 +89,7 @@ class EarlyMaskMethod(PruningMethod):
             self.space = UnitSpace.build(shapes, self.sparsity, scope, 1, weights, *bounds)
         elif self.structure == "units":
             self.masks = UnitMaskSet(model)
-            self.space = unit_space(self.masks, self.sparsity, allocation, *bounds)
+            self.space = hidden_unit_space(self.masks, self.sparsity, allocation, *bounds)
         else:
             self.masks = MaskSet(model, self.prunable_names(model, ctx.task_kind))
             shapes = {name: param.shape for name, param, _ in self.masks}
@@ -113,7 +112,7 @@ class EarlyMaskMethod(PruningMethod):
 
         By default the magnitude of the current (epoch-K) weights; methods override it.
         """
-        return {name: param.detach().abs().clone() for name, param, _ in self.masks}
+        return magnitude_scores(self.masks)
 
     def to_units(self, scores: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Per-weight scores reduced to units: unchanged, per filter the mean of its weights, or

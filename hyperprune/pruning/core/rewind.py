@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from hyperprune.pruning.masks import MaskSet
+from hyperprune.pruning.core.masks import MaskSet
 
 
 def snapshot(model: nn.Module) -> dict[str, torch.Tensor]:

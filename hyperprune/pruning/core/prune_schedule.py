@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import math
 
+from hyperprune.pruning.core.sparsity import check_sparsity
+
 
 def rounds_needed(prune_rate: float, sparsity: float) -> int:
     """Smallest ``R`` with ``(1 - prune_rate) ** R <= 1 - sparsity`` (0 when nothing to prune)."""
-    if sparsity <= 0.0:
+    if check_sparsity(sparsity, allow_zero=True) == 0.0:
         return 0
     if not 0.0 < prune_rate < 1.0:
         raise ValueError(f"prune_rate must lie in (0, 1), got {prune_rate}")
-    if sparsity >= 1.0:
-        raise ValueError("sparsity 1.0 would remove every weight")
     rounds = 0
     remaining = 1.0
     while remaining > (1.0 - sparsity) * (1.0 + 1e-12):

@@ -28,7 +28,7 @@ from __future__ import annotations
 from torch import nn
 
 from hyperprune.errors import UserError
-from hyperprune.pruning.masks import parameter_groups, select_parameters
+from hyperprune.pruning.core.masks import parameter_groups, select_parameters
 
 LAYER_SETS: dict[str, dict[str, tuple[str, ...]]] = {
     "lm": {

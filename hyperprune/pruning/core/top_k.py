@@ -11,7 +11,7 @@ the result deterministic even when many weights tie (for example exact zeros).
   alive (largest remainders), then ranks inside each tensor: every tensor loses the same
   fraction of its alive weights.
 * :func:`er_keep` splits it in proportion to each tensor's Erdos-Renyi share (``ER``/``ERK``
-  of :mod:`~hyperprune.pruning.allocation`, capped at what the tensor has alive), then ranks
+  of :mod:`~hyperprune.pruning.core.layer_allocation`, capped at what the tensor has alive), then ranks
   inside each tensor.
 
 Scores are usually ``|w|`` (:func:`magnitude_scores`) or uniform noise drawn from a
@@ -20,7 +20,7 @@ generator (:func:`random_scores`, which then chooses uniformly among alive weigh
 Example::
 
     scores = magnitude_scores(masks)
-    n_keep = keep_count(masks.total(), 0.8)         # weights left at 80 % sparsity
+    n_keep = kept_count(masks.total(), 0.8)         # weights left at 80 % sparsity
     new = global_keep(scores, masks.masks, n_keep)  # dict name -> bool tensor
 """
 
@@ -28,19 +28,11 @@ from __future__ import annotations
 
 import torch
 
-from hyperprune.pruning.allocation import bounded_allocation
-from hyperprune.pruning.dst_allocate import proportional_allocation
-from hyperprune.pruning.dst_init import er_scale
-from hyperprune.pruning.masks import MaskSet
+from hyperprune.pruning.core.allocation import allocate, bounded_allocation
+from hyperprune.pruning.core.layer_allocation import er_shares
+from hyperprune.pruning.core.masks import MaskSet
 
 Tensors = dict[str, torch.Tensor]
-
-
-def keep_count(total: int, sparsity: float) -> int:
-    """Weights left when ``sparsity`` (a fraction of ``total``) is pruned, rounded to nearest."""
-    if not 0.0 <= sparsity <= 1.0:
-        raise ValueError(f"sparsity must lie in [0, 1], got {sparsity}")
-    return int(round((1.0 - sparsity) * total))
 
 
 def magnitude_scores(masks: MaskSet) -> Tensors:
@@ -86,13 +78,6 @@ def global_keep(scores: Tensors, alive: Tensors, n_keep: int) -> Tensors:
     return out
 
 
-def apportion(n: int, weights: list[int]) -> list[int]:
-    """Split ``n`` into integers proportional to ``weights`` (largest remainders, ties by order)."""
-    if sum(weights) == 0:
-        return [0] * len(weights)
-    return proportional_allocation(n, [float(w) for w in weights], list(weights))
-
-
 def layerwise_keep(scores: Tensors, alive: Tensors, n_keep: int) -> Tensors:
     """Keep ``n_keep`` alive entries in all, the same fraction of each tensor's alive entries."""
     names = list(alive)
@@ -100,7 +85,7 @@ def layerwise_keep(scores: Tensors, alive: Tensors, n_keep: int) -> Tensors:
     if not 0 <= n_keep <= sum(counts):
         raise ValueError(f"cannot keep {n_keep} of {sum(counts)} alive weights")
     out = {}
-    for name, k in zip(names, apportion(n_keep, counts), strict=True):
+    for name, k in zip(names, allocate(counts, n_keep), strict=True):
         out.update(global_keep({name: scores[name]}, {name: alive[name]}, k))
     return out
 
@@ -111,7 +96,7 @@ def er_keep(scores: Tensors, alive: Tensors, n_keep: int, mode: str) -> Tensors:
     counts = [int(alive[n].sum()) for n in names]
     if not 0 <= n_keep <= sum(counts):
         raise ValueError(f"cannot keep {n_keep} of {sum(counts)} alive weights")
-    shares = [er_scale(tuple(alive[n].shape), mode) * alive[n].numel() for n in names]
+    shares = er_shares([alive[n].shape for n in names], [alive[n].numel() for n in names], mode)
     out = {}
     for name, k in zip(names, bounded_allocation(n_keep, shares, [0] * len(names), counts), strict=True):
         out.update(global_keep({name: scores[name]}, {name: alive[name]}, k))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-from hyperprune.pruning.masks import MaskSet
+from hyperprune.pruning.core.masks import MaskSet
 
 #: per-weight tensors of torch optimizers that hold averaged weights
 AVERAGE_KEYS = ("ax",)

@@ -11,10 +11,10 @@ search space can choose it like any other hyperparameter:
 
 ``min_layer_density_ratio`` / ``max_layer_density_ratio`` bound the kept fraction of every
 layer relative to the target density (at least one unit per layer where the structure needs
-it). The counts come from the one capped
-proportional allocator of the project (:func:`~hyperprune.pruning.dst_allocate.proportional_allocation`)
-with the lower bounds added here; ER/ERK scores are those of sparse initialisation
-(:func:`~hyperprune.pruning.dst_init.er_scale`). The counts always add up to the kept total.
+it). The counts come from the one largest-remainder allocator of the project
+(:func:`~hyperprune.pruning.core.allocation.bounded_allocation`); the ER/ERK shares
+(:func:`er_shares`) are also those of DST's sparse initialisation. The counts always add up to
+the kept total.
 
 Example::
 
@@ -26,9 +26,8 @@ from __future__ import annotations
 import math
 
 from hyperprune.errors import UserError
-from hyperprune.pruning.dst_allocate import proportional_allocation
-from hyperprune.pruning.dst_init import er_scale
-from hyperprune.pruning.hparams import HParam
+from hyperprune.pruning.core.allocation import bounded_allocation
+from hyperprune.pruning.core.hparams import HParam
 
 ALLOCATIONS = ("global", "uniform", "ER", "ERK")
 #: the old name of ``uniform`` (``scope=layerwise``)
@@ -81,31 +80,23 @@ def layer_bounds(sizes: list[int], min_density: float = 0.0, max_density: float 
     return floors, caps
 
 
-def check_feasible(keep: int, floors: list[int], caps: list[int]) -> None:
-    if not sum(floors) <= keep <= sum(caps):
-        raise UserError(f"per-layer bounds allow {sum(floors)} to {sum(caps)} kept units, the target "
-                        f"sparsity needs {keep}; widen the per-layer density bounds")
+def er_scale(shape: tuple[int, ...], mode: str) -> float:
+    """Unnormalised density of a tensor under ER / ERK (``eps`` multiplies it).
 
-
-def bounded_allocation(total: int, shares: list[float], floors: list[int], caps: list[int]) -> list[int]:
-    """Integers in ``[floors, caps]`` summing to ``total``, proportional to ``shares`` otherwise.
-
-    Layers whose proportional share falls below their floor are fixed at it and the rest is
-    re-allocated over the others, until every layer is within its bounds.
+    ER: ``(rows + cols) / (rows * cols)`` (for conv kernels the output/input channels, the kernel
+    ignored); ERK: ``sum(shape) / prod(shape)``, kernel dimensions included (equal to ER in 2-D).
     """
-    check_feasible(total, floors, caps)
-    fixed: dict[int, int] = {}
-    while True:
-        free = [i for i in range(len(shares)) if i not in fixed]
-        counts = proportional_allocation(total - sum(fixed.values()), [shares[i] for i in free],
-                                         [caps[i] for i in free])
-        low = [i for i, c in zip(free, counts, strict=True) if c < floors[i]]
-        if not low:
-            out = dict(fixed)
-            out.update(zip(free, counts, strict=True))
-            return [out[i] for i in range(len(shares))]
-        for i in low:
-            fixed[i] = floors[i]
+    if len(shape) < 2:
+        return 1.0
+    if mode == "ERK":
+        return sum(shape) / math.prod(shape)
+    rows, cols = shape[0], shape[1]
+    return (rows + cols) / (rows * cols)
+
+
+def er_shares(shapes: list[tuple[int, ...]], sizes: list[int], mode: str) -> list[float]:
+    """Per layer its ER/ERK share of a kept count: ``er_scale(shape) * size``."""
+    return [er_scale(tuple(shape), mode) * size for shape, size in zip(shapes, sizes, strict=True)]
 
 
 def layer_counts(sizes: list[int], shapes: list[tuple[int, ...]], keep: int, allocation: str,
@@ -117,5 +108,5 @@ def layer_counts(sizes: list[int], shapes: list[tuple[int, ...]], keep: int, all
     if allocation == "uniform":
         shares = [float(s) for s in sizes]
     else:
-        shares = [er_scale(tuple(shape), allocation) * s for shape, s in zip(shapes, sizes, strict=True)]
+        shares = er_shares(shapes, sizes, allocation)
     return bounded_allocation(keep, shares, floors, caps)

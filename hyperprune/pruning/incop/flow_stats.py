@@ -29,7 +29,7 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-from hyperprune.pruning.masks import MaskSet
+from hyperprune.pruning.core.masks import MaskSet
 
 LossFn = Callable[[nn.Module, tuple[torch.Tensor, torch.Tensor]], torch.Tensor]
 RECURRENT = (nn.LSTM, nn.GRU, nn.RNN)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import torch
 
-from hyperprune.pruning.dst_allocate import proportional_allocation
+from hyperprune.pruning.core.allocation import proportional_allocation
 
 REDISTRIBUTION_MODES = ("none", "magnitude", "nonzeros", "momentum")
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import torch
 
-from hyperprune.pruning.cost import STEP_PASSES
-from hyperprune.pruning.early_mask import EarlyMaskMethod, early_hparams
-from hyperprune.pruning.hparams import HParam
+from hyperprune.pruning.core.cost import STEP_PASSES
+from hyperprune.pruning.core.hparams import HParam
+from hyperprune.pruning.early.early_mask import EarlyMaskMethod, early_hparams
 
 
 class Snip(EarlyMaskMethod):

@@ -1,0 +1,1 @@
+"""What every pruning method shares: protocol, masks, sparsity check, kept counts, allocation."""

@@ -1,0 +1,1 @@
+"""The early-mask family: choose one mask early (SNIP, MagSign, random, annealing), then train it."""

@@ -1,0 +1,1 @@
+"""InCoP: iterative pruning with PQ-index ratios and information/gradient-flow stops."""

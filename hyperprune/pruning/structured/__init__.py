@@ -1,0 +1,1 @@
+"""Structured pruning: whole conv filters and recurrent hidden units, masked and physically removed."""
