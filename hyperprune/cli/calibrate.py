@@ -50,7 +50,7 @@ def finish(calibration, result: dict, report: bool = True) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hyperprune.search.calibrate import Calibration
+    from hyperprune.tune.calibrate import Calibration
 
     calibration = Calibration.prepare(options_from_args(args))
     finish(calibration, calibration.start(), report=args.report)

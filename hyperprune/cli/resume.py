@@ -23,9 +23,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hyperprune.search.calibrate import Calibration, is_calibration
-    from hyperprune.search.driver import Search
     from hyperprune.search.outcome import exit_status
+    from hyperprune.tune.calibrate import Calibration, is_calibration
+    from hyperprune.tune.driver import Search
 
     if is_calibration(args.out):
         from hyperprune.cli.calibrate import finish

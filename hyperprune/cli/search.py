@@ -36,7 +36,7 @@ def schedule_from_calibration(path: str, given: dict) -> dict:
     """The recommended metric and schedule of a finished calibration (and its epochs as the budget);
     a flag given on the command line as well is a conflict."""
     from hyperprune.errors import UserError
-    from hyperprune.search.calibrate import read_calibration
+    from hyperprune.tune.calibrate import read_calibration
 
     cal = read_calibration(path)
     rec = cal.get("recommendation")
@@ -61,8 +61,8 @@ def options_from_args(args: argparse.Namespace) -> SearchOptions:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hyperprune.search.driver import Search
     from hyperprune.search.outcome import exit_status
+    from hyperprune.tune.driver import Search
 
     search = Search.prepare(options_from_args(args))
     result = search.start()

@@ -1,6 +1,6 @@
 """The dense reference as the driver sees it while the search runs.
 
-The dense reference and noise floor train beside the candidates (:func:`~hyperprune.search.dense.start_reference`).
+The dense reference and noise floor train beside the candidates (:func:`~hyperprune.tune.dense_reference.start_reference`).
 Two things of the driver need them before they end: the progress lines (the noise floor of each
 rung) and the cache (each dense run is stored as soon as it ends, so a driver killed later does
 not train it again). Both are Tune callbacks saved with the experiment, so they hold only the

@@ -27,9 +27,9 @@ from hyperprune.config import RunSpec, spec_from_dict, spec_to_dict
 from hyperprune.errors import UserError
 from hyperprune.files import write_json
 from hyperprune.run_options import build_spec
-from hyperprune.search import live_reference
 from hyperprune.search.locks import lock_output, release_output
 from hyperprune.search.options import SearchOptions, check_output_dir, validate
+from hyperprune.tune import live_reference
 
 EXPERIMENT = "search"
 
@@ -147,7 +147,7 @@ class Search:
         wrote it, or a model without spectra), else (None, the training started beside the
         candidates: the whole budget, distances at every epoch and the dense figures to beat)."""
         from hyperprune.models import task_kind_of
-        from hyperprune.search.dense import default_cache_dir, start_reference
+        from hyperprune.tune.dense_reference import default_cache_dir, start_reference
 
         path = self.out / "dense_reference.json"
         if path.is_file():
@@ -166,7 +166,7 @@ class Search:
 
     def _finish_reference(self, training) -> dict:
         """Wait for the dense runs, write ``dense_reference.json`` and return its data."""
-        from hyperprune.search.dense import noise_floor
+        from hyperprune.tune.dense_reference import noise_floor
 
         ref = training.result()
         floor = noise_floor(ref.record, ref.noise, self.opts.ls_distance)
@@ -177,7 +177,7 @@ class Search:
 
     def _floor_source(self, reference: dict | None, training):
         """Epoch -> the ranking metric's noise floor, from the finished reference or the dense runs' latest records."""
-        from hyperprune.search.dense import noise_floor
+        from hyperprune.tune.dense_reference import noise_floor
 
         field = "ls_distance" if self.opts.metric == "ls" else "val_loss_diff"
         if reference is not None:
@@ -238,14 +238,14 @@ class Search:
         from ray import tune
         from ray.tune import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
 
-        from hyperprune.search.backends import SEARCHERS
-        from hyperprune.search.busy import BusyWatcher
         from hyperprune.search.cost_budget import fit_to_budget, spec_epoch_shape
-        from hyperprune.search.failures import FailureWatch
-        from hyperprune.search.recorder import PoolRecorder
-        from hyperprune.search.scheduler import SchedulerStateCallback, SyncHalvingScheduler
-        from hyperprune.search.seeder import PoolSeeder
+        from hyperprune.search.searchers import SEARCHERS
         from hyperprune.search.space import load_space
+        from hyperprune.tune.busy import BusyWatcher
+        from hyperprune.tune.failures import FailureWatch
+        from hyperprune.tune.recorder import PoolRecorder
+        from hyperprune.tune.scheduler import SchedulerStateCallback, SyncHalvingScheduler
+        from hyperprune.tune.seeder import PoolSeeder
 
         o = self.opts
         concurrency = self._concurrency()
@@ -287,7 +287,7 @@ class Search:
 
     # -- entry points --------------------------------------------------------------------------
     def _connect(self):
-        from hyperprune.search.ray_session import connect
+        from hyperprune.tune.session import connect
 
         session = connect(self.opts.address, dashboard=self.opts.dashboard)
         if session.dashboard_url:
@@ -298,7 +298,7 @@ class Search:
         """Whether the saved experiment can be restored; if it cannot, clear it to start again."""
         from ray import tune
 
-        from hyperprune.search.restore import repair_experiment
+        from hyperprune.tune.restore import repair_experiment
 
         if not tune.Tuner.can_restore(experiment):
             self._start_over(experiment)
@@ -342,7 +342,7 @@ class Search:
 
         from ray import tune
 
-        from hyperprune.search.ray_session import shutdown
+        from hyperprune.tune.session import shutdown
 
         os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "0")
         # Ctrl-C must interrupt the driver (the state is saved every step; 'resume' continues), not
@@ -354,7 +354,7 @@ class Search:
         started = time.time()
         session = self._connect()
         try:
-            from hyperprune.search.capacity import check_connected_capacity
+            from hyperprune.tune.capacity import check_connected_capacity
             from trainables.status_board import start_board
 
             check_connected_capacity(self.opts.cpus_per_trial, self.opts.gpus_per_trial,
@@ -372,6 +372,10 @@ class Search:
             live_reference.register(str(self.out), live_reference.LiveReference(
                 self._floor_source(reference, training), training.harvest if training else (lambda: None)))
             experiment = f"{self._storage()}/{EXPERIMENT}"
+            if restore:
+                from hyperprune.tune.previous_layout import alias_previous_layout
+
+                alias_previous_layout()  # an experiment saved before the Ray side moved to hyperprune.tune
             if restore and self._restorable(experiment):
                 self.log(f"resuming the search in {self.out}")
                 tuner = tune.Tuner.restore(experiment, trainable=self._trainable(known, feed),
