@@ -243,6 +243,7 @@ class Search:
         from hyperprune.search.space import load_space
         from hyperprune.tune.busy import BusyWatcher
         from hyperprune.tune.failures import FailureWatch
+        from hyperprune.tune.open_until_done import OpenUntilDone
         from hyperprune.tune.recorder import PoolRecorder
         from hyperprune.tune.scheduler import SchedulerStateCallback, SyncHalvingScheduler
         from hyperprune.tune.seeder import PoolSeeder
@@ -270,8 +271,8 @@ class Search:
                  f"{o.metric}{' (' + o.ls_distance + ' distance)' if o.metric == 'ls' else ''}")
         return tune.Tuner(
             self._trainable(known, feed),
-            tune_config=TuneConfig(search_alg=seeder, scheduler=scheduler,
-                                   # the seeder says when it is finished (see PoolSeeder)
+            tune_config=TuneConfig(search_alg=OpenUntilDone(seeder), scheduler=scheduler,
+                                   # the seeder says when it is finished (see OpenUntilDone)
                                    num_samples=-1,
                                    reuse_actors=self._reuse_actors(), trial_name_creator=_trial_name,
                                    trial_dirname_creator=_trial_name),
