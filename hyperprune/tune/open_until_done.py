@@ -44,11 +44,11 @@ class OpenUntilDone(Searcher):
         self.live.discard(trial_id)
         self.searcher.on_trial_complete(trial_id, result=result, error=error)
 
-    def save(self, checkpoint_path: str) -> None:
-        self.searcher.save(checkpoint_path)
+    # Tune saves a wrapper's state with get_state/set_state and the wrapped searcher on its own.
+    def get_state(self) -> dict:
+        return {}
 
-    def restore(self, checkpoint_path: str) -> None:
+    def set_state(self, state: dict) -> None:
         # A restored experiment does not report again the trials that completed before it was
         # saved: forget which trials were live rather than wait for them forever.
-        self.searcher.restore(checkpoint_path)
         self.live = set()

@@ -30,11 +30,15 @@ def test_finished_only_after_every_launched_trial_completed(tmp_path):
     assert wrapped.suggest("t5") == Searcher.FINISHED
 
 
-def test_restored_wrapper_forgets_live_trials_and_keeps_the_seeder_state(tmp_path):
+def test_saved_and_restored_like_tune_does(tmp_path):
+    """Tune saves a wrapper's own state and the wrapped seeder's file; a restore forgets live trials."""
+    from ray.tune.search import SearchGenerator
+
     wrapped, seeder = _wrapped()
+    generator = SearchGenerator(wrapped)
     [wrapped.suggest(f"t{i}") for i in range(3)]
-    wrapped.save(str(tmp_path / "state.pkl"))
+    generator.save_to_dir(str(tmp_path), session_str="s")
     restored, restored_seeder = _wrapped()
-    restored.restore(str(tmp_path / "state.pkl"))
+    SearchGenerator(restored).restore_from_dir(str(tmp_path))
     assert restored_seeder.asked == seeder.asked == 3
     assert restored.suggest("t3") == Searcher.FINISHED
