@@ -14,7 +14,12 @@ def test_api_examples_pass():
     finder = doctest.DocTestFinder()
     tests = sorted(finder.find(hyperprune.api), key=lambda t: t.lineno or 0)
     assert [t.name.rsplit(".", 1)[-1] for t in tests if t.examples] == [
-        "search", "resume", "load_result", "load_pool", "calibrate"]
+        "search",
+        "resume",
+        "load_result",
+        "load_pool",
+        "calibrate",
+    ]
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     session = {}  # one namespace: the search's result is read by the later examples
     for test in tests:
