@@ -101,18 +101,17 @@ def test_keywords_are_checked_like_flags(call, message):
         call()
 
 
+def _calibration(folder: Path) -> Path:
+    """A finished calibration's directory that recommends loss, e0 3, ei 2, one finalist, 8 epochs."""
+    folder.mkdir()
+    recommendation = {"metric": "loss", "e0": 3, "ei": 2, "final_count": 1}
+    result = {"epochs": 8, "recommendation": recommendation, "search_flags": {"loss": {"metric": "loss"}}}
+    (folder / "calibration.json").write_text(json.dumps(result))
+    return folder
+
+
 def test_from_calibration_conflicts_are_refused(tmp_path):
-    cal = tmp_path / "cal"
-    cal.mkdir()
-    (cal / "calibration.json").write_text(
-        json.dumps(
-            {
-                "epochs": 8,
-                "recommendation": {"metric": "loss", "e0": 3, "ei": 2, "final_count": 1},
-                "search_flags": {"loss": {"metric": "loss"}},
-            }
-        )
-    )
+    cal = _calibration(tmp_path / "cal")
     with pytest.raises(UserError, match="--e0 conflicts with --from-calibration"):
         hyperprune.search(from_calibration=cal, e0=4, out=tmp_path / "s")
     with pytest.raises(UserError, match="holds no finished calibration"):
@@ -123,17 +122,7 @@ def test_from_calibration_sets_the_schedule(tmp_path, monkeypatch):
     """The options the search is prepared with (the driver itself is not started here)."""
     import hyperprune.api
 
-    cal = tmp_path / "cal"
-    cal.mkdir()
-    (cal / "calibration.json").write_text(
-        json.dumps(
-            {
-                "epochs": 8,
-                "recommendation": {"metric": "loss", "e0": 3, "ei": 2, "final_count": 1},
-                "search_flags": {"loss": {"metric": "loss"}},
-            }
-        )
-    )
+    cal = _calibration(tmp_path / "cal")
     prepared = []
 
     class Driver:
