@@ -2,6 +2,7 @@
 search on a real embedded Ray, read back by the later examples."""
 
 import doctest
+import tempfile
 
 import pytest
 
@@ -10,7 +11,8 @@ import hyperprune.api
 pytestmark = pytest.mark.slow
 
 
-def test_api_examples_pass():
+def test_api_examples_pass(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the examples' temporary directory
     finder = doctest.DocTestFinder()
     tests = sorted(finder.find(hyperprune.api), key=lambda t: t.lineno or 0)
     assert [t.name.rsplit(".", 1)[-1] for t in tests if t.examples] == [
