@@ -28,8 +28,8 @@ import torch
 
 from hyperprune.config import override, preset
 from hyperprune.lyapunov import LSProbe, ls_distance
-from hyperprune.search.dense import noise_init_seed
 from hyperprune.training import TrainingRun
+from hyperprune.tune.dense_reference import noise_init_seed
 
 
 def parse_args() -> argparse.Namespace:

@@ -1,6 +1,6 @@
 """How well does an early metric predict which pruned candidate ends best? (``hyperprune calibrate``)
 
-A thin wrapper of the calibration (:mod:`hyperprune.search.calibrate`, analysis in
+A thin wrapper of the calibration (:mod:`hyperprune.tune.calibrate`, analysis in
 :mod:`hyperprune.calibration`): it trains a pool drawn from a search space to the full budget
 without exclusion, retrains some candidates from other seeds, and prints, per early metric and
 epoch, Spearman and Kendall correlation with the final validation figure (bootstrap 95%
@@ -32,8 +32,8 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--render"] and len(argv) == 2:
+        from hyperprune.calibration.files import read_calibration
         from hyperprune.calibration.summary import render
-        from hyperprune.search.calibrate import read_calibration
 
         print(render(read_calibration(argv[1])))
         return 0

@@ -7,7 +7,11 @@ reads the Tune results of every candidate-epoch afterwards. It prints:
 * ``wall``: the whole command, process start to exit;
 * ``ideal``: the candidate-epochs' work (the sum of Tune's ``time_this_iter_s``, plus the
   checkpoint seconds where the pool records them) divided by the candidates that run at once,
-  plus the dense reference;
+  plus the dense reference (its own training seconds where ``dense_reference.json`` records
+  them, since it trains beside the candidates; else the phase before seeding, when it trained
+  first);
+* ``all-work ideal``: every piece of work (candidates, dense reference and noise floor) divided
+  by the workers, the bound for a search whose dense runs share the workers with the candidates;
 * ``wall/ideal`` and the split: start-up (interpreter, Ray), dense reference, candidate work per
   worker, idle worker time between the first and the last candidate-epoch (rung waits, pausing,
   resuming, Ray's scheduling), and the finish (pool, result, report); where the code records
@@ -98,6 +102,19 @@ def pool_checkpoint_seconds(out: Path) -> float:
     return sum(s for row in rows for s in (row["checkpoint_s"] or []) if s is not None)
 
 
+def dense_seconds(out: Path) -> tuple[float | None, float | None]:
+    """(dense reference, noise floor) training seconds, where this code records them."""
+    path = out / "dense_reference.json"
+    if not path.is_file():
+        return None, None
+    data = json.loads(path.read_text())
+    found = []
+    for name in ("record", "noise"):
+        seconds = (data.get(name) or {}).get("seconds")
+        found.append(sum(seconds) if seconds else None)
+    return found[0], found[1]
+
+
 def first_time(lines: list[tuple[float, str]], pattern: str) -> float | None:
     for t, text in lines:
         if re.search(pattern, text):
@@ -106,7 +123,12 @@ def first_time(lines: list[tuple[float, str]], pattern: str) -> float | None:
 
 
 def analyse(
-    wall: float, lines: list[tuple[float, str]], start: float, rows: list[dict], checkpoints: float
+    wall: float,
+    lines: list[tuple[float, str]],
+    start: float,
+    rows: list[dict],
+    checkpoints: float,
+    dense_work: tuple[float | None, float | None] = (None, None),
 ) -> dict:
     match = next((re.search(r"\((\d+) at a time\)", text) for _, text in lines if "at a time" in text), None)
     workers = int(match.group(1)) if match else 1
@@ -120,9 +142,13 @@ def analyse(
     # Tune's iteration time does not include saving the checkpoint after it.
     work_all = work + split["checkpoints"]
     startup = dense_at if dense_at is not None else seeding_at
-    dense = (seeding_at - dense_at) if dense_at is not None and seeding_at is not None else 0.0
+    dense_phase = (seeding_at - dense_at) if dense_at is not None and seeding_at is not None else 0.0
+    reference_s, noise_s = dense_work
+    # trained beside the candidates: its own seconds; trained first: the phase before seeding
+    dense = reference_s if reference_s is not None else dense_phase
     span = max(ends) - min(begins)
     ideal = work_all / workers + dense
+    all_work = (work_all + (reference_s or 0.0) + (noise_s or 0.0)) / workers if reference_s else None
     return {
         "wall": wall,
         "ideal": ideal,
@@ -131,6 +157,11 @@ def analyse(
         "epochs": len(rows),
         "startup": startup,
         "dense": dense,
+        "dense_phase": dense_phase,
+        "reference_s": reference_s,
+        "noise_s": noise_s,
+        "all_work_ideal": all_work,
+        "all_work_ratio": wall / all_work if all_work else None,
         "work": work_all,
         "work_per_worker": work_all / workers,
         "idle": workers * span - work_all,
@@ -147,8 +178,17 @@ def report(label: str, figures: dict) -> None:
         f"{label}: wall {f['wall']:.1f} s, ideal {f['ideal']:.1f} s, wall/ideal {f['ratio']:.2f} "
         f"({f['epochs']} candidate-epochs on {f['workers']} workers)"
     )
+    if f.get("all_work_ideal"):
+        print(
+            f"  all-work ideal {f['all_work_ideal']:.1f} s (candidates, dense reference and noise floor "
+            f"over {f['workers']} workers), wall/all-work ideal {f['all_work_ratio']:.2f}"
+        )
     print(f"  start-up (interpreter, Ray)      {f['startup']:7.1f} s")
-    print(f"  dense reference                  {f['dense']:7.1f} s")
+    print(f"  dense phase before seeding       {f['dense_phase']:7.1f} s")
+    if f.get("reference_s") is not None:
+        print(f"  dense reference training         {f['reference_s']:7.1f} s  (beside the candidates)")
+    if f.get("noise_s") is not None:
+        print(f"  noise floor training             {f['noise_s']:7.1f} s  (beside the candidates)")
     print(f"  seeding to first candidate-epoch {f['before_first']:7.1f} s")
     print(f"  candidate work / workers         {f['work_per_worker']:7.1f} s  (sum {f['work']:.1f} s)")
     print(f"  idle per worker (rung waits, pause/resume, scheduling) {f['idle_per_worker']:7.1f} s")
@@ -181,7 +221,9 @@ def main(argv: list[str] | None = None) -> None:
             code_path = Path(code).resolve()
             out, cache = base / f"run{i}" / "out", base / f"run{i}" / "cache"
             wall, lines, start = run_search(code_path, out, cache, args.search_args)
-            figures = analyse(wall, lines, start, read_iterations(out), pool_checkpoint_seconds(out))
+            figures = analyse(
+                wall, lines, start, read_iterations(out), pool_checkpoint_seconds(out), dense_seconds(out)
+            )
             results[str(code_path)] = figures
             report(str(code_path), figures)
     if len(results) > 1:

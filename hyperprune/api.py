@@ -26,14 +26,14 @@ if TYPE_CHECKING:
 
 def _search_class():
     """The search driver, imported here only (running a search imports Ray)."""
-    from hyperprune.search.driver import Search
+    from hyperprune.tune.driver import Search
 
     return Search
 
 
 def _calibration_module():
     """The calibration driver, imported here only."""
-    from hyperprune.search import calibrate
+    from hyperprune.tune import calibrate
 
     return calibrate
 
@@ -115,11 +115,11 @@ def resume(path: str | Path, *, report: bool = True) -> SearchResult | dict:
     >>> resumed.status, resumed.winner == result.winner
     ('finished', True)
     """
+    from hyperprune.calibration.files import is_calibration
     from hyperprune.search_result import SearchResult
 
-    calibrate_module = _calibration_module()
-    if calibrate_module.is_calibration(path):
-        calibration = calibrate_module.Calibration.load(path)
+    if is_calibration(path):
+        calibration = _calibration_module().Calibration.load(path)
         outcome = calibration.resume()
         _write_report(calibration.out, report)
         return outcome

@@ -4,7 +4,7 @@ A :class:`StatusBoard` is one small Ray actor the driver starts; each candidate'
 posts a line when it starts a new phase (``training epoch 3``, ``sa: end-of-epoch update``,
 ``Lyapunov spectrum``, ``saving checkpoint``) through a :class:`StatusPoster`, without waiting
 for an answer. The driver reads the board only when a candidate has been busy for long (see
-:mod:`hyperprune.search.busy`), so it costs nothing in a search that runs smoothly.
+:mod:`hyperprune.tune.busy`), so it costs nothing in a search that runs smoothly.
 
 Example::
 

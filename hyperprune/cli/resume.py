@@ -24,7 +24,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from hyperprune.api import resume
-    from hyperprune.search.calibrate import is_calibration
+    from hyperprune.calibration.files import is_calibration
 
     if is_calibration(args.out):
         from hyperprune.cli.calibrate import show

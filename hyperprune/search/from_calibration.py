@@ -30,7 +30,7 @@ SCHEDULE_FLAGS = {
 def schedule_from_calibration(path: str, given: dict) -> dict:
     """The recommended metric and schedule of a finished calibration (and its epochs as the budget);
     a schedule option in ``given`` (not None) is a conflict."""
-    from hyperprune.search.calibrate import read_calibration
+    from hyperprune.calibration.files import read_calibration
 
     cal = read_calibration(path)
     rec = cal.get("recommendation")

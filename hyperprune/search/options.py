@@ -66,7 +66,7 @@ class SearchOptions(ProblemOptions):
 
 def validate(opts: SearchOptions) -> None:
     """Every check that needs no Ray and no training: one clear line per mistake."""
-    from hyperprune.search.backends import SEARCHERS
+    from hyperprune.search.searchers import SEARCHERS
 
     if opts.hpo not in SEARCHERS:
         raise UserError(f"unknown --hpo {opts.hpo!r}; choose one of: {', '.join(SEARCHERS.names())}")

@@ -28,7 +28,7 @@ class ProblemOptions(RunOptions):
     hpo: str = option(
         "tpe",
         "pool seeding: the optimiser that proposes candidates",
-        names="hyperprune.search.backends:SEARCHERS",
+        names="hyperprune.search.searchers:SEARCHERS",
     )
     max_evals: int = option(8, "candidates proposed")
     sparsity: float | None = option(None, "target sparsity in (0, 1)", default_text="the space's, else 0.67")

@@ -16,7 +16,7 @@ import ray
 from ray_loopback_cluster import free_port
 
 from hyperprune.errors import UserError
-from hyperprune.search.ray_session import (
+from hyperprune.tune.session import (
     RaySession,
     cluster_nodes,
     connect,
@@ -48,7 +48,7 @@ def _connect_in_subprocess(address: str, env: dict[str, str]) -> subprocess.Comp
     code = (
         "import sys\n"
         "from hyperprune.errors import UserError\n"
-        "from hyperprune.search.ray_session import connect, shutdown\n"
+        "from hyperprune.tune.session import connect, shutdown\n"
         "try:\n"
         f"    session = connect({address!r}, timeout_s=20)\n"
         "except UserError as exc:\n"
@@ -202,7 +202,7 @@ def test_fixture_reports_startup_time(two_node_cluster):
 def test_job_driver_attaches_with_auto(two_node_cluster):
     """`ray job submit` through the dashboard, as cluster/README.md shows; the driver uses 'auto'."""
     code = (
-        "from hyperprune.search.ray_session import cluster_nodes, connect, shutdown\n"
+        "from hyperprune.tune.session import cluster_nodes, connect, shutdown\n"
         "session = connect('auto')\n"
         "print('JOB-SEES', len(cluster_nodes()), session.is_local)\n"
         "shutdown(session)\n"

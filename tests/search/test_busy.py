@@ -3,7 +3,7 @@ again when its wait doubles, never for a candidate that is paused or just report
 
 from dataclasses import dataclass, field
 
-from hyperprune.search.busy import BusyWatcher
+from hyperprune.tune.busy import BusyWatcher
 
 
 @dataclass

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from hyperprune.errors import UserError
-from hyperprune.search.capacity import check_capacity, has_autoscaler
+from hyperprune.tune.capacity import check_capacity, has_autoscaler
 
 NODES = [{"resources": {"CPU": 4.0}}, {"resources": {"CPU": 8.0, "GPU": 1.0}}]
 

@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from hyperprune.search.failures import FailureWatch, hint_for, last_failure_text, one_line
+from hyperprune.tune.failures import FailureWatch, hint_for, last_failure_text, one_line
 
 TASK_ERROR = """ray::ResourceTrainable.train() (pid=4242, ip=10.0.0.5, actor_id=abc, repr=cand-c001)
   File "/site-packages/ray/tune/trainable/trainable.py", line 331, in train

@@ -6,7 +6,7 @@ import time
 
 import ray.cloudpickle as cloudpickle
 
-from hyperprune.search.restore import repair_experiment
+from hyperprune.tune.restore import repair_experiment
 
 STAMP, OLDER = "2026-01-01_10-00-05", "2026-01-01_10-00-00"
 
@@ -64,8 +64,8 @@ def test_no_intact_snapshot_means_nothing_to_restore(tmp_path, monkeypatch):
 
 def test_search_without_an_intact_snapshot_starts_again_cleanly(tmp_path, monkeypatch):
     from hyperprune.config import preset
-    from hyperprune.search.driver import Search
     from hyperprune.search.options import SearchOptions
+    from hyperprune.tune.driver import Search
 
     monkeypatch.setenv("RAY_TMPDIR", str(tmp_path))
     out = tmp_path / "out"

@@ -8,7 +8,7 @@ import pytest
 from ray import tune
 from ray.tune import CheckpointConfig, RunConfig, TuneConfig
 
-from hyperprune.search.scheduler import SchedulerStateCallback, SyncHalvingScheduler
+from hyperprune.tune.scheduler import SchedulerStateCallback, SyncHalvingScheduler
 
 FINAL_EPOCHS = 4
 

@@ -2,9 +2,9 @@
 
 from ray.tune.search import Searcher
 
-from hyperprune.search.backends import SEARCHERS
-from hyperprune.search.seeder import PoolSeeder
+from hyperprune.search.searchers import SEARCHERS
 from hyperprune.search.space import load_space, parse_space
+from hyperprune.tune.seeder import PoolSeeder
 
 
 def _seeder(space, hpo="tpe", max_evals=6, concurrency=2, seed=0):

@@ -4,7 +4,7 @@ import pytest
 
 from hyperprune.errors import UserError
 from hyperprune.pruning.registry import METHODS
-from hyperprune.search.backends import SEARCHERS
+from hyperprune.search.searchers import SEARCHERS
 from hyperprune.search.setting_space import split_settings
 from hyperprune.search.space import builtin_spaces, load_space, parse_space
 

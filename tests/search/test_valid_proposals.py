@@ -6,7 +6,7 @@ import pytest
 from hyperprune.errors import UserError
 from hyperprune.pruning.core.constraints import Constraint
 from hyperprune.pruning.registry import METHODS
-from hyperprune.search.backends import SEARCHERS
+from hyperprune.search.searchers import SEARCHERS
 from hyperprune.search.space import builtin_spaces, load_space, parse_space
 
 PROPOSALS = 2000

@@ -22,6 +22,7 @@ import io
 import json
 import math
 import os
+import time
 from pathlib import Path
 
 from hyperprune.config import RunSpec, spec_to_dict, stable_hash
@@ -90,11 +91,13 @@ def _train_dense(spec_dict, seed, epochs, ls_seed, state, with_ls, device, init_
         record["ls_epoch0"] = list(run.ls_epoch0)
     publish()
     while run.epoch < epochs:
+        started = time.perf_counter()
         metrics = run.train_epoch()
         record["epochs"].append(metrics["epoch"])
         record["val_loss"].append(metrics["val_loss"])
         record["val_metric"].append(metrics.get("val_ppl", metrics.get("val_acc")))
         record["ls"].append(metrics["ls"] if with_ls else None)
+        record.setdefault("seconds", []).append(time.perf_counter() - started)  # training, evaluation, LS
         publish()
     publish(done=True)
     if init_seed is None and ("test" not in record or run.epoch > record.get("test_epoch", 0)):

@@ -1,7 +1,7 @@
 """The dense reference as the driver sees it while the search runs.
 
-The dense reference and noise floor train beside the candidates (:func:`~hyperprune.search.dense.start_reference`).
-Two things of the driver need them before they end: the progress lines (the noise floor of each
+The dense reference and noise floor train beside the candidates (:func:`~hyperprune.tune.dense_reference.start_reference`).
+Two things of the driver need them (:class:`~hyperprune.tune.reference_phase.ReferencePhase`) before they end: the progress lines (the noise floor of each
 rung) and the cache (each dense run is stored as soon as it ends, so a driver killed later does
 not train it again). Both are Tune callbacks saved with the experiment, so they hold only the
 output directory and find the driver's live objects here, registered per directory.
@@ -10,8 +10,7 @@ output directory and find the driver's live objects here, registered per directo
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Protocol
 
 from ray.tune import Callback
 
@@ -19,10 +18,10 @@ from ray.tune import Callback
 HARVEST_EVERY_S = 1.0
 
 
-@dataclass
-class LiveReference:
-    floor: Callable[[int], float | None]  # epoch -> the ranking metric's noise floor, or None
-    harvest: Callable[[], None] = lambda: None  # store the dense runs that ended
+class LiveReference(Protocol):
+    def floor(self, epoch: int) -> float | None: ...  # the ranking metric's noise floor, or None
+
+    def harvest(self) -> None: ...  # store the dense runs that ended
 
 
 _ACTIVE: dict[str, LiveReference] = {}

@@ -1,8 +1,9 @@
 """Run a hyperpruning search end to end on Ray Tune, or resume one.
 
-Phases: validate everything; connect to Ray; train (or reuse) the dense reference; seed the
-pool and run the synchronous halving rounds in one Tune experiment; train the finalists to the
-full budget; write ``pool.parquet``, ``result.json`` and the winner's weights.
+Phases: validate everything; connect to Ray; start the dense reference and its noise floor
+(or reuse them from the cache) as Ray tasks that train beside the candidates; seed the pool and
+run the synchronous halving rounds in one Tune experiment; train the finalists to the full
+budget; write ``pool.parquet``, ``result.json`` and the winner's weights.
 
 Output directory layout::
 
@@ -27,52 +28,13 @@ from hyperprune.config import RunSpec, spec_from_dict, spec_to_dict
 from hyperprune.errors import UserError
 from hyperprune.files import write_json
 from hyperprune.run_options import build_spec
-from hyperprune.search import live_reference
 from hyperprune.search.locks import lock_output, release_output
 from hyperprune.search.options import SearchOptions, check_output_dir, validate
+from hyperprune.search.saved_pool import saved_pool_candidates
+from hyperprune.tune import live_reference
+from hyperprune.tune.reference_phase import ReferencePhase
 
 EXPERIMENT = "search"
-
-
-def _replay_pool(path: str, e0: int) -> list[dict]:
-    from hyperprune.search.pool import read_pool
-
-    rows = read_pool(path)
-    base = Path(path)
-    base = base if base.is_dir() else base.parent
-    replay = []
-    for row in rows:
-        ckpt = row.get("pool_checkpoint")
-        if not ckpt:
-            continue
-        ckpt_path = Path(ckpt)
-        if not ckpt_path.is_absolute() or not ckpt_path.is_file():
-            ckpt_path = base / "pool" / row["candidate_id"] / "run.pt"
-        if not ckpt_path.is_file():
-            raise UserError(f"pool checkpoint of {row['candidate_id']} is missing ({ckpt_path}); "
-                            "the pool directory must keep its pool/ folder")
-        saved_at = _check_checkpoint(ckpt_path, row["candidate_id"])
-        if saved_at != e0:
-            raise UserError(f"the saved pool was taken at epoch {saved_at} (its candidates reach their target "
-                            f"sparsity by then), not --e0 {e0}; use --e0 {saved_at}")
-        replay.append({"candidate_id": row["candidate_id"], "method": row["method"],
-                       "sparsity": row["sparsity"], "hparams": row["hparams_dict"], "seed": row["seed"],
-                       "init_checkpoint": str(ckpt_path), "control": row["status"] == "control"})
-    if not replay:
-        raise UserError(f"the pool at {path} has no candidate with a saved checkpoint")
-    return replay
-
-
-def _check_checkpoint(path: Path, candidate_id: str) -> int:
-    """Refuse a pool checkpoint that is not a plain hyperprune run state before anything trains;
-    returns the epoch it was saved at (the first rung of the search or calibration that saved it)."""
-    from hyperprune.training.checkpoint import load_safe
-    from hyperprune.training.run import CHECKPOINT_FORMAT
-
-    state = load_safe(path)
-    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise UserError(f"pool checkpoint of {candidate_id} ({path}) is not a hyperprune training checkpoint")
-    return int(state.get("epoch") or 0)
 
 
 class Search:
@@ -104,7 +66,7 @@ class Search:
 
         load_data(spec.data)  # a missing or empty corpus fails here, not inside a Ray worker
         if opts.initial_pool:
-            _replay_pool(opts.initial_pool, opts.e0)
+            saved_pool_candidates(opts.initial_pool, opts.e0)
         out = check_output_dir(opts.out, fresh=True)
         lock_output(out)  # held until this process ends; a second search on the same --out is refused
         check_output_dir(opts.out, fresh=True)  # a search that ended while the lock was awaited
@@ -142,58 +104,6 @@ class Search:
         rounds = schedule(o.max_evals, o.e0, o.ei, o.final_count, o.final_epochs)["rounds"]
         return max((rung for rung, _, _ in rounds), default=o.e0)
 
-    def _start_reference(self):
-        """The dense reference: (its data, None) when it is known already (a resumed search that
-        wrote it, or a model without spectra), else (None, the training started beside the
-        candidates: the whole budget, distances at every epoch and the dense figures to beat)."""
-        from hyperprune.models import task_kind_of
-        from hyperprune.search.dense import default_cache_dir, start_reference
-
-        path = self.out / "dense_reference.json"
-        if path.is_file():
-            return json.loads(path.read_text()), None
-        with_ls = task_kind_of(self.spec.model) == "lm"
-        epochs = self.opts.final_epochs if with_ls else 0
-        if epochs == 0:
-            write_json(path, {"key": None, "record": None, "noise": None, "noise_floor": None,
-                              "trials": {"ls": {}, "val_loss": {}}})
-            return json.loads(path.read_text()), None
-        cache = Path(self.opts.cache_dir) if self.opts.cache_dir else default_cache_dir()
-        training = start_reference(self.spec, seed=self.opts.seed, epochs=epochs, with_ls=with_ls,
-                                   cache_dir=cache, resources=self._resources(),
-                                   noise_epochs=self._last_rung(), log=self.log)
-        return None, training
-
-    def _finish_reference(self, training) -> dict:
-        """Wait for the dense runs, write ``dense_reference.json`` and return its data."""
-        from hyperprune.search.dense import noise_floor
-
-        ref = training.result()
-        floor = noise_floor(ref.record, ref.noise, self.opts.ls_distance)
-        data = {"key": ref.key, "record": ref.record, "noise": ref.noise, "noise_floor": floor,
-                "trials": ref.for_trials()}
-        write_json(self.out / "dense_reference.json", data)
-        return json.loads((self.out / "dense_reference.json").read_text())
-
-    def _floor_source(self, reference: dict | None, training):
-        """Epoch -> the ranking metric's noise floor, from the finished reference or the dense runs' latest records."""
-        from hyperprune.search.dense import noise_floor
-
-        field = "ls_distance" if self.opts.metric == "ls" else "val_loss_diff"
-        if reference is not None:
-            known = self._floor_by_epoch(reference)
-            return known.get
-
-        def live(epoch: int) -> float | None:
-            record, noise = training.partial("reference"), training.partial("noise floor")
-            if not record or not noise:
-                return None
-            floor = noise_floor(record, noise, self.opts.ls_distance)
-            by_epoch = dict(zip((int(e) for e in record.get("epochs") or []), floor[field], strict=False))
-            return by_epoch.get(epoch)
-
-        return live
-
     def _trainable(self, known: dict, feed=None):
         """The candidate trainable; ``known``: the reference by epoch as far as it is known now,
         ``feed``: where the rest arrives while the dense reference trains."""
@@ -214,7 +124,7 @@ class Search:
 
     def _fixed_candidates(self) -> list[dict] | None:
         """The candidates to train instead of seeding the pool (a saved pool), or None to seed."""
-        return _replay_pool(self.opts.initial_pool, self.opts.e0) if self.opts.initial_pool else None
+        return saved_pool_candidates(self.opts.initial_pool, self.opts.e0) if self.opts.initial_pool else None
 
     def _concurrency(self) -> int:
         import ray
@@ -238,14 +148,15 @@ class Search:
         from ray import tune
         from ray.tune import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
 
-        from hyperprune.search.backends import SEARCHERS
-        from hyperprune.search.busy import BusyWatcher
         from hyperprune.search.cost_budget import fit_to_budget, spec_epoch_shape
-        from hyperprune.search.failures import FailureWatch
-        from hyperprune.search.recorder import PoolRecorder
-        from hyperprune.search.scheduler import SchedulerStateCallback, SyncHalvingScheduler
-        from hyperprune.search.seeder import PoolSeeder
+        from hyperprune.search.searchers import SEARCHERS
         from hyperprune.search.space import load_space
+        from hyperprune.tune.busy import BusyWatcher
+        from hyperprune.tune.failures import FailureWatch
+        from hyperprune.tune.open_until_done import OpenUntilDone
+        from hyperprune.tune.recorder import PoolRecorder
+        from hyperprune.tune.scheduler import SchedulerStateCallback, SyncHalvingScheduler
+        from hyperprune.tune.seeder import PoolSeeder
 
         o = self.opts
         concurrency = self._concurrency()
@@ -270,8 +181,8 @@ class Search:
                  f"{o.metric}{' (' + o.ls_distance + ' distance)' if o.metric == 'ls' else ''}")
         return tune.Tuner(
             self._trainable(known, feed),
-            tune_config=TuneConfig(search_alg=seeder, scheduler=scheduler,
-                                   # the seeder says when it is finished (see PoolSeeder)
+            tune_config=TuneConfig(search_alg=OpenUntilDone(seeder), scheduler=scheduler,
+                                   # the seeder says when it is finished (see OpenUntilDone)
                                    num_samples=-1,
                                    reuse_actors=self._reuse_actors(), trial_name_creator=_trial_name,
                                    trial_dirname_creator=_trial_name),
@@ -287,7 +198,7 @@ class Search:
 
     # -- entry points --------------------------------------------------------------------------
     def _connect(self):
-        from hyperprune.search.ray_session import connect
+        from hyperprune.tune.session import connect
 
         session = connect(self.opts.address, dashboard=self.opts.dashboard)
         if session.dashboard_url:
@@ -298,7 +209,7 @@ class Search:
         """Whether the saved experiment can be restored; if it cannot, clear it to start again."""
         from ray import tune
 
-        from hyperprune.search.restore import repair_experiment
+        from hyperprune.tune.restore import repair_experiment
 
         if not tune.Tuner.can_restore(experiment):
             self._start_over(experiment)
@@ -342,7 +253,7 @@ class Search:
 
         from ray import tune
 
-        from hyperprune.search.ray_session import shutdown
+        from hyperprune.tune.session import shutdown
 
         os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "0")
         # Ctrl-C must interrupt the driver (the state is saved every step; 'resume' continues), not
@@ -354,7 +265,7 @@ class Search:
         started = time.time()
         session = self._connect()
         try:
-            from hyperprune.search.capacity import check_connected_capacity
+            from hyperprune.tune.capacity import check_connected_capacity
             from trainables.status_board import start_board
 
             check_connected_capacity(self.opts.cpus_per_trial, self.opts.gpus_per_trial,
@@ -366,12 +277,16 @@ class Search:
             # Tune starts one trial at a time with a custom searcher unless told otherwise: the first
             # candidate would be paused (and its actor reused) before a second node's worker is up.
             os.environ["TUNE_MAX_PENDING_TRIALS_PG"] = str(self._concurrency())
-            reference, training = self._start_reference()
-            known = reference["trials"] if reference is not None else training.known()
-            feed = training.feed if training is not None else None
-            live_reference.register(str(self.out), live_reference.LiveReference(
-                self._floor_source(reference, training), training.harvest if training else (lambda: None)))
+            phase = ReferencePhase(self.out, self.opts, self.spec, resources=self._resources(),
+                                   last_rung=self._last_rung(), log=self.log)
+            phase.start()
+            known, feed = phase.known, phase.feed
+            live_reference.register(str(self.out), phase)
             experiment = f"{self._storage()}/{EXPERIMENT}"
+            if restore:
+                from hyperprune.tune.previous_layout import alias_previous_layout
+
+                alias_previous_layout()  # an experiment saved before the Ray side moved to hyperprune.tune
             if restore and self._restorable(experiment):
                 self.log(f"resuming the search in {self.out}")
                 tuner = tune.Tuner.restore(experiment, trainable=self._trainable(known, feed),
@@ -381,8 +296,7 @@ class Search:
             # a candidate that failed before reporting has no metrics; FailureWatch already said why
             logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
             tuner.fit()
-            if training is not None:
-                reference = self._finish_reference(training)
+            reference = phase.finish()
             from hyperprune.search.results import finalize
 
             watch = getattr(self, "watch", None)

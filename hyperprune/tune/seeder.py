@@ -16,11 +16,6 @@ With ``control`` the dense network itself is proposed first as a control candida
 
 With ``replay`` (a saved pool) it proposes exactly the pool's candidates, each resuming from its
 saved checkpoint, and nothing else.
-
-Once every proposal is made it still answers "not now" rather than "finished" until every
-candidate it launched has completed: Tune keeps the actor of a candidate paused at a rung for
-the next candidate to resume only while its searcher may still propose, and starting a fresh
-actor costs seconds per resumed candidate.
 """
 
 from __future__ import annotations
@@ -66,7 +61,6 @@ class PoolSeeder(Searcher):
         self.trial_key: dict[str, str] = {}
         self.outstanding: set[str] = set()
         self.duplicates: list[dict] = []  # {key, duplicate_of (cid), token}
-        self.live: set[str] = set()  # launched trials (the control too) not completed yet
 
     # -- proposals -----------------------------------------------------------------------------
     def suggest(self, trial_id: str) -> dict | str | None:
@@ -76,7 +70,7 @@ class PoolSeeder(Searcher):
         if self.replay:
             return self._launch(trial_id, self.replay.pop(0), token=None)
         if self.asked >= self.max_evals or getattr(self, "fixed_pool", False):
-            return self._done()
+            return Searcher.FINISHED
         while self.asked < self.max_evals:
             if len(self.outstanding) >= self.concurrency:
                 return None
@@ -95,17 +89,13 @@ class PoolSeeder(Searcher):
                 continue
             candidate = {"method": proposal["method"], "hparams": proposal["hparams"]}
             return self._launch(trial_id, candidate, token=token)
-        return self._done()
+        return Searcher.FINISHED
 
     def proposals_made(self) -> bool:
         """Whether every candidate of the pool was proposed (the pool is complete once they report)."""
         if self.control_pending or self.replay:
             return False
         return getattr(self, "fixed_pool", False) or self.asked >= self.max_evals
-
-    def _done(self) -> str | None:
-        """FINISHED once every launched candidate completed; until then, nothing to propose now."""
-        return None if getattr(self, "live", None) else Searcher.FINISHED
 
     def _launch(self, trial_id: str, candidate: dict, token: Any) -> dict:
         sparsity = candidate.get("sparsity", self.sparsity)
@@ -126,7 +116,6 @@ class PoolSeeder(Searcher):
             config["candidate_id"] = cid
         if candidate.get("init_checkpoint"):
             config["init_checkpoint"] = candidate["init_checkpoint"]
-        self.live.add(trial_id)
         return config
 
     # -- learning ------------------------------------------------------------------------------
@@ -153,7 +142,6 @@ class PoolSeeder(Searcher):
             self._score(trial_id, float(result.get(self.metric_key, math.inf)))
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
-        getattr(self, "live", set()).discard(trial_id)
         # Stopped before reporting epoch e0 (diverged, failed, or killed): a very bad score.
         key = self.trial_key.get(trial_id)
         if key is not None and self.by_key[key]["score"] is None:
@@ -165,9 +153,6 @@ class PoolSeeder(Searcher):
 
     def set_state(self, state: dict) -> None:
         self.__dict__.update(state)
-        # a restored experiment may have completed trials after this state was saved, and Tune does
-        # not report them again: forget them rather than wait for them forever
-        self.live = set()
 
     def save(self, checkpoint_path: str) -> None:
         with open(checkpoint_path, "wb") as f:

@@ -70,7 +70,7 @@ def check_capacity(need: dict[str, float], nodes: list[dict[str, Any]], *, is_lo
 
 def check_connected_capacity(cpus: float, gpus: float, *, is_local: bool, log=print) -> None:
     """:func:`check_capacity` against the Ray this process is connected to."""
-    from hyperprune.search.ray_session import cluster_nodes
+    from hyperprune.tune.session import cluster_nodes
 
     autoscaler = None if is_local else has_autoscaler(_autoscaler_status())
     check_capacity({"CPU": cpus, "GPU": gpus}, cluster_nodes(), is_local=is_local, autoscaler=autoscaler, log=log)

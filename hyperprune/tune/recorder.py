@@ -19,9 +19,9 @@ from pathlib import Path
 from pyarrow.fs import FileSelector
 from ray.tune import Callback
 
-from hyperprune.search.failures import last_failure_text, one_line
 from hyperprune.search.halving import schedule
 from hyperprune.search.pool import POOL_FILE, empty_row, write_pool
+from hyperprune.tune.failures import last_failure_text, one_line
 
 
 def _num(value) -> float | None:

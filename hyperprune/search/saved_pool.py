@@ -1,0 +1,53 @@
+"""A saved round-1 pool as the candidates of a new search (``--initial-pool``) or a calibration.
+
+Each row of the pool's ``pool.parquet`` that kept its epoch-``e0`` checkpoint becomes a
+candidate that resumes from it; the checkpoints are checked before anything trains.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hyperprune.errors import UserError
+
+
+def saved_pool_candidates(path: str, e0: int) -> list[dict]:
+    """The candidates of the saved pool at ``path`` (a pool directory or its ``pool.parquet``)."""
+    from hyperprune.search.pool import read_pool
+
+    rows = read_pool(path)
+    base = Path(path)
+    base = base if base.is_dir() else base.parent
+    replay = []
+    for row in rows:
+        ckpt = row.get("pool_checkpoint")
+        if not ckpt:
+            continue
+        ckpt_path = Path(ckpt)
+        if not ckpt_path.is_absolute() or not ckpt_path.is_file():
+            ckpt_path = base / "pool" / row["candidate_id"] / "run.pt"
+        if not ckpt_path.is_file():
+            raise UserError(f"pool checkpoint of {row['candidate_id']} is missing ({ckpt_path}); "
+                            "the pool directory must keep its pool/ folder")
+        saved_at = checkpoint_epoch(ckpt_path, row["candidate_id"])
+        if saved_at != e0:
+            raise UserError(f"the saved pool was taken at epoch {saved_at} (its candidates reach their target "
+                            f"sparsity by then), not --e0 {e0}; use --e0 {saved_at}")
+        replay.append({"candidate_id": row["candidate_id"], "method": row["method"],
+                       "sparsity": row["sparsity"], "hparams": row["hparams_dict"], "seed": row["seed"],
+                       "init_checkpoint": str(ckpt_path), "control": row["status"] == "control"})
+    if not replay:
+        raise UserError(f"the pool at {path} has no candidate with a saved checkpoint")
+    return replay
+
+
+def checkpoint_epoch(path: Path, candidate_id: str) -> int:
+    """Refuse a pool checkpoint that is not a plain hyperprune run state before anything trains;
+    returns the epoch it was saved at (the first rung of the search or calibration that saved it)."""
+    from hyperprune.training.checkpoint import load_safe
+    from hyperprune.training.run import CHECKPOINT_FORMAT
+
+    state = load_safe(path)
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise UserError(f"pool checkpoint of {candidate_id} ({path}) is not a hyperprune training checkpoint")
+    return int(state.get("epoch") or 0)

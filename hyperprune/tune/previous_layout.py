@@ -1,0 +1,49 @@
+"""Experiments saved before the Ray side moved out of ``hyperprune.search`` still restore.
+
+A saved Tune experiment pickles the searcher, scheduler and callbacks by their module paths.
+Those modules lived in ``hyperprune.search`` (and the searcher backends in one module,
+``hyperprune.search.backends``); :func:`alias_previous_layout` makes the old paths name the
+new modules, in the driver process only, before an experiment is restored.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+
+#: old module path -> new module path
+MOVED_MODULES = {
+    "hyperprune.search.driver": "hyperprune.tune.driver",
+    "hyperprune.search.seeder": "hyperprune.tune.seeder",
+    "hyperprune.search.scheduler": "hyperprune.tune.scheduler",
+    "hyperprune.search.recorder": "hyperprune.tune.recorder",
+    "hyperprune.search.restore": "hyperprune.tune.restore",
+    "hyperprune.search.ray_session": "hyperprune.tune.session",
+    "hyperprune.search.dense": "hyperprune.tune.dense_reference",
+    "hyperprune.search.busy": "hyperprune.tune.busy",
+    "hyperprune.search.failures": "hyperprune.tune.failures",
+    "hyperprune.search.capacity": "hyperprune.tune.capacity",
+    "hyperprune.search.calibrate": "hyperprune.tune.calibrate",
+}
+
+#: the classes of the former ``hyperprune.search.backends``, by where they live now
+BACKEND_CLASSES = {
+    "RandomBackend": "hyperprune.search.searchers.random_search",
+    "HyperoptBackend": "hyperprune.search.searchers.hyperopt_base",
+    "TPEBackend": "hyperprune.search.searchers.tpe",
+    "ATPEBackend": "hyperprune.search.searchers.atpe",
+    "OptunaBackend": "hyperprune.search.searchers.optuna_tpe",
+    "_objective": "hyperprune.search.searchers.hyperopt_base",
+}
+
+
+def alias_previous_layout() -> None:
+    """Let pickles that name the previous module paths load (idempotent)."""
+    for old, new in MOVED_MODULES.items():
+        sys.modules.setdefault(old, importlib.import_module(new))
+    if "hyperprune.search.backends" not in sys.modules:
+        backends = types.ModuleType("hyperprune.search.backends")
+        for name, module in BACKEND_CLASSES.items():
+            setattr(backends, name, getattr(importlib.import_module(module), name))
+        sys.modules["hyperprune.search.backends"] = backends
