@@ -32,8 +32,8 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--render"] and len(argv) == 2:
+        from hyperprune.calibration.files import read_calibration
         from hyperprune.calibration.summary import render
-        from hyperprune.tune.calibrate import read_calibration
 
         print(render(read_calibration(argv[1])))
         return 0

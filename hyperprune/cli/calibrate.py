@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from hyperprune.cli.dataclass_flags import FlagHelpFormatter, add_flags, options_from
 from hyperprune.search.calibrate_options import CalibrateOptions
@@ -37,21 +38,17 @@ def options_from_args(args: argparse.Namespace) -> CalibrateOptions:
     return options_from(CalibrateOptions, args)
 
 
-def finish(calibration, result: dict, report: bool = True) -> None:
-    """Write the report and print the tables and the recommendation."""
+def show(out: str, result: dict) -> None:
+    """Print the tables and the recommendation of a finished calibration in ``out``."""
     from hyperprune.calibration.summary import render
 
-    if report:
-        from hyperprune.cli.report import write_report_if_available
-
-        write_report_if_available(calibration.out)
     print(render(result), flush=True)
-    print(f"results in {calibration.out}/calibration.json", flush=True)
+    print(f"results in {Path(out).expanduser().resolve()}/calibration.json", flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    from hyperprune.tune.calibrate import Calibration
+    from hyperprune.api import calibrate
 
-    calibration = Calibration.prepare(options_from_args(args))
-    finish(calibration, calibration.start(), report=args.report)
+    opts = options_from_args(args)
+    show(opts.out, calibrate(opts, report=args.report))
     return 0

@@ -1,10 +1,12 @@
-"""``hyperprune report DIR``: write the HTML report of a search (figures, bracket, pool table)."""
+"""``hyperprune report DIR``: write the HTML report of a search (figures, bracket, pool table).
+
+A search or calibration writes it at its end with
+:func:`hyperprune.report.after_run.write_report_if_available`.
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -22,24 +24,3 @@ def run(args: argparse.Namespace) -> int:
     print(f"report: {write_report(args.path)}")
     return 0
 
-
-def write_report_if_available(search_dir: str | Path) -> Path | None:
-    """Write the report at the end of a search and print its path; never fail the search for it.
-
-    Returns ``None`` (with a one-line reason on stderr) when the directory holds no pool yet or
-    drawing fails, so a finished search is never reported as failed because of its report.
-    """
-    from hyperprune.errors import UserError
-    from hyperprune.report import write_report
-
-    try:
-        path = write_report(search_dir)
-    except UserError as exc:
-        print(f"report: not written ({exc})", file=sys.stderr)
-        return None
-    except Exception as exc:  # a plotting problem must not turn a finished search into a failure
-        print(f"report: not written ({type(exc).__name__}: {exc}); retry with 'hyperprune report "
-              f"{search_dir}'", file=sys.stderr)
-        return None
-    print(f"report: {path}")
-    return path

@@ -23,16 +23,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hyperprune.search.outcome import exit_status
-    from hyperprune.tune.calibrate import Calibration, is_calibration
-    from hyperprune.tune.driver import Search
+    from hyperprune.api import resume
+    from hyperprune.calibration.files import is_calibration
 
     if is_calibration(args.out):
-        from hyperprune.cli.calibrate import finish
+        from hyperprune.cli.calibrate import show
 
-        calibration = Calibration.load(args.out)
-        finish(calibration, calibration.resume())
+        show(args.out, resume(args.out))
         return 0
-
-    search = Search.load(args.out)
-    return exit_status(search.resume())
+    return resume(args.out, report=False).exit_status  # a resumed search writes no report

@@ -1,18 +1,16 @@
-"""``hyperprune search``: seed a pool, exclude the worse half round by round, train the finalists."""
+"""``hyperprune search``: seed a pool, exclude the worse half round by round, train the finalists.
+
+The flags make a :class:`~hyperprune.search.options.SearchOptions`; :func:`hyperprune.api.search`
+runs it, and its result's status becomes the exit status.
+"""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
-from hyperprune.cli.dataclass_flags import FlagHelpFormatter, add_flags, flag_name, options_from
+from hyperprune.cli.dataclass_flags import FlagHelpFormatter, add_flags, options_from
+from hyperprune.search.from_calibration import SCHEDULE_FLAGS, schedule_from_calibration
 from hyperprune.search.options import SearchOptions
-
-DEFAULTS = SearchOptions()
-
-# the options a calibration's recommendation sets (with its epochs as --final-epochs)
-SCHEDULE_FLAGS = {f.name: flag_name(f) for f in dataclasses.fields(SearchOptions)
-                  if f.name in ("metric", "ls_distance", "e0", "ei", "final_count")}
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -32,26 +30,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
     return p
 
 
-def schedule_from_calibration(path: str, given: dict) -> dict:
-    """The recommended metric and schedule of a finished calibration (and its epochs as the budget);
-    a flag given on the command line as well is a conflict."""
-    from hyperprune.errors import UserError
-    from hyperprune.tune.calibrate import read_calibration
-
-    cal = read_calibration(path)
-    rec = cal.get("recommendation")
-    if not rec:
-        raise UserError(f"the calibration in {path} recommends no schedule ({cal.get('recommendation_note')}); "
-                        "give --metric, --e0, --ei and --final-count yourself")
-    clash = [flag for key, flag in SCHEDULE_FLAGS.items() if given.get(key) is not None]
-    if clash:
-        raise UserError(f"{clash[0]} conflicts with --from-calibration, which sets it; drop one of them")
-    flags = {"metric": rec["metric"], "ls_distance": DEFAULTS.ls_distance,
-             **((cal.get("search_flags") or {}).get(rec["metric"]) or {})}
-    return {**flags, "e0": rec["e0"], "ei": rec["ei"], "final_count": rec["final_count"],
-            "final_epochs": given.get("final_epochs") or cal["epochs"]}
-
-
 def options_from_args(args: argparse.Namespace) -> SearchOptions:
     schedule = {}
     if args.from_calibration:
@@ -61,13 +39,6 @@ def options_from_args(args: argparse.Namespace) -> SearchOptions:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hyperprune.search.outcome import exit_status
-    from hyperprune.tune.driver import Search
+    from hyperprune.api import search
 
-    search = Search.prepare(options_from_args(args))
-    result = search.start()
-    if args.report:
-        from hyperprune.cli.report import write_report_if_available
-
-        write_report_if_available(search.out)
-    return exit_status(result)
+    return search(options_from_args(args), report=args.report).exit_status

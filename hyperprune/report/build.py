@@ -44,7 +44,7 @@ def write_report(search_dir: str | Path) -> Path:
     Figures whose data is missing (no winner, no spectra, too few finished candidates) appear
     as a note; a directory without ``pool.parquet`` is a :class:`~hyperprune.errors.UserError`.
     """
-    from hyperprune.tune.calibrate import RESULT_FILE, read_calibration
+    from hyperprune.calibration.files import RESULT_FILE, read_calibration
 
     if (Path(search_dir) / RESULT_FILE).is_file():
         from hyperprune.report.calibration import write_calibration_report

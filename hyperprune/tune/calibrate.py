@@ -18,6 +18,7 @@ from pathlib import Path
 
 from hyperprune.calibration.analysis import analyse
 from hyperprune.calibration.curves import Curves, ranked_rows
+from hyperprune.calibration.files import OPTIONS_FILE, RESULT_FILE
 from hyperprune.calibration.metrics import EARLY_METRICS, metrics_for
 from hyperprune.calibration.noise import pick_spread, seed_noise
 from hyperprune.errors import UserError
@@ -29,8 +30,6 @@ from hyperprune.search.options import check_output_dir
 from hyperprune.search.pool import read_pool
 from hyperprune.tune.driver import Search
 
-OPTIONS_FILE = "calibrate.json"
-RESULT_FILE = "calibration.json"
 CANDIDATES_FILE = "candidates.json"
 
 
@@ -39,10 +38,6 @@ class FixedPoolSearch(Search):
 
     def _fixed_candidates(self) -> list[dict]:
         return json.loads((self.out / CANDIDATES_FILE).read_text())
-
-
-def is_calibration(path: str | Path) -> bool:
-    return (Path(path) / OPTIONS_FILE).is_file()
 
 
 class Calibration:
@@ -194,17 +189,3 @@ class Calibration:
 
     def resume(self) -> dict:
         return self.execute(restore=True)
-
-
-def read_calibration(path: str | Path) -> dict:
-    """``DIR/calibration.json`` of a finished calibration; a one-line UserError otherwise."""
-    file = Path(path) / RESULT_FILE
-    if not file.is_file():
-        hint = (f"continue it with 'hyperprune resume {path}'" if is_calibration(path)
-                else "run 'hyperprune calibrate' first")
-        raise UserError(f"{path} holds no finished calibration (no {RESULT_FILE}); {hint}")
-    try:
-        return json.loads(file.read_text())
-    except json.JSONDecodeError:
-        raise UserError(f"{file} is damaged (not valid JSON); rerun the calibration's analysis with "
-                        f"'hyperprune resume {path}'") from None

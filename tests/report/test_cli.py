@@ -1,7 +1,7 @@
 """``hyperprune report DIR`` and the hook the search command calls at its end."""
 
 from hyperprune.cli import main
-from hyperprune.cli.report import write_report_if_available
+from hyperprune.report.after_run import write_report_if_available
 
 
 def test_report_command_writes_the_page(make_search, capsys):
