@@ -2,9 +2,15 @@
 
 It asks a backend (TPE, ATPE, Optuna, random) for ``max_evals`` proposals in waves no larger
 than the number of candidates that can train at once, so that later proposals learn from the
-round-1 metric (the metric at epoch ``e0``) of earlier ones. The score reaches the backend as
-soon as a candidate reports epoch ``e0`` (it is then paused, not finished), and a candidate that
-diverges or fails before ``e0`` is told as a very bad score. A proposal identical to an earlier
+round-1 metric (the metric at epoch ``e0``) of earlier ones. A candidate that diverges or fails
+before ``e0`` counts as a very bad score.
+
+The proposals do not depend on timing: before the ``k``-th candidate is proposed, the backend
+learns exactly the scores of the first ``k - concurrency + 1`` candidates (and of the original of
+a duplicate it is waiting for), in the order they were proposed; a score that arrives early
+waits, and the proposal waits for a score that is late. So the same
+seed gives the same pool whichever candidate happens to finish first, whether the dense
+reference is cached or trains beside the candidates, and after any number of resumes. A proposal identical to an earlier
 one is not trained again: it is recorded as a duplicate and told the original's score.
 
 Every candidate gets the master seed: all start from the dense reference's initial weights and
@@ -61,6 +67,8 @@ class PoolSeeder(Searcher):
         self.trial_key: dict[str, str] = {}
         self.outstanding: set[str] = set()
         self.duplicates: list[dict] = []  # {key, duplicate_of (cid), token}
+        self.order: list[str] = []  # keys of the launched candidates, in the order proposed
+        self.told = 0  # how many of them, in that order, the backend has learnt
 
     # -- proposals -----------------------------------------------------------------------------
     def suggest(self, trial_id: str) -> dict | str | None:
@@ -72,10 +80,8 @@ class PoolSeeder(Searcher):
         if self.asked >= self.max_evals or getattr(self, "fixed_pool", False):
             return Searcher.FINISHED
         while self.asked < self.max_evals:
-            if len(self.outstanding) >= self.concurrency:
-                return None
-            if any(d["token"] is not None and self.by_key[d["key"]]["score"] is None for d in self.duplicates):
-                return None  # wait for the original's score before asking again
+            if not self._catch_up():
+                return None  # the next proposal must know a score that has not arrived yet
             token, proposal = self.backend.ask()
             self.asked += 1
             key = candidate_key(proposal["method"], self.sparsity, proposal["hparams"])
@@ -83,13 +89,38 @@ class PoolSeeder(Searcher):
                 original = self.by_key[key]
                 self.duplicates.append({"key": key, "duplicate_of": original["cid"], "token": token,
                                         "method": proposal["method"], "hparams": proposal["hparams"]})
-                if original["score"] is not None:
+                if self._was_told(key):
                     self.backend.tell(token, original["score"])
                     self.duplicates[-1]["token"] = None
                 continue
             candidate = {"method": proposal["method"], "hparams": proposal["hparams"]}
             return self._launch(trial_id, candidate, token=token)
         return Searcher.FINISHED
+
+    def _was_told(self, key: str) -> bool:
+        if getattr(self, "order", None) is None:
+            return self.by_key[key]["score"] is not None
+        return key in self.order[: self.told]
+
+    def _catch_up(self) -> bool:
+        """Tell the backend, in proposal order, exactly the scores the next proposal must know:
+        those of all but the last ``concurrency - 1`` candidates, and the original of a pending
+        duplicate; False while one of them has not arrived."""
+        if getattr(self, "order", None) is None:  # a state saved before proposals were ordered
+            pending_duplicate = any(d["token"] is not None and self.by_key[d["key"]]["score"] is None
+                                    for d in self.duplicates)
+            return len(self.outstanding) < self.concurrency and not pending_duplicate
+        need = len(self.order) - self.concurrency + 1
+        for dup in self.duplicates:
+            if dup["token"] is not None:
+                need = max(need, self.order.index(dup["key"]) + 1)
+        while self.told < need:
+            key = self.order[self.told]
+            if self.by_key[key]["score"] is None:
+                return False
+            self._tell(key)
+            self.told += 1
+        return True
 
     def proposals_made(self) -> bool:
         """Whether every candidate of the pool was proposed (the pool is complete once they report)."""
@@ -112,6 +143,8 @@ class PoolSeeder(Searcher):
             cid = candidate.get("candidate_id") or f"c{len(self.by_key):03d}"
             self.by_key[key] = {"cid": cid, "trial_id": trial_id, "token": token, "score": None}
             self.trial_key[trial_id] = key
+            if getattr(self, "order", None) is not None:
+                self.order.append(key)
             self.outstanding.add(trial_id)
             config["candidate_id"] = cid
         if candidate.get("init_checkpoint"):
@@ -128,6 +161,12 @@ class PoolSeeder(Searcher):
         if record["score"] is not None:
             return
         record["score"] = float(score) if math.isfinite(score) else math.inf
+        if getattr(self, "order", None) is None:  # a state saved before proposals were ordered
+            self._tell(key)
+
+    def _tell(self, key: str) -> None:
+        """The backend learns a candidate's score, and so do the proposals that duplicated it."""
+        record = self.by_key[key]
         if record["token"] is not None:
             self.backend.tell(record["token"], record["score"])
         for dup in self.duplicates:
