@@ -24,6 +24,7 @@ Usage::
 
     python bench/search_overhead.py                          # the demo, the code in this checkout
     python bench/search_overhead.py --code /tmp/old . -- --max-evals 4 --final-epochs 3
+    python bench/search_overhead.py --code /tmp/old . . --code-args "" "" "--no-noise-floor"
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -210,6 +212,13 @@ def main(argv: list[str] | None = None) -> None:
         default=[str(Path(__file__).resolve().parents[1])],
         help="source trees to compare (default: this checkout)",
     )
+    parser.add_argument(
+        "--code-args",
+        nargs="+",
+        default=None,
+        help="extra search flags for each --code in turn (one quoted string each, '' for none), "
+        "e.g. to run one tree twice, with and without --no-noise-floor",
+    )
     parser.add_argument("--keep", help="keep the search directories under this folder")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("search_args", nargs="*", help="extra search flags after --")
@@ -217,15 +226,19 @@ def main(argv: list[str] | None = None) -> None:
     results = {}
     with tempfile.TemporaryDirectory(prefix="search-overhead-") as tmp:
         base = Path(args.keep) if args.keep else Path(tmp)
-        for i, code in enumerate(args.code):
+        per_code = args.code_args or [""] * len(args.code)
+        if len(per_code) != len(args.code):
+            parser.error("--code-args needs one string per --code")
+        for i, (code, own) in enumerate(zip(args.code, per_code, strict=True)):
             code_path = Path(code).resolve()
             out, cache = base / f"run{i}" / "out", base / f"run{i}" / "cache"
-            wall, lines, start = run_search(code_path, out, cache, args.search_args)
+            wall, lines, start = run_search(code_path, out, cache, [*args.search_args, *shlex.split(own)])
             figures = analyse(
                 wall, lines, start, read_iterations(out), pool_checkpoint_seconds(out), dense_seconds(out)
             )
-            results[str(code_path)] = figures
-            report(str(code_path), figures)
+            label = f"{code_path} {own}".strip()
+            results[label] = figures
+            report(label, figures)
     if len(results) > 1:
         walls = [f["wall"] for f in results.values()]
         print(

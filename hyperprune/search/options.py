@@ -45,6 +45,9 @@ class SearchOptions(ProblemOptions):
                                             "continue from it")
     ls_every_epoch: bool = option(False, "measure the spectrum at every epoch (learning curves), not only where "
                                          "candidates are ranked and at the end")
+    noise_floor: bool = option(True, "train a second dense network from another initialisation up to the last "
+                                     "rung: the noise floor of the ranking metric (progress lines, report); "
+                                     "--no-noise-floor saves its training")
 
     def run_settings(self) -> dict[str, Any]:
         """Every candidate's run trains to the finalists' budget from the master seed; ``--set``

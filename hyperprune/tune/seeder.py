@@ -6,9 +6,10 @@ round-1 metric (the metric at epoch ``e0``) of earlier ones. A candidate that di
 before ``e0`` counts as a very bad score.
 
 The proposals do not depend on timing: before the ``k``-th candidate is proposed, the backend
-learns exactly the scores of the first ``k - concurrency + 1`` candidates (and of the original of
-a duplicate it is waiting for), in the order they were proposed; a score that arrives early
-waits, and the proposal waits for a score that is late. So the same
+learns exactly the scores of the first ``k - concurrency + 1`` candidates, in the order they
+were proposed; a score that arrives early waits, and the proposal waits for a score that is
+late. A duplicate proposal does not wait for its original's score: it is told that score
+together with the original, and the next proposal is asked at once. So the same
 seed gives the same pool whichever candidate happens to finish first, whether the dense
 reference is cached or trains beside the candidates, and after any number of resumes. A proposal identical to an earlier
 one is not trained again: it is recorded as a duplicate and told the original's score.
@@ -104,23 +105,22 @@ class PoolSeeder(Searcher):
 
     def _catch_up(self) -> bool:
         """Tell the backend, in proposal order, exactly the scores the next proposal must know:
-        those of all but the last ``concurrency - 1`` candidates, and the original of a pending
-        duplicate; False while one of them has not arrived."""
+        those of all but the last ``concurrency - 1`` candidates; False while one has not arrived.
+        A duplicate does not hold the next proposal up: it learns its original's score with it."""
         if getattr(self, "order", None) is None:  # a state saved before proposals were ordered
             pending_duplicate = any(d["token"] is not None and self.by_key[d["key"]]["score"] is None
                                     for d in self.duplicates)
             return len(self.outstanding) < self.concurrency and not pending_duplicate
         need = len(self.order) - self.concurrency + 1
-        for dup in self.duplicates:
-            if dup["token"] is not None:
-                need = max(need, self.order.index(dup["key"]) + 1)
-        while self.told < need:
-            key = self.order[self.told]
-            if self.by_key[key]["score"] is None:
-                return False
-            self._tell(key)
+        return self._tell_scored(need) >= need
+
+    def _tell_scored(self, upto: int) -> int:
+        """Tell the backend, in proposal order, the scores of the first ``upto`` candidates as far
+        as they have arrived; how many it knows now."""
+        while self.told < upto and self.by_key[self.order[self.told]]["score"] is not None:
+            self._tell(self.order[self.told])
             self.told += 1
-        return True
+        return self.told
 
     def proposals_made(self) -> bool:
         """Whether every candidate of the pool was proposed (the pool is complete once they report)."""
@@ -163,6 +163,8 @@ class PoolSeeder(Searcher):
         record["score"] = float(score) if math.isfinite(score) else math.inf
         if getattr(self, "order", None) is None:  # a state saved before proposals were ordered
             self._tell(key)
+        elif self.proposals_made():  # no proposal depends on it any more: the backend learns all
+            self._tell_scored(len(self.order))
 
     def _tell(self, key: str) -> None:
         """The backend learns a candidate's score, and so do the proposals that duplicated it."""

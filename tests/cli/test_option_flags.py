@@ -61,6 +61,7 @@ FLAGS = {  # the flags of each command before they were made from the dataclasse
         "--storage",
         "--initial-pool",
         "--ls-every-epoch",
+        "--no-noise-floor",
     },
     "calibrate": PROBLEM_FLAGS
     | {"--epochs", "--e0", "--metrics", "--replicates", "--replicate-count", "--tolerance", "--bootstrap"},
@@ -218,7 +219,8 @@ def test_search_json_of_an_earlier_version_loads_and_keeps_its_layout():
     opts = SearchOptions.from_json(saved)
     assert opts.settings == ("train.lr=5",) and opts.model == "gru" and opts.metric == "loss"
     del saved["a_key_of_a_later_version"]
-    assert opts.to_json() == saved
+    assert opts.noise_floor  # an option added since takes its default
+    assert opts.to_json() == {**saved, "noise_floor": True}
     cal = CalibrateOptions(metrics=("ls",), settings=("train.lr=5",), max_evals=5)
     assert CalibrateOptions.from_json({**cal.to_json(), "storage": None}) == cal
     search = cal.search_options(seed=4)
