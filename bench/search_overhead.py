@@ -24,7 +24,7 @@ Usage::
 
     python bench/search_overhead.py                          # the demo, the code in this checkout
     python bench/search_overhead.py --code /tmp/old . -- --max-evals 4 --final-epochs 3
-    python bench/search_overhead.py --code /tmp/old . . --code-args "" "" "--no-noise-floor"
+    python bench/search_overhead.py --code /tmp/old . . --code-args= --code-args= --code-args=--no-noise-floor
 """
 
 from __future__ import annotations
@@ -214,10 +214,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--code-args",
-        nargs="+",
+        action="append",
         default=None,
-        help="extra search flags for each --code in turn (one quoted string each, '' for none), "
-        "e.g. to run one tree twice, with and without --no-noise-floor",
+        help="extra search flags of one --code, given once per --code in turn, in the form "
+        "--code-args=FLAGS ('--code-args=' for none); e.g. to run one tree with and without "
+        "--no-noise-floor",
     )
     parser.add_argument("--keep", help="keep the search directories under this folder")
     parser.add_argument("--json", help="also write the figures to this file")

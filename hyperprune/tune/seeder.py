@@ -6,10 +6,9 @@ round-1 metric (the metric at epoch ``e0``) of earlier ones. A candidate that di
 before ``e0`` counts as a very bad score.
 
 The proposals do not depend on timing: before the ``k``-th candidate is proposed, the backend
-learns exactly the scores of the first ``k - concurrency + 1`` candidates, in the order they
-were proposed; a score that arrives early waits, and the proposal waits for a score that is
-late. A duplicate proposal does not wait for its original's score: it is told that score
-together with the original, and the next proposal is asked at once. So the same
+learns exactly the scores of the first ``k - concurrency + 1`` candidates (and, after a
+duplicate proposal, its original's), in the order they were proposed; a score that arrives
+early waits, and the proposal waits for a score that is late. So the same
 seed gives the same pool whichever candidate happens to finish first, whether the dense
 reference is cached or trains beside the candidates, and after any number of resumes. A proposal identical to an earlier
 one is not trained again: it is recorded as a duplicate and told the original's score.
@@ -105,13 +104,17 @@ class PoolSeeder(Searcher):
 
     def _catch_up(self) -> bool:
         """Tell the backend, in proposal order, exactly the scores the next proposal must know:
-        those of all but the last ``concurrency - 1`` candidates; False while one has not arrived.
-        A duplicate does not hold the next proposal up: it learns its original's score with it."""
+        those of all but the last ``concurrency - 1`` candidates and, after a duplicate proposal,
+        its original's (asked again without it, a model-based backend tends to propose the same
+        again); False while one of them has not arrived."""
         if getattr(self, "order", None) is None:  # a state saved before proposals were ordered
             pending_duplicate = any(d["token"] is not None and self.by_key[d["key"]]["score"] is None
                                     for d in self.duplicates)
             return len(self.outstanding) < self.concurrency and not pending_duplicate
         need = len(self.order) - self.concurrency + 1
+        for dup in self.duplicates:
+            if dup["token"] is not None:  # a duplicate waits for its original's score
+                need = max(need, self.order.index(dup["key"]) + 1)
         return self._tell_scored(need) >= need
 
     def _tell_scored(self, upto: int) -> int:
