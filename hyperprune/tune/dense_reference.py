@@ -252,6 +252,7 @@ def start_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cac
                     resources: dict, noise_epochs: int = 0, log=print) -> ReferenceTraining:
     """Start training (or extending) the cached dense reference and noise floor as Ray tasks."""
     import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     from trainables.reference_feed import ReferenceFeed
 
@@ -262,7 +263,10 @@ def start_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cac
     task = ray.remote(train_dense).options(num_cpus=resources.get("cpu", 1), num_gpus=resources.get("gpu", 0))
     device = "cuda" if resources.get("gpu", 0) else "cpu"
     spec_dict = spec_to_dict(_budget_free(spec))
-    feed = ReferenceFeed.remote({name: cached.record for name, (cached, _, _) in runs.items()})
+    # on the driver's node: a worker node that leaves the cluster must not take the feed with it
+    here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=True)
+    feed = ReferenceFeed.options(scheduling_strategy=here).remote(
+        {name: cached.record for name, (cached, _, _) in runs.items()})
     pending = {}
     for name, (cached, wanted, init_seed) in runs.items():
         if wanted <= 0 or not cached.needs(wanted):
