@@ -29,6 +29,8 @@ from hyperprune.config import RunSpec, spec_to_dict, stable_hash
 
 #: the init seed of the noise-floor network is derived from the master seed with this label
 NOISE_LABEL = "noise-floor"
+#: the resource only Ray's head node has
+HEAD_NODE = "node:__internal_head__"
 
 
 def default_cache_dir() -> Path:
@@ -252,7 +254,6 @@ def start_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cac
                     resources: dict, noise_epochs: int = 0, log=print) -> ReferenceTraining:
     """Start training (or extending) the cached dense reference and noise floor as Ray tasks."""
     import ray
-    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     from trainables.reference_feed import ReferenceFeed
 
@@ -263,9 +264,8 @@ def start_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cac
     task = ray.remote(train_dense).options(num_cpus=resources.get("cpu", 1), num_gpus=resources.get("gpu", 0))
     device = "cuda" if resources.get("gpu", 0) else "cpu"
     spec_dict = spec_to_dict(_budget_free(spec))
-    # on the driver's node: a worker node that leaves the cluster must not take the feed with it
-    here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=True)
-    feed = ReferenceFeed.options(scheduling_strategy=here).remote(
+    # on the head node: a worker node that leaves the cluster must not take the feed with it
+    feed = ReferenceFeed.options(resources={HEAD_NODE: 0.001}).remote(
         {name: cached.record for name, (cached, _, _) in runs.items()})
     pending = {}
     for name, (cached, wanted, init_seed) in runs.items():
