@@ -44,7 +44,7 @@ class ReferencePhase:
         cache = Path(self.opts.cache_dir) if self.opts.cache_dir else default_cache_dir()
         self.training = start_reference(self.spec, seed=self.opts.seed, epochs=self.opts.final_epochs,
                                         with_ls=with_ls, cache_dir=cache, resources=self.resources,
-                                        noise_epochs=self.last_rung if getattr(self.opts, "noise_floor", True) else 0,
+                                        noise_epochs=self.last_rung if self.opts.noise_floor else 0,
                                         log=self.log)
 
     @property
