@@ -16,7 +16,7 @@ import argparse
 import json
 from pathlib import Path
 
-from hyperprune.search.halving import schedule
+from hyperprune.searching.halving import schedule
 
 
 def reference_schedule(pool: int, e0: int, ei: int, final_count: int, final_epochs: int) -> int:
@@ -52,7 +52,7 @@ def main() -> None:
               f"{plan['epochs'] / ref:>7.2f} {plan['epochs'] / plan['full']:>8.2f}")
 
     if args.pool:
-        from hyperprune.search.pool import read_pool
+        from hyperprune.searching.pool import read_pool
 
         rows = read_pool(args.pool)
         opts = json.loads((Path(args.pool) / "search.json").read_text())["options"]

@@ -20,13 +20,13 @@ imports neither torch nor Ray; the other names below are imported when first use
 
 import importlib
 
-from hyperprune import search
+from hyperprune import searching as search
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "SearchOptions": "hyperprune.search.options",
-    "CalibrateOptions": "hyperprune.search.calibrate_options",
+    "SearchOptions": "hyperprune.searching.options",
+    "CalibrateOptions": "hyperprune.searching.calibrate_options",
     "SearchResult": "hyperprune.search_result",
     "UserError": "hyperprune.errors",
     "resume": "hyperprune.api",

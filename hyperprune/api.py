@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas
 
-    from hyperprune.search.calibrate_options import CalibrateOptions
-    from hyperprune.search.options import SearchOptions
     from hyperprune.search_result import SearchResult
+    from hyperprune.searching.calibrate_options import CalibrateOptions
+    from hyperprune.searching.options import SearchOptions
 
 
 def _search_class():
@@ -54,7 +54,7 @@ def search(
 ) -> SearchResult:
     """Run a search and return its :class:`~hyperprune.search_result.SearchResult`.
 
-    ``options`` (a :class:`~hyperprune.search.options.SearchOptions`, default: the defaults)
+    ``options`` (a :class:`~hyperprune.searching.options.SearchOptions`, default: the defaults)
     with ``overrides`` (its fields as keywords) applied. ``from_calibration``: a finished
     calibration's directory whose recommendation sets ``metric``, ``ls_distance``, ``e0``, ``ei``,
     ``final_count`` and ``final_epochs`` (keeping a ``final_epochs`` override); overriding one
@@ -90,12 +90,12 @@ def search(
     hyperprune.errors.UserError: --max-evals (1) must be at least --final-count (2)
     """
     from hyperprune.keyword_options import options_with
-    from hyperprune.search.options import SearchOptions
     from hyperprune.search_result import SearchResult
+    from hyperprune.searching.options import SearchOptions
 
     opts = options_with(SearchOptions, options, overrides)
     if from_calibration is not None:
-        from hyperprune.search.from_calibration import schedule_from_calibration
+        from hyperprune.searching.from_calibration import schedule_from_calibration
 
         opts = options_with(SearchOptions, opts, schedule_from_calibration(str(from_calibration), overrides))
     run = _search_class().prepare(opts)
@@ -144,7 +144,7 @@ def load_pool(path: str | Path) -> pandas.DataFrame:
     """The candidate pool of a search (its directory or its ``pool.parquet``) as a DataFrame.
 
     One row per candidate and one column per column of ``pool.parquet`` (see
-    :mod:`hyperprune.search.pool`; columns of older pools are filled in), ``hparams`` as a dict.
+    :mod:`hyperprune.searching.pool`; columns of older pools are filled in), ``hparams`` as a dict.
     A missing or damaged pool raises :class:`~hyperprune.errors.UserError`.
 
     >>> pool = hyperprune.load_pool(result.paths.out)
@@ -157,7 +157,7 @@ def load_pool(path: str | Path) -> pandas.DataFrame:
     """
     import pandas
 
-    from hyperprune.search.pool import SCHEMA, read_pool
+    from hyperprune.searching.pool import SCHEMA, read_pool
 
     rows = read_pool(path)
     for row in rows:
@@ -170,7 +170,7 @@ def calibrate(options: CalibrateOptions | None = None, *, report: bool = True, *
     it writes to ``OUT/calibration.json``: correlations, replayed schedules, the recommendation
     (``hyperprune.calibration.summary.render`` prints it as the command line does).
 
-    ``options`` (a :class:`~hyperprune.search.calibrate_options.CalibrateOptions`) with
+    ``options`` (a :class:`~hyperprune.searching.calibrate_options.CalibrateOptions`) with
     ``overrides`` applied, as in :func:`search`; ``report``: write its report at the end.
 
     >>> hyperprune.calibrate(epochs=1, out=f"{tmp}/calibration")
@@ -179,7 +179,7 @@ def calibrate(options: CalibrateOptions | None = None, *, report: bool = True, *
     hyperprune.errors.UserError: --epochs must be at least 2 (an early epoch and the final one), got 1
     """
     from hyperprune.keyword_options import options_with
-    from hyperprune.search.calibrate_options import CalibrateOptions
+    from hyperprune.searching.calibrate_options import CalibrateOptions
 
     calibrate_module = _calibration_module()
     calibration = calibrate_module.Calibration.prepare(options_with(CalibrateOptions, options, overrides))

@@ -1,7 +1,7 @@
 """What one training run is made of, as options: preset, model, data and ``--set`` settings.
 
 :class:`RunOptions` holds the fields every command that trains shares (``hyperprune train``,
-and through :class:`~hyperprune.search.problem_options.ProblemOptions` ``search`` and
+and through :class:`~hyperprune.searching.problem_options.ProblemOptions` ``search`` and
 ``calibrate``); :func:`build_spec` is the one way options become a checked
 :class:`~hyperprune.config.RunSpec`. Each options class says with :meth:`RunOptions.run_settings`
 which dotted settings it applies over the preset. :class:`TrainOptions` are the options of

@@ -38,7 +38,7 @@ class SearchPaths:
 
     @classmethod
     def of(cls, out: Path) -> SearchPaths:
-        from hyperprune.search.pool import POOL_FILE
+        from hyperprune.searching.pool import POOL_FILE
 
         weights, report = out / "winner" / "weights.pt", out / "report" / "index.html"
         return cls(
@@ -53,7 +53,7 @@ class SearchPaths:
 @dataclass(frozen=True, eq=False)
 class SearchResult:
     """How a search ended: ``status`` (``finished``, ``diverged`` or ``failed``, see
-    :mod:`hyperprune.search.outcome`), the ``winner`` (None unless finished: candidate id,
+    :mod:`hyperprune.searching.outcome`), the ``winner`` (None unless finished: candidate id,
     method, sparsity, hyperparameters, seed, epochs and validation and test figures), the
     ``finalists`` (the same, best first), the ``pool`` (one row per candidate, see
     :func:`hyperprune.api.load_pool`), the ``paths`` of its files and ``raw``, the whole of
@@ -100,6 +100,6 @@ class SearchResult:
     @property
     def exit_status(self) -> int:
         """The exit status of ``hyperprune search`` for this result: 0 finished or diverged, 3 failed."""
-        from hyperprune.search.outcome import exit_status
+        from hyperprune.searching.outcome import exit_status
 
         return exit_status(self.raw)

@@ -1,7 +1,7 @@
 """Offline replay of a halving schedule over recorded curves, with the search's own bookkeeping.
 
 :func:`replay` feeds the curves of a calibration pool, epoch by epoch, into the same
-:class:`~hyperprune.search.halving.HalvingBook` the search's scheduler drives: every candidate
+:class:`~hyperprune.searching.halving.HalvingBook` the search's scheduler drives: every candidate
 trains to the rung and waits, the book ranks and halves (ties by candidate id, non-finite
 metrics excluded as diverged), survivors continue, the finalists train to the budget. The
 winner is then chosen exactly as the search chooses it (lowest final validation loss among
@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 
 from hyperprune.calibration.curves import Curves
-from hyperprune.search.halving import HalvingBook
+from hyperprune.searching.halving import HalvingBook
 
 
 @dataclass(frozen=True)

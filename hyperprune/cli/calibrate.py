@@ -18,7 +18,7 @@ import argparse
 from pathlib import Path
 
 from hyperprune.cli.dataclass_flags import FlagHelpFormatter, add_flags, options_from
-from hyperprune.search.calibrate_options import CalibrateOptions
+from hyperprune.searching.calibrate_options import CalibrateOptions
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

@@ -44,7 +44,7 @@ def resolve_checkpoint(source: str | Path) -> Path:
     if (path / "checkpoint.pt").is_file():
         return path / "checkpoint.pt"
     if (path / "result.json").is_file():
-        from hyperprune.search.pool import POOL_FILE, read_pool
+        from hyperprune.searching.pool import POOL_FILE, read_pool
 
         winners = [r for r in read_pool(path / POOL_FILE) if r["status"] == "winner"]
         if not winners:

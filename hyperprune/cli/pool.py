@@ -45,7 +45,7 @@ def format_table(rows: list[dict]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hyperprune.search.pool import read_pool
+    from hyperprune.searching.pool import read_pool
 
     rows = read_pool(args.path)
     if args.json:

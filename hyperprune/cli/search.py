@@ -1,6 +1,6 @@
 """``hyperprune search``: seed a pool, exclude the worse half round by round, train the finalists.
 
-The flags make a :class:`~hyperprune.search.options.SearchOptions`; :func:`hyperprune.api.search`
+The flags make a :class:`~hyperprune.searching.options.SearchOptions`; :func:`hyperprune.api.search`
 runs it, and its result's status becomes the exit status.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 
 from hyperprune.cli.dataclass_flags import FlagHelpFormatter, add_flags, options_from
-from hyperprune.search.from_calibration import SCHEDULE_FLAGS, schedule_from_calibration
-from hyperprune.search.options import SearchOptions
+from hyperprune.searching.from_calibration import SCHEDULE_FLAGS, schedule_from_calibration
+from hyperprune.searching.options import SearchOptions
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

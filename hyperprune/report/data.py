@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hyperprune.errors import UserError
-from hyperprune.search.pool import POOL_FILE, read_pool
+from hyperprune.searching.pool import POOL_FILE, read_pool
 
 FINISHED = ("finished", "finalist", "winner")
 

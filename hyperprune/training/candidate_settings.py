@@ -1,6 +1,6 @@
 """A candidate's ``hparams`` may carry run-spec settings (``train.lr``...) beside its method's.
 
-A search space varies them per candidate (:mod:`hyperprune.search.setting_space`); the training
+A search space varies them per candidate (:mod:`hyperprune.searching.setting_space`); the training
 side separates them again with :func:`split_settings`.
 """
 

@@ -1,8 +1,8 @@
 """The Ray Tune side of a search: everything that talks to Ray, apart from the trainable.
 
 ``driver`` runs a search (or resumes one) as one Tune experiment; ``seeder`` is the Tune
-searcher that asks a backend of :mod:`hyperprune.search.searchers` for the pool;
-``scheduler`` adapts the synchronous halving decisions of :mod:`hyperprune.search.halving` to
+searcher that asks a backend of :mod:`hyperprune.searching.searchers` for the pool;
+``scheduler`` adapts the synchronous halving decisions of :mod:`hyperprune.searching.halving` to
 Tune's ``TrialScheduler``; ``recorder``, ``failures``, ``busy`` and ``live_reference`` are Tune
 callbacks (the pool file and progress lines, failed attempts, stalled candidates, the dense
 reference while it trains); ``dense_reference`` trains the dense reference and its noise floor

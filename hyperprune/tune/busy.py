@@ -4,7 +4,7 @@ A synchronous rung waits for its slowest candidate, so one candidate whose epoch
 epochs' time holds the whole pool up. :class:`BusyWatcher` (a Tune callback) keeps the time
 since each running candidate last reported and the median time of the candidate-epochs seen so
 far; when a candidate has been busy for more than ``factor`` times that median it prints one
-line with what the candidate is doing (from the :mod:`status board <hyperprune.search.status_board>`),
+line with what the candidate is doing (from the :mod:`status board <hyperprune.searching.status_board>`),
 and again each time the wait doubles.
 
 Example line::

@@ -25,9 +25,9 @@ from hyperprune.errors import UserError
 from hyperprune.files import write_json
 from hyperprune.models import task_kind_of, task_of
 from hyperprune.run_options import build_spec
-from hyperprune.search.calibrate_options import CalibrateOptions, validate
-from hyperprune.search.options import check_output_dir
-from hyperprune.search.pool import read_pool
+from hyperprune.searching.calibrate_options import CalibrateOptions, validate
+from hyperprune.searching.options import check_output_dir
+from hyperprune.searching.pool import read_pool
 from hyperprune.tune.driver import Search
 
 CANDIDATES_FILE = "candidates.json"

@@ -9,7 +9,7 @@ Output directory layout::
 
     OUT/search.json            options and run spec (what ``resume`` reads)
     OUT/dense_reference.json   the dense reference's per-epoch loss and spectra
-    OUT/pool.parquet           one row per candidate (see hyperprune.search.pool)
+    OUT/pool.parquet           one row per candidate (see hyperprune.searching.pool)
     OUT/pool/<id>/run.pt       the saved round-1 pool (what ``--initial-pool`` continues)
     OUT/tune/search/           the Tune experiment (trial dirs, TensorBoard/CSV logs)
     OUT/result.json            winner and finalists with their figures
@@ -28,9 +28,9 @@ from hyperprune.config import RunSpec, spec_from_dict, spec_to_dict
 from hyperprune.errors import UserError
 from hyperprune.files import write_json
 from hyperprune.run_options import build_spec
-from hyperprune.search.locks import lock_output, release_output
-from hyperprune.search.options import SearchOptions, check_output_dir, validate
-from hyperprune.search.saved_pool import saved_pool_candidates
+from hyperprune.searching.locks import lock_output, release_output
+from hyperprune.searching.options import SearchOptions, check_output_dir, validate
+from hyperprune.searching.saved_pool import saved_pool_candidates
 from hyperprune.tune import live_reference
 from hyperprune.tune.reference_phase import ReferencePhase
 
@@ -50,7 +50,7 @@ class Search:
     # -- preparation ---------------------------------------------------------------------------
     @classmethod
     def prepare(cls, opts: SearchOptions) -> Search:
-        from hyperprune.search.space import load_space
+        from hyperprune.searching.space import load_space
 
         validate(opts)
         space = load_space(opts.space)
@@ -98,7 +98,7 @@ class Search:
 
     def _last_rung(self) -> int:
         """The last epoch at which the planned pool is ranked (the control and noise floor train to it)."""
-        from hyperprune.search.halving import schedule
+        from hyperprune.searching.halving import schedule
 
         o = self.opts
         rounds = schedule(o.max_evals, o.e0, o.ei, o.final_count, o.final_epochs)["rounds"]
@@ -148,9 +148,9 @@ class Search:
         from ray import tune
         from ray.tune import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
 
-        from hyperprune.search.cost_budget import fit_to_budget, spec_epoch_shape
-        from hyperprune.search.searchers import SEARCHERS
-        from hyperprune.search.space import load_space
+        from hyperprune.searching.cost_budget import fit_to_budget, spec_epoch_shape
+        from hyperprune.searching.searchers import SEARCHERS
+        from hyperprune.searching.space import load_space
         from hyperprune.tune.busy import BusyWatcher
         from hyperprune.tune.failures import FailureWatch
         from hyperprune.tune.open_until_done import OpenUntilDone
@@ -297,7 +297,7 @@ class Search:
             logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
             tuner.fit()
             reference = phase.finish()
-            from hyperprune.search.results import finalize
+            from hyperprune.searching.results import finalize
 
             watch = getattr(self, "watch", None)
             result = finalize(self.out, self.opts, self.spec, reference, time.time() - started, log=self.log,

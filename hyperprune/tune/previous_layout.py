@@ -29,12 +29,12 @@ MOVED_MODULES = {
 
 #: the classes of the former ``hyperprune.search.backends``, by where they live now
 BACKEND_CLASSES = {
-    "RandomBackend": "hyperprune.search.searchers.random_search",
-    "HyperoptBackend": "hyperprune.search.searchers.hyperopt_base",
-    "TPEBackend": "hyperprune.search.searchers.tpe",
-    "ATPEBackend": "hyperprune.search.searchers.atpe",
-    "OptunaBackend": "hyperprune.search.searchers.optuna_tpe",
-    "_objective": "hyperprune.search.searchers.hyperopt_base",
+    "RandomBackend": "hyperprune.searching.searchers.random_search",
+    "HyperoptBackend": "hyperprune.searching.searchers.hyperopt_base",
+    "TPEBackend": "hyperprune.searching.searchers.tpe",
+    "ATPEBackend": "hyperprune.searching.searchers.atpe",
+    "OptunaBackend": "hyperprune.searching.searchers.optuna_tpe",
+    "_objective": "hyperprune.searching.searchers.hyperopt_base",
 }
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from pyarrow.fs import FileSelector
 from ray.tune import Callback
 
-from hyperprune.search.halving import schedule
-from hyperprune.search.pool import POOL_FILE, empty_row, write_pool
+from hyperprune.searching.halving import schedule
+from hyperprune.searching.pool import POOL_FILE, empty_row, write_pool
 from hyperprune.tune.failures import last_failure_text, one_line
 
 

@@ -6,7 +6,7 @@ better half is kept: losers are stopped, winners resume from their checkpoints. 
 ``final_count`` remain they train on to ``final_epochs`` without pausing.
 
 Ray does not save schedulers with an experiment (a restored experiment rebuilds them in their
-initial state), so the state lives in :class:`~hyperprune.search.halving.HalvingBook`, which
+initial state), so the state lives in :class:`~hyperprune.searching.halving.HalvingBook`, which
 :class:`SchedulerStateCallback` saves and restores with the experiment. On restore, trials come
 back as PENDING; those that already waited at the rung are parked as PAUSED again and those
 already excluded are stopped, so no candidate trains an extra epoch.
@@ -21,7 +21,7 @@ from ray.tune import Callback
 from ray.tune.experiment import Trial
 from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 
-from hyperprune.search.halving import HalvingBook
+from hyperprune.searching.halving import HalvingBook
 
 
 class SyncHalvingScheduler(FIFOScheduler):

@@ -146,7 +146,7 @@ def dashboard_headers() -> dict[str, str]:
 def _start_local(num_cpus: int | None, num_gpus: int | None, dashboard: bool) -> RaySession:
     import ray
 
-    from hyperprune.search.locks import embedded_start
+    from hyperprune.searching.locks import embedded_start
 
     kwargs: dict[str, Any] = {}
     # Choosing the port and starting Ray happen under a host-wide lock: two searches started at

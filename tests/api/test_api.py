@@ -12,14 +12,14 @@ import pytest
 import hyperprune
 from hyperprune.cli import main
 from hyperprune.errors import UserError
-from hyperprune.search.pool import SCHEMA, empty_row, write_pool
+from hyperprune.searching.pool import SCHEMA, empty_row, write_pool
 
 BAD_CALL = "hyperprune.search(max_evals=1, final_count=2, out=sys.argv[1])"
 
 
 @pytest.mark.parametrize(
     "before",
-    ["", "import hyperprune.search.options", "from hyperprune.search import pool", "import hyperprune.api"],
+    ["", "import hyperprune.searching.options", "from hyperprune.searching import pool", "import hyperprune.api"],
 )
 def test_search_is_the_api_function_in_every_import_order(before, tmp_path):
     """A fresh interpreter: whatever was imported first, ``hyperprune.search`` stays callable,
@@ -29,8 +29,8 @@ def test_search_is_the_api_function_in_every_import_order(before, tmp_path):
             "import sys",
             before,
             "import hyperprune",
-            "import hyperprune.search.options",
-            "assert hyperprune.search is sys.modules['hyperprune.search']",
+            "import hyperprune.searching.options",
+            "assert hyperprune.search is sys.modules['hyperprune.searching']",
             "assert not {'torch', 'ray'} & set(sys.modules), 'heavy import'",
             "try:",
             f"    {BAD_CALL}",
@@ -45,9 +45,9 @@ def test_search_is_the_api_function_in_every_import_order(before, tmp_path):
 
 
 def test_search_module_keeps_its_submodules_and_options():
-    import hyperprune.search.options as options_module
+    import hyperprune.searching.options as options_module
 
-    assert hyperprune.search.options is options_module
+    assert hyperprune.searching.options is options_module
     assert hyperprune.SearchOptions is options_module.SearchOptions
     from hyperprune.lyapunov import lyapunov_spectrum
 

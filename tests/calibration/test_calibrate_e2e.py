@@ -8,7 +8,7 @@ import pytest
 from hyperprune.calibration.curves import Curves
 from hyperprune.calibration.replay import replay
 from hyperprune.cli import main
-from hyperprune.search.pool import read_pool
+from hyperprune.searching.pool import read_pool
 
 pytestmark = pytest.mark.slow
 

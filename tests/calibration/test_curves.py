@@ -3,7 +3,7 @@
 import math
 
 from hyperprune.calibration.curves import Curves
-from hyperprune.search.pool import empty_row
+from hyperprune.searching.pool import empty_row
 
 
 def _row(cid, losses, ppl, dist, status="finished"):

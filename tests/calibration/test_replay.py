@@ -5,7 +5,7 @@ import math
 from hyperprune.calibration.analysis import analyse, recommend, schedule_grid
 from hyperprune.calibration.curves import Curves
 from hyperprune.calibration.replay import regret, replay
-from hyperprune.search.halving import schedule
+from hyperprune.searching.halving import schedule
 
 
 def make_curves(metric_rows, final_loss, epochs=None):

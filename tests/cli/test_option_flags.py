@@ -15,8 +15,8 @@ from hyperprune.cli.search import options_from_args as search_options
 from hyperprune.cli.train import options_from_args as train_options
 from hyperprune.registry import names_of
 from hyperprune.run_options import TrainOptions
-from hyperprune.search.calibrate_options import CalibrateOptions
-from hyperprune.search.options import SearchOptions
+from hyperprune.searching.calibrate_options import CalibrateOptions
+from hyperprune.searching.options import SearchOptions
 
 COMMANDS = {
     "search": SearchOptions,

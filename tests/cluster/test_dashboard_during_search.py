@@ -19,7 +19,7 @@ import urllib.request
 import pytest
 from cluster_search import finish, get_json, node_ids, start_search, wait_for
 
-from hyperprune.search.pool import read_pool
+from hyperprune.searching.pool import read_pool
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from cluster_search import REPO, TINY
 
-from hyperprune.search.pool import read_pool
+from hyperprune.searching.pool import read_pool
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,7 @@ import signal
 import pytest
 from cluster_search import finish, node_ids, node_pids, start_search, wait_for
 
-from hyperprune.search.pool import read_pool
+from hyperprune.searching.pool import read_pool
 
 pytestmark = pytest.mark.slow
 

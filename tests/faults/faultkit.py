@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from hyperprune.errors import UserError
-from hyperprune.search.pool import read_pool
+from hyperprune.searching.pool import read_pool
 
 # A language model small enough that a whole search trains in well under a minute.
 TINY = ["model.hidden_size=24", "model.emb_size=24", "train.max_batches=6", "train.max_eval_batches=4",

@@ -13,7 +13,7 @@ import torch
 from faultkit import run_cli, search_args
 
 from hyperprune.cli import main
-from hyperprune.search.pool import empty_row, write_pool
+from hyperprune.searching.pool import empty_row, write_pool
 
 SPACES = {
     "unknown-method": "methods:\n  pruneall: auto\n",

@@ -6,7 +6,7 @@ import re
 import pytest
 from faultkit import Driver, run_cli, search_args
 
-from hyperprune.search.locks import LOCK_NAME, lock_output, release_output
+from hyperprune.searching.locks import LOCK_NAME, lock_output, release_output
 
 pytestmark = pytest.mark.slow
 

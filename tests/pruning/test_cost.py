@@ -7,13 +7,13 @@ import pytest
 from hyperprune.config import override, preset
 from hyperprune.pruning.core.cost import EpochShape
 from hyperprune.pruning.registry import METHODS
-from hyperprune.search.cost_budget import (
+from hyperprune.searching.cost_budget import (
     MAX_EPOCH_FACTOR,
     fit_to_budget,
     spec_epoch_shape,
     worst_case_passes,
 )
-from hyperprune.search.space import builtin_spaces, load_space, parse_space
+from hyperprune.searching.space import builtin_spaces, load_space, parse_space
 from hyperprune.training.run import TrainingRun
 
 SMALL = {"model.hidden_size": 16, "model.emb_size": 16, "train.max_batches": 3, "train.max_eval_batches": 2}

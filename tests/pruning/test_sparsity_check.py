@@ -5,7 +5,7 @@ import pytest
 from hyperprune.cli import main
 from hyperprune.errors import UserError
 from hyperprune.pruning import build_method, check_sparsity, kept_count
-from hyperprune.search.space import parse_space
+from hyperprune.searching.space import parse_space
 
 MESSAGE = "must be strictly between 0 and 1, got {!r}; give the fraction of the weights to prune, for example 0.67"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from hyperprune.search.halving import keep_count, schedule
-from hyperprune.search.pool import empty_row, write_pool
+from hyperprune.searching.halving import keep_count, schedule
+from hyperprune.searching.pool import empty_row, write_pool
 
 E0, EI, FINAL_EPOCHS, N_EXP = 2, 1, 5, 16
 LAYERS = ("encoder.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.weight_ih_l1", "rnn.weight_hh_l1",

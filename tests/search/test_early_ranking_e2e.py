@@ -6,7 +6,7 @@ import pytest
 from search_helpers import search_args
 
 from hyperprune.cli import main
-from hyperprune.search.pool import read_pool
+from hyperprune.searching.pool import read_pool
 
 pytestmark = pytest.mark.slow
 

@@ -66,7 +66,7 @@ def test_different_errors_or_a_reporting_candidate_do_not_stop_it(tmp_path):
 
 
 def test_status_and_exit_status_of_a_search():
-    from hyperprune.search.outcome import closing_line, exit_status, outcome
+    from hyperprune.searching.outcome import closing_line, exit_status, outcome
 
     diverged = [{"candidate_id": "c000", "status": "diverged"}, {"candidate_id": "c001", "status": "diverged"}]
     result = {**outcome(diverged, None, None, None), "pool_size": 2}

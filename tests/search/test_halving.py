@@ -2,7 +2,7 @@
 
 import math
 
-from hyperprune.search.halving import HalvingBook, keep_count, schedule
+from hyperprune.searching.halving import HalvingBook, keep_count, schedule
 
 
 def _run_book(values: dict[str, list[float]], final_count: int = 2, e0: int = 1, ei: int = 1):
@@ -80,8 +80,8 @@ def test_schedule_counts_epochs_continuing_versus_from_scratch():
 
 
 def test_ranked_epochs_are_the_rungs_and_the_end():
-    from hyperprune.search.halving import ranked_epochs
-    from hyperprune.search.options import SearchOptions
+    from hyperprune.searching.halving import ranked_epochs
+    from hyperprune.searching.options import SearchOptions
 
     assert ranked_epochs(8, 2, 1, 2, 5) == [2, 3, 5]  # the demo: rungs 2 and 3, finalists at 5
     assert ranked_epochs(40, 3, 3, 2, 100) == [3, 6, 9, 12, 15, 100]

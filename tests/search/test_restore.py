@@ -64,7 +64,7 @@ def test_no_intact_snapshot_means_nothing_to_restore(tmp_path, monkeypatch):
 
 def test_search_without_an_intact_snapshot_starts_again_cleanly(tmp_path, monkeypatch):
     from hyperprune.config import preset
-    from hyperprune.search.options import SearchOptions
+    from hyperprune.searching.options import SearchOptions
     from hyperprune.tune.driver import Search
 
     monkeypatch.setenv("RAY_TMPDIR", str(tmp_path))

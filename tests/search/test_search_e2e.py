@@ -7,8 +7,8 @@ from search_helpers import TINY, search_args
 
 from hyperprune.cli import main
 from hyperprune.config import override, preset
-from hyperprune.search.halving import schedule
-from hyperprune.search.pool import read_pool
+from hyperprune.searching.halving import schedule
+from hyperprune.searching.pool import read_pool
 
 pytestmark = pytest.mark.slow
 

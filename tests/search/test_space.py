@@ -4,9 +4,9 @@ import pytest
 
 from hyperprune.errors import UserError
 from hyperprune.pruning.registry import METHODS
-from hyperprune.search.searchers import SEARCHERS
-from hyperprune.search.setting_space import split_settings
-from hyperprune.search.space import builtin_spaces, load_space, parse_space
+from hyperprune.searching.searchers import SEARCHERS
+from hyperprune.searching.setting_space import split_settings
+from hyperprune.searching.space import builtin_spaces, load_space, parse_space
 
 
 def test_builtin_spaces_load_and_reference_matches_the_reference_system():

@@ -7,7 +7,7 @@ from search_helpers import search_args
 
 from hyperprune.cli import main
 from hyperprune.export import load_exported
-from hyperprune.search.pool import read_pool
+from hyperprune.searching.pool import read_pool
 
 pytestmark = pytest.mark.slow
 

@@ -6,8 +6,8 @@ import pytest
 from hyperprune.errors import UserError
 from hyperprune.pruning.core.constraints import Constraint
 from hyperprune.pruning.registry import METHODS
-from hyperprune.search.searchers import SEARCHERS
-from hyperprune.search.space import builtin_spaces, load_space, parse_space
+from hyperprune.searching.searchers import SEARCHERS
+from hyperprune.searching.space import builtin_spaces, load_space, parse_space
 
 PROPOSALS = 2000
 

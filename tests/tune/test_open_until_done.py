@@ -2,8 +2,8 @@
 
 from ray.tune.search import Searcher
 
-from hyperprune.search.searchers import SEARCHERS
-from hyperprune.search.space import load_space
+from hyperprune.searching.searchers import SEARCHERS
+from hyperprune.searching.space import load_space
 from hyperprune.tune.open_until_done import OpenUntilDone
 from hyperprune.tune.seeder import PoolSeeder
 

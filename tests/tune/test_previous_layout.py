@@ -3,9 +3,9 @@
 import pickle
 import sys
 
-from hyperprune.search.searchers import SEARCHERS
-from hyperprune.search.searchers.tpe import TPEBackend
-from hyperprune.search.space import load_space
+from hyperprune.searching.searchers import SEARCHERS
+from hyperprune.searching.searchers.tpe import TPEBackend
+from hyperprune.searching.space import load_space
 from hyperprune.tune import previous_layout
 from hyperprune.tune.seeder import PoolSeeder
 

@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 
-from hyperprune.search.searchers.hyperopt_base import HyperoptBackend
+from hyperprune.searching.searchers.hyperopt_base import HyperoptBackend
 
 
 class ATPEBackend(HyperoptBackend):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from hyperprune.registry import Registry
 
 SEARCHERS = Registry("searcher")
-SEARCHERS.register("random", "hyperprune.search.searchers.random_search:RandomBackend")
-SEARCHERS.register("tpe", "hyperprune.search.searchers.tpe:TPEBackend")
-SEARCHERS.register("atpe", "hyperprune.search.searchers.atpe:ATPEBackend")
-SEARCHERS.register("optuna", "hyperprune.search.searchers.optuna_tpe:OptunaBackend")
+SEARCHERS.register("random", "hyperprune.searching.searchers.random_search:RandomBackend")
+SEARCHERS.register("tpe", "hyperprune.searching.searchers.tpe:TPEBackend")
+SEARCHERS.register("atpe", "hyperprune.searching.searchers.atpe:ATPEBackend")
+SEARCHERS.register("optuna", "hyperprune.searching.searchers.optuna_tpe:OptunaBackend")

@@ -17,7 +17,7 @@ import dataclasses
 
 from hyperprune.cli.dataclass_flags import flag_name
 from hyperprune.errors import UserError
-from hyperprune.search.options import SearchOptions
+from hyperprune.searching.options import SearchOptions
 
 #: the options a calibration's recommendation sets (with its epochs as final_epochs), and their flags
 SCHEDULE_FLAGS = {

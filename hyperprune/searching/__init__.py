@@ -3,7 +3,7 @@
 This package module is itself callable: ``hyperprune.search(options, **overrides)`` runs a
 search and returns its :class:`~hyperprune.search_result.SearchResult` (see
 :func:`hyperprune.api.search`). A plain function named ``search`` on the top-level package would
-be replaced by this subpackage the moment anything imports ``hyperprune.search.<module>``, since
+be replaced by this subpackage the moment anything imports ``hyperprune.searching.<module>``, since
 importing a submodule sets it as an attribute of its parent; making the module object callable
 (its class is set to :class:`_CallableSearch`, a ``types.ModuleType`` subclass, which Python
 allows for modules) keeps ``hyperprune.search(...)`` working in every import order. Importing

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from hyperprune.export import export_if_structured
 from hyperprune.files import write_json
-from hyperprune.search.halving import schedule
-from hyperprune.search.pool import POOL_FILE, read_pool, write_pool
+from hyperprune.searching.halving import schedule
+from hyperprune.searching.pool import POOL_FILE, read_pool, write_pool
 
 
 def _finite(value) -> bool:
@@ -66,7 +66,7 @@ def _export_winner(out: Path, row: dict) -> dict | None:
 def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print,
              first_failure: dict | None = None, stopped: str | None = None) -> dict:
     from hyperprune.models import task_of
-    from hyperprune.search.outcome import closing_line, outcome
+    from hyperprune.searching.outcome import closing_line, outcome
 
     rows = [{k: v for k, v in r.items() if k != "hparams_dict"} for r in read_pool(out / POOL_FILE)]
     finalists = [r for r in rows if r["status"] in ("finished", "winner") and _finite(r["final_val_loss"])]

@@ -2,8 +2,8 @@
 
 :class:`ProblemOptions` adds to :class:`~hyperprune.run_options.RunOptions` (preset, model,
 data, settings) the space, searcher, target sparsity, seed, output directory and Ray resources.
-:class:`~hyperprune.search.options.SearchOptions` and
-:class:`~hyperprune.search.calibrate_options.CalibrateOptions` inherit them (overriding some
+:class:`~hyperprune.searching.options.SearchOptions` and
+:class:`~hyperprune.searching.calibrate_options.CalibrateOptions` inherit them (overriding some
 defaults); both are saved as JSON (:meth:`ProblemOptions.to_json`) so that ``hyperprune resume``
 continues with the same options, and :meth:`ProblemOptions.from_json` ignores keys it does not
 know, so files written by other versions load.
@@ -28,14 +28,14 @@ class ProblemOptions(RunOptions):
     hpo: str = option(
         "tpe",
         "pool seeding: the optimiser that proposes candidates",
-        names="hyperprune.search.searchers:SEARCHERS",
+        names="hyperprune.searching.searchers:SEARCHERS",
     )
     max_evals: int = option(8, "candidates proposed")
     sparsity: float | None = option(None, "target sparsity in (0, 1)", default_text="the space's, else 0.67")
     space: str = option(
         "reference",
         "search space: a built-in name or a YAML file",
-        names="hyperprune.search.space:builtin_spaces",
+        names="hyperprune.searching.space:builtin_spaces",
     )
     seed: int = option(0, "master seed")
     out: str = option("runs/search", "output directory", metavar="DIR")

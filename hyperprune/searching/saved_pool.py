@@ -13,7 +13,7 @@ from hyperprune.errors import UserError
 
 def saved_pool_candidates(path: str, e0: int) -> list[dict]:
     """The candidates of the saved pool at ``path`` (a pool directory or its ``pool.parquet``)."""
-    from hyperprune.search.pool import read_pool
+    from hyperprune.searching.pool import read_pool
 
     rows = read_pool(path)
     base = Path(path)

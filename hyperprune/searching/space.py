@@ -13,7 +13,7 @@ A space is a YAML file::
       sa: {auto: true, structure: unstructured}     # all declared ranges, one of them narrowed
       dense: {}                                     # a control: the dense network, never ranked
     train:                                          # optional: training settings varied per candidate
-      lr: {low: 10, high: 1000, log: true}          # (see hyperprune.search.setting_space)
+      lr: {low: 10, high: 1000, log: true}          # (see hyperprune.searching.setting_space)
 
 Ranges come from each method's ``HPARAMS`` declarations: ``auto`` expands them, and an
 explicit range must lie inside the declared one. A :class:`SearchSpace` samples candidates for
@@ -38,7 +38,7 @@ import yaml
 
 from hyperprune.errors import UserError
 from hyperprune.pruning import METHODS, HParam, check_sparsity
-from hyperprune.search.setting_space import parse_settings_section
+from hyperprune.searching.setting_space import parse_settings_section
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The options of a search: one frozen dataclass, validated before anything is started.
 
 The CLI flags of ``hyperprune search`` are made from the fields of :class:`SearchOptions` (and
-of the :class:`~hyperprune.search.problem_options.ProblemOptions` it shares with a calibration)
+of the :class:`~hyperprune.searching.problem_options.ProblemOptions` it shares with a calibration)
 and their metadata (:mod:`hyperprune.cli.dataclass_flags`); the options are saved as
 ``search.json`` in the output directory so ``hyperprune resume DIR`` can continue with exactly
 the same settings.
@@ -19,7 +19,7 @@ from typing import Any
 from hyperprune.errors import UserError
 from hyperprune.option_field import option
 from hyperprune.pruning import check_sparsity
-from hyperprune.search.problem_options import REUSE_ACTORS, ProblemOptions
+from hyperprune.searching.problem_options import REUSE_ACTORS, ProblemOptions
 from hyperprune.spec_checks import MAX_SEED
 
 METRICS = {"ls": "ls_distance", "loss": "val_loss"}
@@ -29,7 +29,7 @@ MIN_FREE_BYTES = 200 * 1024 * 1024
 @dataclass(frozen=True)
 class SearchOptions(ProblemOptions):
     # the ranking schedule: unset flags take these defaults, or --from-calibration's recommendation
-    metric: str = option("ls", "early ranking: ls (LS distance) or loss", names="hyperprune.search.options:METRICS",
+    metric: str = option("ls", "early ranking: ls (LS distance) or loss", names="hyperprune.searching.options:METRICS",
                          unset=True)
     ls_distance: str = option("l2", "LS distance: l2 (spectra at the rung) or trajectory (the reference code's: "
                                     "epochs 0..rung projected on 2 principal components)",
@@ -60,7 +60,7 @@ class SearchOptions(ProblemOptions):
 
     def ls_epochs(self) -> list[int] | None:
         """Epochs at which candidates measure their spectrum (None: every epoch)."""
-        from hyperprune.search.halving import ranked_epochs
+        from hyperprune.searching.halving import ranked_epochs
 
         if self.ls_every_epoch or self.ls_distance == "trajectory":  # the trajectory spans every epoch
             return None
@@ -69,7 +69,7 @@ class SearchOptions(ProblemOptions):
 
 def validate(opts: SearchOptions) -> None:
     """Every check that needs no Ray and no training: one clear line per mistake."""
-    from hyperprune.search.searchers import SEARCHERS
+    from hyperprune.searching.searchers import SEARCHERS
 
     if opts.hpo not in SEARCHERS:
         raise UserError(f"unknown --hpo {opts.hpo!r}; choose one of: {', '.join(SEARCHERS.names())}")

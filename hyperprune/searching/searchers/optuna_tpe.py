@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hyperprune.search.searchers.scores import finite_score, param_label
-from hyperprune.search.space import SearchSpace
+from hyperprune.searching.searchers.scores import finite_score, param_label
+from hyperprune.searching.space import SearchSpace
 
 
 class OptunaBackend:

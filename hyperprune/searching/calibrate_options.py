@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from hyperprune.errors import UserError
 from hyperprune.option_field import option, with_default
-from hyperprune.search.options import SearchOptions
-from hyperprune.search.problem_options import ProblemOptions
+from hyperprune.searching.options import SearchOptions
+from hyperprune.searching.problem_options import ProblemOptions
 
 
 @dataclass(frozen=True)

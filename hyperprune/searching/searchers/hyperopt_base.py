@@ -7,8 +7,8 @@ import datetime
 import math
 from typing import Any
 
-from hyperprune.search.searchers.scores import finite_score, param_label
-from hyperprune.search.space import SearchSpace
+from hyperprune.searching.searchers.scores import finite_score, param_label
+from hyperprune.searching.space import SearchSpace
 
 _EPOCH_TIME = datetime.datetime(2000, 1, 1)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from hyperprune.search.space import Domain, SearchSpace
+from hyperprune.searching.space import Domain, SearchSpace
 
 
 class RandomBackend:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from hyperprune.config import RunSpec
 from hyperprune.pruning import METHODS, EpochShape, epoch_shape
-from hyperprune.search.space import Domain, MethodSpace, SearchSpace
+from hyperprune.searching.space import Domain, MethodSpace, SearchSpace
 
 #: a candidate-epoch costs at most this many plain training epochs
 MAX_EPOCH_FACTOR = 3

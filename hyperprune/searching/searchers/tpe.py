@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hyperprune.search.searchers.hyperopt_base import HyperoptBackend
+from hyperprune.searching.searchers.hyperopt_base import HyperoptBackend
 
 
 class TPEBackend(HyperoptBackend):
