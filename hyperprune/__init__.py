@@ -13,18 +13,17 @@ The Python API (:mod:`hyperprune.api`)::
     hyperprune.resume("runs/x")                # continue an interrupted search
     hyperprune.load_pool("runs/x")             # any search's pool, as a DataFrame
 
-``hyperprune.search`` is the :mod:`hyperprune.search` package itself, made callable, so it stays
-the search function whichever of its modules were imported before. Importing ``hyperprune``
-imports neither torch nor Ray; the other names below are imported when first used.
+``hyperprune.search`` is the plain function :func:`hyperprune.api.search`; the parts of a search
+(options, pool, halving schedule, searchers) live in :mod:`hyperprune.searching`. Importing
+``hyperprune`` imports neither torch nor Ray; the names below are imported when first used.
 """
 
 import importlib
 
-from hyperprune import searching as search
-
 __version__ = "0.1.0"
 
 _LAZY = {
+    "search": "hyperprune.api",
     "SearchOptions": "hyperprune.searching.options",
     "CalibrateOptions": "hyperprune.searching.calibrate_options",
     "SearchResult": "hyperprune.search_result",
@@ -36,7 +35,7 @@ _LAZY = {
     "lyapunov_spectrum": "hyperprune.lyapunov.spectrum",
 }
 
-__all__ = ["search", *_LAZY]
+__all__ = list(_LAZY)
 
 
 def __getattr__(name: str):

@@ -155,14 +155,9 @@ def load_pool(path: str | Path) -> pandas.DataFrame:
     >>> int(pool.epochs.map(len).max())
     2
     """
-    import pandas
+    from hyperprune.searching.pool import pool_frame
 
-    from hyperprune.searching.pool import SCHEMA, read_pool
-
-    rows = read_pool(path)
-    for row in rows:
-        row["hparams"] = row.pop("hparams_dict")
-    return pandas.DataFrame(rows, columns=SCHEMA.names)
+    return pool_frame(path)
 
 
 def calibrate(options: CalibrateOptions | None = None, *, report: bool = True, **overrides: Any) -> dict:

@@ -69,7 +69,7 @@ class SearchResult:
     @classmethod
     def from_dir(cls, path: str | Path) -> SearchResult:
         """The result of the finished search in ``path``; a one-line UserError if there is none."""
-        from hyperprune.api import load_pool
+        from hyperprune.searching.pool import pool_frame
 
         out = Path(path).expanduser().resolve()
         file = out / RESULT_FILE
@@ -92,7 +92,7 @@ class SearchResult:
             status=status,
             winner=raw.get("winner"),
             finalists=list(raw.get("finalists") or []),
-            pool=load_pool(out),
+            pool=pool_frame(out),
             paths=SearchPaths.of(out),
             raw=raw,
         )

@@ -14,8 +14,8 @@ from hyperprune.report.bracket import plot_bracket
 from hyperprune.report.correlation import plot_correlation
 from hyperprune.report.curves import plot_curves
 from hyperprune.report.data import load_search
-from hyperprune.report.figure import Figure
 from hyperprune.report.html import Page
+from hyperprune.report.section import add_section
 from hyperprune.report.sparsity import plot_sparsity
 from hyperprune.report.spectra import plot_spectra
 from hyperprune.report.tables import pool_table, summary_lines
@@ -23,19 +23,6 @@ from hyperprune.report.tables import pool_table, summary_lines
 REPORT_DIR = "report"
 INDEX = "index.html"
 FIGURES = (plot_bracket, plot_curves, plot_spectra, plot_correlation, plot_sparsity)
-
-
-def add_section(page: Page, fig: Figure) -> None:
-    """One figure's heading, image, note, caption and table on ``page``."""
-    page.heading(fig.title)
-    if fig.image:
-        page.image(fig.image, fig.title)
-    if fig.note:
-        page.note(fig.note)
-    if fig.caption and fig.image:
-        page.paragraph(fig.caption, "caption")
-    if fig.table and fig.table["rows"]:
-        page.table(fig.table["header"], fig.table["rows"])
 
 
 def write_report(search_dir: str | Path) -> Path:

@@ -15,6 +15,7 @@ from hyperprune.report.curves import plot_curves
 from hyperprune.report.data import finite, load_search
 from hyperprune.report.figure import Figure, integer_x, new_figure, plt, save
 from hyperprune.report.html import Page
+from hyperprune.report.section import add_section
 
 COLORS = ("tab:green", "tab:blue", "tab:purple", "tab:orange")
 
@@ -135,8 +136,6 @@ def write_calibration_report(cal_dir: str | Path, cal: dict) -> Path:
         page.paragraph(line)
     figures = [plot_correlation_by_epoch(cal, folder), plot_regret(cal, folder), plot_scatter(cal, folder),
                plot_curves(data, folder)]
-    from hyperprune.report.build import add_section  # build dispatches here: imported when used
-
     for fig in figures:
         add_section(page, fig)
     index = folder / "index.html"

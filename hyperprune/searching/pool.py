@@ -28,13 +28,16 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hyperprune.errors import UserError
 from hyperprune.files import write_bytes
+
+if TYPE_CHECKING:
+    import pandas
 
 POOL_FILE = "pool.parquet"
 #: per-epoch lists added after the first pools were written (they read back as empty lists there)
@@ -121,3 +124,14 @@ def read_pool(path: str | Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError:
             raise UserError(f"{path}: candidate {row['candidate_id']} has unreadable hparams") from None
     return rows
+
+
+def pool_frame(path: str | Path) -> pandas.DataFrame:
+    """The pool of ``path`` (a search directory or its ``pool.parquet``) as a DataFrame: one row
+    per candidate, one column per column of the schema, ``hparams`` as a dict."""
+    import pandas
+
+    rows = read_pool(path)
+    for row in rows:
+        row["hparams"] = row.pop("hparams_dict")
+    return pandas.DataFrame(rows, columns=SCHEMA.names)

@@ -1,14 +1,18 @@
-"""Experiments saved before the Ray side moved out of ``hyperprune.search`` still restore.
+"""Experiments saved by earlier layouts of the package still restore.
 
 A saved Tune experiment pickles the searcher, scheduler and callbacks by their module paths.
-Those modules lived in ``hyperprune.search`` (and the searcher backends in one module,
-``hyperprune.search.backends``); :func:`alias_previous_layout` makes the old paths name the
-new modules, in the driver process only, before an experiment is restored.
+Two moves changed those paths: the Ray side left ``hyperprune.search`` for ``hyperprune.tune``
+(and the searcher backends, once one module ``hyperprune.search.backends``, were split), and then
+the package ``hyperprune.search`` itself became ``hyperprune.searching``, leaving the name
+``hyperprune.search`` to the search function. :func:`alias_previous_layout` makes the old paths
+name the new modules, in the driver process only, before an experiment is restored; the package
+name ``hyperprune.search`` itself is never bound, so ``hyperprune.search`` stays the function.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import sys
 import types
 
@@ -38,8 +42,24 @@ BACKEND_CLASSES = {
 }
 
 
+#: renamed package -> its new name; each of its modules is aliased under the old package name
+RENAMED_PACKAGES = {"hyperprune.search": "hyperprune.searching"}
+
+
+def renamed_modules() -> dict[str, str]:
+    """Old module path -> new module path for every module of a renamed package."""
+    moved = {}
+    for old_package, new_package in RENAMED_PACKAGES.items():
+        package = importlib.import_module(new_package)
+        for info in pkgutil.walk_packages(package.__path__, prefix=f"{new_package}."):
+            moved[old_package + info.name[len(new_package) :]] = info.name
+    return moved
+
+
 def alias_previous_layout() -> None:
     """Let pickles that name the previous module paths load (idempotent)."""
+    for old, new in renamed_modules().items():
+        sys.modules.setdefault(old, importlib.import_module(new))
     for old, new in MOVED_MODULES.items():
         sys.modules.setdefault(old, importlib.import_module(new))
     if "hyperprune.search.backends" not in sys.modules:

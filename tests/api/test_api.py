@@ -1,4 +1,4 @@
-"""The Python API without training: the callable ``hyperprune.search`` in every import order,
+"""The Python API without training: ``hyperprune.search`` the function in every import order,
 bad options raising the command line's message, pools as DataFrames, results read back."""
 
 import json
@@ -22,15 +22,18 @@ BAD_CALL = "hyperprune.search(max_evals=1, final_count=2, out=sys.argv[1])"
     ["", "import hyperprune.searching.options", "from hyperprune.searching import pool", "import hyperprune.api"],
 )
 def test_search_is_the_api_function_in_every_import_order(before, tmp_path):
-    """A fresh interpreter: whatever was imported first, ``hyperprune.search`` stays callable,
-    imports neither torch nor Ray, and reaches the search's checks."""
+    """A fresh interpreter: whatever was imported first, ``hyperprune.search`` is the plain
+    function of the API, imports neither torch nor Ray, and reaches the search's checks."""
     code = "\n".join(
         [
             "import sys",
             before,
             "import hyperprune",
             "import hyperprune.searching.options",
-            "assert hyperprune.search is sys.modules['hyperprune.searching']",
+            "import types",
+            "assert type(hyperprune.search) is types.FunctionType, hyperprune.search",
+            "assert hyperprune.search is sys.modules['hyperprune.api'].search",
+            "assert type(sys.modules['hyperprune.searching']) is types.ModuleType",
             "assert not {'torch', 'ray'} & set(sys.modules), 'heavy import'",
             "try:",
             f"    {BAD_CALL}",
@@ -44,7 +47,7 @@ def test_search_is_the_api_function_in_every_import_order(before, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_search_module_keeps_its_submodules_and_options():
+def test_searching_package_keeps_its_submodules_and_options():
     import hyperprune.searching.options as options_module
 
     assert hyperprune.searching.options is options_module
