@@ -16,6 +16,9 @@ argparse flags. Everything beyond the default and the help is optional:
   comma-separated value);
 - ``positional``: a positional argument instead of a flag.
 
+An option is declared once, by the class that introduces it; a subclass that needs another default
+or help for it says so with :func:`refined` rather than declaring it again.
+
 Example::
 
     @dataclass(frozen=True)
@@ -59,6 +62,10 @@ def option(
     return dataclasses.field(default=default, metadata=metadata)
 
 
-def with_default(cls: type, name: str, default: Any) -> Any:
-    """The option ``name`` of the options class ``cls`` with another default (for a subclass)."""
-    return dataclasses.field(default=default, metadata=cls.__dataclass_fields__[name].metadata)
+def refined(cls: type, name: str, *, default: Any = dataclasses.MISSING, help: str | None = None) -> Any:
+    """The option ``name`` declared by the options class ``cls``, for a subclass that uses it with
+    another default and/or help (the flag, registry and the rest stay as declared)."""
+    declared = cls.__dataclass_fields__[name]
+    metadata = dict(declared.metadata) if help is None else {**declared.metadata, "help": help}
+    return dataclasses.field(default=declared.default if default is dataclasses.MISSING else default,
+                             metadata=metadata)

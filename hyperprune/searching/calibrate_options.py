@@ -10,23 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hyperprune.errors import UserError
-from hyperprune.option_field import option, with_default
+from hyperprune.option_field import option, refined
 from hyperprune.searching.options import SearchOptions
 from hyperprune.searching.problem_options import ProblemOptions
 
 
 @dataclass(frozen=True)
 class CalibrateOptions(ProblemOptions):
-    hpo: str = with_default(ProblemOptions, "hpo", "random")
-    max_evals: int = option(16, "candidates proposed; identical proposals are trained once")
-    seed: int = option(0, "master seed; replicates use seed+1, ...")
-    out: str = with_default(ProblemOptions, "out", "runs/calibration")
-    quiet: bool = option(False, "print only the tables at the end")
+    hpo: str = refined(ProblemOptions, "hpo", default="random")
+    max_evals: int = refined(ProblemOptions, "max_evals", default=16,
+                             help="candidates proposed; identical proposals are trained once")
+    seed: int = refined(ProblemOptions, "seed", help="master seed; replicates use seed+1, ...")
+    out: str = refined(ProblemOptions, "out", default="runs/calibration")
+    quiet: bool = refined(ProblemOptions, "quiet", help="print only the tables at the end")
+    e0: int = refined(ProblemOptions, "e0", help="first rung of the searches it calibrates: candidates reach "
+                      "their target sparsity by it, and its checkpoints form the pool for a later --initial-pool")
     epochs: int = option(8, "training budget of every candidate; the ground truth is the figure after it")
-    # every candidate reaches its target sparsity by e0, as in a search whose first rung is e0; the
-    # searcher learns from this epoch and its checkpoints make the pool for --initial-pool
-    e0: int = option(2, "first rung of the searches it calibrates: candidates reach their target sparsity by it, "
-                        "and its checkpoints form the pool for a later --initial-pool")
     metrics: tuple[str, ...] = option((), "early metrics to judge, comma-separated: ls (L2 LS distance), "
                                           "ls-trajectory, loss", names="hyperprune.calibration.metrics:EARLY_METRICS",
                                       default_text="all the task has", metavar="A,B", unset=True)
@@ -42,7 +41,7 @@ class CalibrateOptions(ProblemOptions):
         measured at every epoch, since every epoch is an early epoch to be judged."""
         size = pool_size or self.max_evals
         return SearchOptions(**{
-            **self.problem(), "max_evals": size, "metric": metric, "ls_distance": "l2", "e0": self.e0, "ei": 1,
+            **self.problem(), "max_evals": size, "metric": metric, "ls_distance": "l2", "ei": 1,
             "final_count": size, "final_epochs": self.epochs, "seed": self.seed if seed is None else seed,
             "out": out or self.out, "ls_every_epoch": True})
 

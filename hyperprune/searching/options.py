@@ -34,7 +34,6 @@ class SearchOptions(ProblemOptions):
     ls_distance: str = option("l2", "LS distance: l2 (spectra at the rung) or trajectory (the reference code's: "
                                     "epochs 0..rung projected on 2 principal components)",
                               names="hyperprune.lyapunov.distance:DISTANCES", unset=True)
-    e0: int = option(2, "epochs before the first ranking", unset=True)
     ei: int = option(1, "epochs between rankings", unset=True)
     final_count: int = option(2, "finalists", unset=True)
     final_epochs: int = option(5, "full training budget of the finalists", unset=True,

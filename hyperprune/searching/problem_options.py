@@ -38,6 +38,9 @@ class ProblemOptions(RunOptions):
         names="hyperprune.searching.space:builtin_spaces",
     )
     seed: int = option(0, "master seed")
+    # candidates reach their target sparsity by e0; a search ranks them first there, a calibration's
+    # checkpoints there make the pool for --initial-pool (unset: --from-calibration may choose it)
+    e0: int = option(2, "epochs before the first ranking", unset=True)
     out: str = option("runs/search", "output directory", metavar="DIR")
     address: str | None = option(
         None, "Ray cluster to attach to (auto, host:port)", default_text="start an embedded local Ray"
