@@ -5,6 +5,8 @@ them ends, however it ends (SIGKILL included), so a killed driver never leaves a
 
 - :func:`lock_output` takes ``OUT/.search.lock`` for the life of the process; a second search (or
   ``resume``) on the same directory is refused with one line naming the holder's pid.
+- :func:`withdraw_output` undoes a claim that came to nothing: a search refused before it wrote
+  anything leaves neither the lock file nor the directories it made.
 - :func:`embedded_start` serialises choosing a free dashboard port and starting the embedded
   Ray, so two searches started at the same moment do not pick the same port.
 """
@@ -49,6 +51,34 @@ def release_output(out: Path) -> None:
     if fd is not None:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def first_missing(path: Path) -> Path | None:
+    """The outermost directory of ``path`` that does not exist yet (what creating it would make)."""
+    path = Path(path).expanduser().resolve()
+    if path.exists():
+        return None
+    while not path.parent.exists():
+        path = path.parent
+    return path
+
+
+def withdraw_output(out: Path, created: Path | None) -> None:
+    """Release ``out``'s lock, delete its lock file and, up to ``created`` (the outermost
+    directory this search made, None: none), every directory left empty."""
+    release_output(out)
+    (Path(out) / LOCK_NAME).unlink(missing_ok=True)
+    if created is None:
+        return
+    folder = Path(out).resolve()
+    while True:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (something else lives there) or already gone
+            return
+        if folder == created or created not in folder.parents:
+            return
+        folder = folder.parent
 
 
 @contextlib.contextmanager

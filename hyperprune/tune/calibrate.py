@@ -26,6 +26,7 @@ from hyperprune.files import write_json
 from hyperprune.models import task_kind_of, task_of
 from hyperprune.run_options import build_spec
 from hyperprune.searching.calibrate_options import CalibrateOptions, validate
+from hyperprune.searching.locks import withdraw_output
 from hyperprune.searching.options import check_output_dir
 from hyperprune.searching.pool import read_pool
 from hyperprune.tune.driver import Search
@@ -45,6 +46,7 @@ class Calibration:
         self.opts = opts
         self.out = out
         self.log = (lambda *a: None) if opts.quiet else (lambda text: print(text, flush=True))
+        self.created: Path | None = None  # the outermost directory prepare() made for --out
 
     # -- preparation ---------------------------------------------------------------------------
     @classmethod
@@ -58,10 +60,13 @@ class Calibration:
         available = metrics_for(kind)
         for name in opts.metrics:
             if name not in available:
+                withdraw_output(main.out, main.created)
                 raise UserError(f"metric {name!r} needs a recurrent language model; with a {kind} use: "
                                 f"{', '.join(available)}")
         values = {**opts.to_json(), "sparsity": main.opts.sparsity, "metrics": list(opts.metrics) or available}
-        return cls(CalibrateOptions.from_json(values), main.out)
+        calibration = cls(CalibrateOptions.from_json(values), main.out)
+        calibration.created = main.created
+        return calibration
 
     @classmethod
     def load(cls, out_dir: str | Path) -> Calibration:
@@ -113,6 +118,7 @@ class Calibration:
         except BaseException:
             if not (self.out / "search.json").is_file():  # Ray never answered: leave nothing behind
                 (self.out / OPTIONS_FILE).unlink(missing_ok=True)
+                withdraw_output(self.out, self.created)
             raise
         candidates = self._replicate_candidates(read_pool(self.out))
         for seed, folder in self.replicate_dirs():

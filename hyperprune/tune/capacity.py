@@ -74,3 +74,22 @@ def check_connected_capacity(cpus: float, gpus: float, *, is_local: bool, log=pr
 
     autoscaler = None if is_local else has_autoscaler(_autoscaler_status())
     check_capacity({"CPU": cpus, "GPU": gpus}, cluster_nodes(), is_local=is_local, autoscaler=autoscaler, log=log)
+
+
+def embedded_resources() -> dict[str, float]:
+    """The CPUs and GPUs an embedded Ray would find on this machine, found without starting it."""
+    from ray._private.accelerators import get_accelerator_manager_for_resource
+    from ray._private.utils import get_num_cpus
+
+    gpus = get_accelerator_manager_for_resource("GPU")
+    count = gpus.get_current_node_num_accelerators()
+    visible = gpus.get_current_process_visible_accelerator_ids()
+    if visible is not None:
+        count = min(count, len(visible))
+    return {"CPU": float(get_num_cpus()), "GPU": float(count)}
+
+
+def check_embedded_capacity(cpus: float, gpus: float) -> None:
+    """:func:`check_capacity` against the embedded Ray this machine would start, before it starts."""
+    check_capacity({"CPU": cpus, "GPU": gpus}, [{"resources": embedded_resources()}], is_local=True,
+                   autoscaler=None)

@@ -28,10 +28,12 @@ from hyperprune.config import RunSpec, spec_from_dict, spec_to_dict
 from hyperprune.errors import UserError
 from hyperprune.files import write_json
 from hyperprune.run_options import build_spec
-from hyperprune.searching.locks import lock_output, release_output
+from hyperprune.searching.locks import first_missing, lock_output, release_output, withdraw_output
 from hyperprune.searching.options import SearchOptions, check_output_dir, validate
 from hyperprune.searching.saved_pool import saved_pool_candidates
+from hyperprune.searching.storage import check_storage
 from hyperprune.tune import live_reference
+from hyperprune.tune.preflight import check_data, check_ray
 from hyperprune.tune.reference_phase import ReferencePhase
 
 EXPERIMENT = "search"
@@ -46,6 +48,7 @@ class Search:
         self.spec = spec
         self.log = (lambda *a: None) if opts.quiet else (lambda text: print(text, flush=True))
         self.board = None
+        self.created: Path | None = None  # the outermost directory prepare() made for --out
 
     # -- preparation ---------------------------------------------------------------------------
     @classmethod
@@ -53,6 +56,7 @@ class Search:
         from hyperprune.searching.space import load_space
 
         validate(opts)
+        check_storage(opts.storage)
         space = load_space(opts.space)
         if opts.sparsity is None:
             opts = SearchOptions.from_json({**opts.to_json(), "sparsity": space.sparsity or 0.67})
@@ -62,16 +66,22 @@ class Search:
         if opts.metric == "ls" and task_kind_of(spec.model) != "lm":
             raise UserError(f"--metric ls needs a recurrent language model; {spec.model.kind!r} is a "
                             "classifier: use --metric loss")
-        from hyperprune.data import load_data
-
-        load_data(spec.data)  # a missing or empty corpus fails here, not inside a Ray worker
+        check_data(spec)
         if opts.initial_pool:
             saved_pool_candidates(opts.initial_pool, opts.e0)
+        check_ray(opts)
+        created = first_missing(Path(opts.out))
         out = check_output_dir(opts.out, fresh=True)
         lock_output(out)  # held until this process ends; a second search on the same --out is refused
-        check_output_dir(opts.out, fresh=True)  # a search that ended while the lock was awaited
-        # search.json is written by start(), once Ray answered: a failed start leaves no search behind
-        return cls(opts, out, spec)
+        try:
+            check_output_dir(opts.out, fresh=True)  # a search that ended while the lock was awaited
+        except UserError:
+            withdraw_output(out, created)
+            raise
+        # search.json is written by start(), once Ray answered: a refused start leaves nothing behind
+        search = cls(opts, out, spec)
+        search.created = created
+        return search
 
     @classmethod
     def load(cls, out_dir: str) -> Search:
@@ -85,6 +95,8 @@ class Search:
             spec = spec_from_dict(data["spec"])
         except (json.JSONDecodeError, KeyError, TypeError):
             raise UserError(f"{meta} is damaged; it cannot be resumed") from None
+        check_storage(opts.storage)
+        check_ray(opts)
         check_output_dir(out, fresh=False)
         lock_output(out)
         return cls(opts, out.resolve(), spec)
@@ -263,8 +275,10 @@ class Search:
         os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
         os.environ.setdefault("TUNE_PRINT_ALL_TRIAL_ERRORS", "0")  # FailureWatch prints one line per failure
         started = time.time()
-        session = self._connect()
+        session = None
+        written = restore  # whether this output directory holds a search (else a refusal leaves nothing)
         try:
+            session = self._connect()
             from hyperprune.tune.capacity import check_connected_capacity
             from trainables.status_board import start_board
 
@@ -274,6 +288,7 @@ class Search:
             if not restore:
                 write_json(self.out / "search.json", {"options": self.opts.to_json(),
                                                       "spec": spec_to_dict(self.spec)})
+                written = True
             # Tune starts one trial at a time with a custom searcher unless told otherwise: the first
             # candidate would be paused (and its actor reused) before a second node's worker is up.
             os.environ["TUNE_MAX_PENDING_TRIALS_PG"] = str(self._concurrency())
@@ -306,7 +321,10 @@ class Search:
         finally:
             live_reference.unregister(str(self.out))
             shutdown(session)
-            release_output(self.out)
+            if written:
+                release_output(self.out)
+            else:
+                withdraw_output(self.out, self.created)
         return result
 
 

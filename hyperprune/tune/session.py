@@ -106,6 +106,23 @@ def connect(
     return _attach(address.strip(), timeout_s)
 
 
+def check_address(address: str | None, timeout_s: float = 10) -> bool:
+    """What :func:`connect` checks that needs no Ray started: an address to attach to is well
+    formed and something listens there (``auto``: a cluster runs on this machine). Returns
+    whether :func:`connect` would start an embedded Ray instead of attaching."""
+    if address is None and os.environ.get("RAY_ADDRESS"):
+        address = os.environ["RAY_ADDRESS"]
+    if address in _LOCAL_ADDRESSES:
+        return True
+    address = address.strip()
+    if address.startswith("ray://"):
+        host, port = _split_host_port(address[len("ray://") :], address)
+    else:
+        host, port = _split_host_port(_resolve(address), address)
+    _probe_port(host, port, address, timeout_s)
+    return False
+
+
 def shutdown(session: RaySession | None) -> None:
     """Disconnect from Ray; a Ray that :func:`connect` started locally is stopped with it.
 

@@ -5,12 +5,15 @@ import os
 import pickle
 import shutil
 import socket
+import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import torch
-from faultkit import run_cli, search_args
+from faultkit import command, run_cli, search_args
 
 from hyperprune.cli import main
 from hyperprune.searching.pool import empty_row, write_pool
@@ -56,6 +59,16 @@ def _search_case(name: str, tmp: Path) -> list[str]:
         return ["--data", "ptb", "--data-path", str(tmp / "ptb")]
     if name == "closed-port":
         return ["--address", f"127.0.0.1:{_closed_port()}"]
+    if name == "storage-unreachable":  # an S3 endpoint on this machine where nothing listens
+        return ["--storage", f"s3://bucket/runs?endpoint_override=127.0.0.1:{_closed_port()}&scheme=http"]
+    if name == "storage-is-a-file":
+        (tmp / "file").write_text("x")
+        return ["--storage", str(tmp / "file")]
+    if name == "ptb-too-short":
+        (tmp / "ptb").mkdir()
+        for split in ("train", "valid", "test"):
+            (tmp / "ptb" / f"{split}.txt").write_text("a b c d e f g h\n" * 200)
+        return ["--data", "ptb", "--data-path", str(tmp / "ptb"), "--set", "train.bptt=100"]
     return {
         "hpo": ["--hpo", "grid"],
         "sparsity-0": ["--sparsity", "0"],
@@ -72,6 +85,10 @@ def _search_case(name: str, tmp: Path) -> list[str]:
         "lr-zero": ["--set", "train.lr=0"],
         "dropout-one": ["--set", "model.dropout=1"],
         "gpus-never-available": ["--gpus-per-trial", "64"],
+        "cpus-never-available": ["--cpus-per-trial", "4096"],
+        "storage-unknown-scheme": ["--storage", "nosuchfs://bucket/runs"],
+        "storage-bad-option": ["--storage", "s3://bucket/runs?no_such_option=1"],
+        "batch-longer-than-corpus": ["--set", "train.batch_size=5000"],
     }[name]
 
 
@@ -92,6 +109,13 @@ EXPECTED = {
     "lr-zero": "train.lr must be a positive number, got 0.0", "dropout-one": "model.dropout must be a number in [0, 1)",
     "gpus-never-available": "each candidate asks for 1 CPU, 64 GPU on one node, but the embedded Ray of this "
                             "machine has",
+    "cpus-never-available": "each candidate asks for 4096 CPU, 0 GPU on one node",
+    "storage-unknown-scheme": "--storage nosuchfs://bucket/runs: unknown scheme 'nosuchfs'",
+    "storage-bad-option": "--storage s3://bucket/runs?no_such_option=1: ",
+    "storage-unreachable": "cannot reach the s3 endpoint",
+    "storage-is-a-file": "is a file; give a directory",
+    "batch-longer-than-corpus": "embedded: the train split has 82430 tokens, fewer than the 180000 one batch needs",
+    "ptb-too-short": "the train split has 1800 tokens, fewer than the 2020 one batch needs",
 }
 
 
@@ -102,11 +126,74 @@ def test_bad_search_input(case, tmp_path):
     done = run_cli(*search_args(out, tmp_path / "cache", *_search_case(case, tmp_path)), timeout=120)
     line = _assert_one_line_error(done, out)
     assert EXPECTED[case] in line
-    # rejected before Ray (or, for the closed port and missing GPUs, before any training) starts
-    assert time.monotonic() - started < (120 if case == "gpus-never-available" else 30)  # that one starts Ray
-    assert not (out / "tune").exists() and not (tmp_path / "cache").exists()
-    if case not in ("closed-port", "gpus-never-available"):  # nothing written, not even the directory
-        assert not out.exists()
+    # rejected before Ray starts, with nothing written: not even the output directory
+    assert time.monotonic() - started < 60
+    assert not out.exists() and not (tmp_path / "cache").exists()
+
+
+class _DenyingS3(BaseHTTPRequestHandler):
+    """An S3 endpoint that refuses every request for want of valid credentials."""
+
+    BODY = b"<?xml version='1.0'?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+
+    def _deny(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(403)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(self.BODY)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(self.BODY)
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _deny
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("credentials", [False, True])
+def test_storage_without_or_with_refused_credentials(credentials, tmp_path):
+    """An S3 endpoint on this machine that answers 403: one line saying whether credentials are
+    missing here or were refused, and nothing created."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _DenyingS3)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        uri = f"s3://bucket/runs?endpoint_override=127.0.0.1:{server.server_address[1]}&scheme=http"
+        keys = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "wrong"} if credentials else {}
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        environment.update(HOME=str(tmp_path), AWS_EC2_METADATA_DISABLED="true", **keys)
+        out = tmp_path / "out"
+        done = subprocess.run(command(*search_args(out, tmp_path / "cache", "--storage", uri)),
+                              capture_output=True, text=True, timeout=120, env=environment)
+    finally:
+        server.shutdown()
+    line = _assert_one_line_error(done)
+    assert done.returncode == 2
+    expected = "credentials of this machine were refused" if credentials else "no s3 credentials are configured"
+    assert expected in line
+    assert not out.exists() and not (tmp_path / "cache").exists()
+
+
+def test_refused_calibration_leaves_nothing(tmp_path):
+    out = tmp_path / "deep" / "cal"
+    done = run_cli("calibrate", "--out", out, "--cache-dir", tmp_path / "cache", "--no-dashboard", "--quiet",
+                   "--address", f"127.0.0.1:{_closed_port()}", timeout=120)
+    assert done.returncode == 2
+    assert "no Ray cluster answers" in _assert_one_line_error(done)
+    assert not (tmp_path / "deep").exists()
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_corpus_file(tmp_path):
+    corpus = tmp_path / "ptb"
+    corpus.mkdir()
+    for split in ("train", "valid", "test"):
+        (corpus / f"{split}.txt").write_text("a b c\n" * 2000)
+    (corpus / "valid.txt").chmod(0)
+    out = tmp_path / "out"
+    done = run_cli(*search_args(out, tmp_path / "cache", "--data", "ptb", "--data-path", corpus))
+    assert done.returncode == 2
+    assert "cannot read" in _assert_one_line_error(done) and not out.exists()
 
 
 def _broken_pools(tmp: Path) -> dict[str, Path]:

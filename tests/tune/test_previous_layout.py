@@ -30,14 +30,20 @@ def _loaded_with_aliases(blob: bytes):
     try:
         return pickle.loads(blob)
     finally:
-        old_names = [*previous_layout.MOVED_MODULES, *previous_layout.renamed_modules(), "hyperprune.search.backends"]
+        old_names = [
+            *previous_layout.MOVED_MODULES,
+            *previous_layout.renamed_modules(),
+            "hyperprune.search.backends",
+        ]
         for old in old_names:
             sys.modules.pop(old, None)
 
 
 def test_seeder_saved_by_previous_layout_restores():
     backend = SEARCHERS.get("tpe")(load_space("reference"), seed=3, startup=2)
-    seeder = PoolSeeder(backend, max_evals=4, concurrency=2, e0=1, sparsity=0.67, seed=3, metric_key="val_loss")
+    seeder = PoolSeeder(
+        backend, max_evals=4, concurrency=2, e0=1, sparsity=0.67, seed=3, metric_key="val_loss"
+    )
     token, proposal = seeder.backend.ask()
     blob = _pickled_under_old_paths(
         seeder, {PoolSeeder: "hyperprune.search.seeder", TPEBackend: "hyperprune.search.backends"}
@@ -55,7 +61,8 @@ def test_searcher_saved_before_the_package_rename_restores():
     backend = SEARCHERS.get("tpe")(load_space("reference"), seed=5, startup=2)
     backend.ask()
     blob = _pickled_under_old_paths(
-        backend, {TPEBackend: "hyperprune.search.searchers.tpe", type(backend.space): "hyperprune.search.space"}
+        backend,
+        {TPEBackend: "hyperprune.search.searchers.tpe", type(backend.space): "hyperprune.search.space"},
     )
     assert b"hyperprune.search.searchers.tpe" in blob and b"hyperprune.search.space" in blob
     restored = _loaded_with_aliases(blob)
