@@ -49,8 +49,12 @@ def reference_key(spec: RunSpec, seed: int) -> str:
     return stable_hash({"spec": spec_dict, "seed": seed})
 
 
-def noise_init_seed(seed: int) -> int:
-    return int(stable_hash({"seed": int(seed), "stream": NOISE_LABEL}, 8), 16) % (2**31 - 1)
+def noise_init_seed(seed: int, draw: int = 0) -> int:
+    """The init seed of the ``draw``-th noise-floor network (draw 0: the one searches always had)."""
+    key = {"seed": int(seed), "stream": NOISE_LABEL}
+    if draw:
+        key["draw"] = int(draw)
+    return int(stable_hash(key, 8), 16) % (2**31 - 1)
 
 
 def train_dense(spec_dict: dict, seed: int, epochs: int, ls_seed: int, state: bytes | None,
