@@ -43,6 +43,9 @@ class SearchOptions(ProblemOptions):
                                        "s3://bucket/dir)")
     initial_pool: str | None = option(None, "a saved pool (search directory or pool.parquet): skip seeding, "
                                             "continue from it")
+    initial_pool_any_seed: bool = option(False, "accept an --initial-pool trained with another seed than --seed "
+                                                "(its candidates keep their own seed and lose the shared start "
+                                                "with the dense reference)")
     ls_every_epoch: bool = option(False, "measure the spectrum at every epoch (learning curves), not only where "
                                          "candidates are ranked and at the end")
     noise_floor: bool = option(True, "train a second dense network from another initialisation up to the last "

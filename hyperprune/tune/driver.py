@@ -66,7 +66,7 @@ class Search:
 
         load_data(spec.data)  # a missing or empty corpus fails here, not inside a Ray worker
         if opts.initial_pool:
-            saved_pool_candidates(opts.initial_pool, opts.e0)
+            saved_pool_candidates(opts.initial_pool, opts.e0, None if opts.initial_pool_any_seed else opts.seed)
         out = check_output_dir(opts.out, fresh=True)
         lock_output(out)  # held until this process ends; a second search on the same --out is refused
         check_output_dir(opts.out, fresh=True)  # a search that ended while the lock was awaited
@@ -124,7 +124,9 @@ class Search:
 
     def _fixed_candidates(self) -> list[dict] | None:
         """The candidates to train instead of seeding the pool (a saved pool), or None to seed."""
-        return saved_pool_candidates(self.opts.initial_pool, self.opts.e0) if self.opts.initial_pool else None
+        o = self.opts
+        return saved_pool_candidates(o.initial_pool, o.e0, None if o.initial_pool_any_seed else o.seed) \
+            if o.initial_pool else None
 
     def _concurrency(self) -> int:
         import ray
