@@ -51,6 +51,10 @@ class SearchOptions(ProblemOptions):
     noise_floor: bool = option(True, "train a second dense network from another initialisation up to the last "
                                      "rung: the noise floor of the ranking metric (progress lines, report); "
                                      "--no-noise-floor saves its training")
+    noise_floor_seeds: int = option(3, "second dense networks (initialisations) the noise floor is the mean of; "
+                                       "their spread is shown beside it")
+    dense_progress_timeout: float = option(1800.0, "seconds a dense run may go without publishing an epoch before "
+                                                   "the search fails naming it")
 
     def run_settings(self) -> dict[str, Any]:
         """Every candidate's run trains to the finalists' budget from the master seed; ``--set``
@@ -102,6 +106,11 @@ def validate(opts: SearchOptions) -> None:
         raise UserError(f"--reuse-actors must be auto, yes or no, got {opts.reuse_actors!r}")
     if opts.max_failures < 0:
         raise UserError("--max-failures must not be negative")
+    if opts.noise_floor_seeds < 1:
+        raise UserError(f"--noise-floor-seeds must be at least 1, got {opts.noise_floor_seeds}")
+    if not opts.dense_progress_timeout > 0:
+        raise UserError(f"--dense-progress-timeout must be a positive number of seconds, got "
+                        f"{opts.dense_progress_timeout}")
     if not 0 <= opts.seed <= MAX_SEED:
         raise UserError(f"--seed must be a whole number from 0 to {MAX_SEED}, got {opts.seed}")
 

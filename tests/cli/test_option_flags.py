@@ -63,6 +63,8 @@ FLAGS = {  # the flags of each command before they were made from the dataclasse
         "--initial-pool-any-seed",
         "--ls-every-epoch",
         "--no-noise-floor",
+        "--noise-floor-seeds",
+        "--dense-progress-timeout",
     },
     "calibrate": PROBLEM_FLAGS
     | {"--epochs", "--e0", "--metrics", "--replicates", "--replicate-count", "--tolerance", "--bootstrap"},
@@ -185,8 +187,9 @@ def test_help_lists_the_registry_names(command):
         assert "[one of: cnn, gru, lstm, mlp, rhn, rnn_tanh]" in " ".join(text.split())
 
 
+NOISE_FLOOR_SEEDS = SearchOptions().noise_floor_seeds
 #: search options added since that layout, with their defaults
-ADDED_SINCE = {"initial_pool_any_seed": False}
+ADDED_SINCE = {"initial_pool_any_seed": False, "noise_floor_seeds": NOISE_FLOOR_SEEDS, "dense_progress_timeout": 1800.0}
 
 
 def test_search_json_of_an_earlier_version_loads_and_keeps_its_layout():
