@@ -51,7 +51,7 @@ class SearchOptions(ProblemOptions):
     noise_floor: bool = option(True, "train a second dense network from another initialisation up to the last "
                                      "rung: the noise floor of the ranking metric (progress lines, report); "
                                      "--no-noise-floor saves its training")
-    noise_floor_seeds: int = option(3, "second dense networks (initialisations) the noise floor is the mean of; "
+    noise_floor_seeds: int = option(6, "second dense networks (initialisations) the noise floor is the mean of; "
                                        "their spread is shown beside it")
     dense_progress_timeout: float = option(1800.0, "seconds a dense run may go without publishing an epoch before "
                                                    "the search fails naming it")

@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 
@@ -66,7 +67,5 @@ def release(reservation: Reservation | None) -> None:
         return
     from ray.util.placement_group import remove_placement_group
 
-    try:
+    with contextlib.suppress(Exception):  # already removed, or Ray is gone: nothing is held any more
         remove_placement_group(reservation.group)
-    except Exception:  # already removed, or Ray is gone: nothing is held any more
-        pass
