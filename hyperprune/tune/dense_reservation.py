@@ -31,11 +31,8 @@ class Reservation:
 
     def placed(self) -> bool:
         """Whether Ray has set the bundle aside yet (it waits while others hold the resources)."""
-        import ray
-
         if not self._placed:
-            ready, _ = ray.wait([self.group.ready()], timeout=0)
-            self._placed = bool(ready)
+            self._placed = bool(self.group.wait(timeout_seconds=0))
         return self._placed
 
     def waited_s(self) -> float:

@@ -45,10 +45,14 @@ def at_epoch(estimate: dict, epochs: list, field: str, epoch: int) -> tuple[floa
 
 
 def describe(floor: float | tuple | list | None, seeds: int | None = None) -> str:
-    """``1.23 ± 0.2 (sd, 3 seeds)``, or the mean alone (one draw, or a floor saved as a number)."""
+    """``1.23 ± 0.2 (sd, 3 seeds)``: a floor given as ``(mean, spread[, draws so far])``, with
+    ``seeds`` the draws planned; the mean alone for one draw or a floor saved as a number."""
     if floor is None:
         return ""
-    mean, spread = (floor[0], floor[1]) if isinstance(floor, (tuple, list)) else (floor, None)
+    values = tuple(floor) if isinstance(floor, (tuple, list)) else (floor,)
+    mean, spread, drawn = (*values, None, None)[:3]
+    planned = max(seeds or 0, drawn or 0)
+    counted = "" if planned <= 1 else f"{drawn} of {planned} seeds" if drawn and drawn < planned else f"{planned} seeds"
     if spread is None:
-        return f"{mean:.3g}"
-    return f"{mean:.3g} ± {spread:.2g} (sd{f', {seeds} seeds' if seeds else ''})"
+        return f"{mean:.3g} ({counted})" if counted else f"{mean:.3g}"
+    return f"{mean:.3g} ± {spread:.2g} (sd{', ' + counted if counted else ''})"

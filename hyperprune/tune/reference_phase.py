@@ -72,21 +72,23 @@ class ReferencePhase:
         """Why the search cannot go on (a dense run failed or stalled), or None."""
         return self.training.failure if self.training is not None else None
 
-    def floor(self, epoch: int) -> tuple[float, float | None] | None:
-        """The ranking metric's noise floor at ``epoch`` as (mean, spread over the draws), from the
-        finished reference or the dense runs' latest records; None while they have not reached it."""
+    def floor(self, epoch: int) -> tuple[float, float | None, int] | None:
+        """The ranking metric's noise floor at ``epoch`` as (mean, spread, draws), from the finished
+        reference or the draws that reached it so far; None while none has."""
         from hyperprune.tune.noise_estimate import at_epoch, floor_estimate
 
         field = "ls_distance" if self.opts.metric == "ls" else "val_loss_diff"
         if self.data is not None:
             record, floor = self.data.get("record") or {}, self.data.get("noise_floor") or {}
-        else:
+        else:  # the draws that reached the epoch so far (others may queue behind the candidates)
             record = self.training.partial("reference")
             noises = [self.training.partial(name) for name in self.training.noise_names]
-            if not record or not all(noises):
+            noises = [n for n in noises if n and int(epoch) in {int(e) for e in n.get("epochs") or []}]
+            if not record or not noises:
                 return None
             floor = floor_estimate(record, noises, self.opts.ls_distance)
-        return at_epoch(floor, record.get("epochs") or [], field, epoch)
+        found = at_epoch(floor, record.get("epochs") or [], field, epoch)
+        return None if found is None else (*found, floor.get("seeds"))
 
     def finish(self) -> dict:
         """Wait for the dense runs, write ``dense_reference.json``; the reference's data.
