@@ -79,7 +79,9 @@ def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print
     from hyperprune.models import task_of
     from hyperprune.search.outcome import closing_line, outcome
 
-    rows = [{k: v for k, v in r.items() if k != "hparams_dict"} for r in read_pool(out / POOL_FILE)]
+    # a search stopped before any candidate reported (a dense run failed first) has no pool yet
+    saved = read_pool(out / POOL_FILE) if (out / POOL_FILE).is_file() or not stopped else []
+    rows = [{k: v for k, v in r.items() if k != "hparams_dict"} for r in saved]
     finalists = [r for r in rows if r["status"] in ("finished", "winner") and _finite(r["final_val_loss"])]
     finalists.sort(key=lambda r: (r["final_val_loss"], r["candidate_id"]))
     winner = finalists[0] if finalists else None

@@ -24,6 +24,7 @@ Cache layout: ``CACHE/dense-<hash>/reference.json`` + ``run.pt``, ``noise.json``
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import json
@@ -337,9 +338,14 @@ class ReferenceTraining:
                               noises[0] if noises else None, noises)
 
     def release(self) -> None:
-        """Give back the resources of every dense run still reserved."""
+        """Stop the dense runs still training and give back their resources."""
+        import ray
+
         from hyperprune.tune.dense_reservation import release
 
+        for ref in self.pending.values():
+            with contextlib.suppress(Exception):
+                ray.cancel(ref, force=True)
         for name in list(self.reservations):
             release(self.reservations.pop(name))
 
