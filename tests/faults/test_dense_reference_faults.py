@@ -16,7 +16,7 @@ def test_dense_reference_worker_killed_mid_search_recovers(tmp_path):
     out, marker = tmp_path / "out", tmp_path / "killed"
     # the reference's worker exits abruptly before its epoch 2, which the candidates wait for at rung 2
     args = [a for a in search_args(out, tmp_path / "cache", *SMALL, "--noise-floor-seeds", "2") if a != "--quiet"]
-    done = run_cli(*args, extra_env={FAULT_ENV: f"reference:2:{marker}"})
+    done = run_cli(*args, extra_env={FAULT_ENV: f"reference:2:{marker}"}, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert marker.is_file(), "the fault was not injected"
     result = json.loads((out / "result.json").read_text())
@@ -40,7 +40,7 @@ def test_a_stalled_dense_run_fails_the_search_in_one_line(tmp_path):
     out, marker = tmp_path / "out", tmp_path / "hung"
     args = [a for a in search_args(out, tmp_path / "cache", *SMALL, "--noise-floor-seeds", "1",
                                    "--dense-progress-timeout", "30") if a != "--quiet"]
-    done = run_cli(*args, extra_env={FAULT_ENV: f"reference:2:hang:{marker}"}, timeout=400)
+    done = run_cli(*args, extra_env={FAULT_ENV: f"reference:2:hang:{marker}"}, timeout=900)
     assert marker.is_file(), "the fault was not injected"
     assert done.returncode == 3, done.stdout[-3000:] + done.stderr[-3000:]
     failed = [line for line in done.stdout.splitlines() if line.startswith("search failed:")]
