@@ -40,8 +40,14 @@ from hyperprune.tune.dense_reference import noise_floor, noise_init_seed, train_
 TOLERANCE = 0.20
 #: share of K-draw subsets that must be close for K to be recommended
 COVERAGE = 0.90
-SMOKE = {"model.hidden_size": 16, "model.emb_size": 16, "train.max_batches": 4, "train.max_eval_batches": 2,
-         "train.ls_steps": 12, "train.ls_warmup": 3}
+SMOKE = {
+    "model.hidden_size": 16,
+    "model.emb_size": 16,
+    "train.max_batches": 4,
+    "train.max_eval_batches": 2,
+    "train.ls_steps": 12,
+    "train.ls_warmup": 3,
+}
 METRICS = {"ls_distance": "LS distance", "val_loss_diff": "|val loss diff|"}
 
 
@@ -54,7 +60,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--json", help="also write the figures to this file")
-    p.add_argument("--smoke", action="store_true", help="a tiny model, 2 epochs, 3 draws: that the bench runs")
+    p.add_argument(
+        "--smoke", action="store_true", help="a tiny model, 2 epochs, 3 draws: that the bench runs"
+    )
     args = p.parse_args()
     if args.smoke:
         args.epochs, args.seeds = min(args.epochs, 2), min(args.seeds, 3)
@@ -79,8 +87,13 @@ def subset_coverage(values: list[float], k: int) -> float:
 def summarise(values: list[float]) -> dict:
     mean = statistics.mean(values)
     sd = statistics.stdev(values)
-    return {"values": values, "mean": mean, "sd": sd, "cv": sd / mean if mean else float("nan"),
-            "coverage": {k: subset_coverage(values, k) for k in range(1, len(values))}}
+    return {
+        "values": values,
+        "mean": mean,
+        "sd": sd,
+        "cv": sd / mean if mean else float("nan"),
+        "coverage": {k: subset_coverage(values, k) for k in range(1, len(values))},
+    }
 
 
 def recommended(figures: dict, seeds: int) -> int:
@@ -102,37 +115,58 @@ def main() -> None:
         floors.append(noise_floor(reference, noise))
         seconds.append(took)
     epochs = [int(e) for e in reference["epochs"]]
-    figures = {metric: {epoch: summarise([f[metric][i] for f in floors]) for i, epoch in enumerate(epochs)}
-               for metric in METRICS}
+    figures = {
+        metric: {epoch: summarise([f[metric][i] for f in floors]) for i, epoch in enumerate(epochs)}
+        for metric in METRICS
+    }
     per_network = statistics.mean(seconds)
-    print(f"{args.preset} preset{' (smoke)' if args.smoke else ''}, master seed {args.seed}: the reference and "
-          f"{args.seeds} second dense networks x {args.epochs} epochs; one network {per_network:.1f} s "
-          f"(reference {ref_s:.1f} s), {args.threads} thread(s)")
+    print(
+        f"{args.preset} preset{' (smoke)' if args.smoke else ''}, master seed {args.seed}: the reference and "
+        f"{args.seeds} second dense networks x {args.epochs} epochs; one network {per_network:.1f} s "
+        f"(reference {ref_s:.1f} s), {args.threads} thread(s)"
+    )
     for metric, label in METRICS.items():
         print(f"\n{label}")
         print("| epoch | draws | mean | sd | cv | 1 draw within 20% |")
         print("|---|---|---|---|---|---|")
         for epoch, row in figures[metric].items():
             draws = " ".join(f"{v:.3g}" for v in row["values"])
-            print(f"| {epoch} | {draws} | {row['mean']:.3g} | {row['sd']:.3g} | {row['cv']:.2f} | "
-                  f"{row['coverage'][1]:.0%} |")
-    print(f"\nK-draw mean within 20% of the mean of {args.seeds} (share of subsets, worst epoch), and the cost")
+            print(
+                f"| {epoch} | {draws} | {row['mean']:.3g} | {row['sd']:.3g} | {row['cv']:.2f} | "
+                f"{row['coverage'][1]:.0%} |"
+            )
+    print(
+        f"\nK-draw mean within 20% of the mean of {args.seeds} (share of subsets, worst epoch), and the cost"
+    )
     print("| K | LS distance | |val loss diff| | LS rel. SE of the mean | seconds |")
     print("|---|---|---|---|---|")
     cv = max(row["cv"] for row in figures["ls_distance"].values())
     for k in range(1, args.seeds):
         worst = {m: min(row["coverage"][k] for row in figures[m].values()) for m in METRICS}
-        print(f"| {k} | {worst['ls_distance']:.0%} | {worst['val_loss_diff']:.0%} | {cv / k ** 0.5:.2f} | "
-              f"{k * per_network:.0f} |")
+        print(
+            f"| {k} | {worst['ls_distance']:.0%} | {worst['val_loss_diff']:.0%} | {cv / k**0.5:.2f} | "
+            f"{k * per_network:.0f} |"
+        )
     choice = recommended(figures, args.seeds)
-    print(f"\nrecommended --noise-floor-seeds: {choice} (smallest K within 20% of the mean of {args.seeds} "
-          f"in >= {COVERAGE:.0%} of subsets at every epoch, LS distance)")
+    print(
+        f"\nrecommended --noise-floor-seeds: {choice} (smallest K within 20% of the mean of {args.seeds} "
+        f"in >= {COVERAGE:.0%} of subsets at every epoch, LS distance)"
+    )
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"preset": args.preset, "seed": args.seed, "epochs": epochs, "seeds": args.seeds,
-                       "seconds_per_network": per_network, "recommended": choice,
-                       "figures": {m: {str(e): row for e, row in rows.items()} for m, rows in figures.items()}},
-                      f, indent=1)
+            json.dump(
+                {
+                    "preset": args.preset,
+                    "seed": args.seed,
+                    "epochs": epochs,
+                    "seeds": args.seeds,
+                    "seconds_per_network": per_network,
+                    "recommended": choice,
+                    "figures": {m: {str(e): row for e, row in rows.items()} for m, rows in figures.items()},
+                },
+                f,
+                indent=1,
+            )
 
 
 if __name__ == "__main__":

@@ -52,10 +52,15 @@ def task_options(reservation: Reservation, retries: int) -> dict:
     """``.options()`` of a task that runs in the reservation (and is retried there)."""
     from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
 
-    return {"num_cpus": reservation.cpus, "num_gpus": reservation.gpus, "max_retries": retries,
-            "retry_exceptions": False,
-            "scheduling_strategy": PlacementGroupSchedulingStrategy(reservation.group,
-                                                                    placement_group_bundle_index=0)}
+    return {
+        "num_cpus": reservation.cpus,
+        "num_gpus": reservation.gpus,
+        "max_retries": retries,
+        "retry_exceptions": False,
+        "scheduling_strategy": PlacementGroupSchedulingStrategy(
+            reservation.group, placement_group_bundle_index=0
+        ),
+    }
 
 
 def release(reservation: Reservation | None) -> None:

@@ -16,8 +16,12 @@ def head_node_id(dashboard_url: str | None) -> str:
         try:
             from ray.util.state import list_nodes
 
-            heads = list_nodes(address=dashboard_url, filters=[("is_head_node", "=", True)], timeout=30,
-                               raise_on_missing_output=False)
+            heads = list_nodes(
+                address=dashboard_url,
+                filters=[("is_head_node", "=", True)],
+                timeout=30,
+                raise_on_missing_output=False,
+            )
             alive = [node.node_id for node in heads if node.state == "ALIVE"]
             if alive:
                 return alive[0]

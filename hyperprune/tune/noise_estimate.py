@@ -23,7 +23,9 @@ FIELDS = ("ls_distance", "val_loss_diff")
 def floor_estimate(reference: dict, noises: list[dict | None], variant: str = "l2") -> dict:
     from hyperprune.tune.dense_reference import noise_floor
 
-    draws = [noise_floor(reference, noise, variant) for noise in noises if noise] or [noise_floor(reference, None)]
+    draws = [noise_floor(reference, noise, variant) for noise in noises if noise] or [
+        noise_floor(reference, None)
+    ]
     estimate: dict = {"seeds": sum(1 for noise in noises if noise)}
     for field in FIELDS:
         by_epoch = list(zip(*(draw[field] for draw in draws), strict=True))
@@ -52,7 +54,13 @@ def describe(floor: float | tuple | list | None, seeds: int | None = None) -> st
     values = tuple(floor) if isinstance(floor, (tuple, list)) else (floor,)
     mean, spread, drawn = (*values, None, None)[:3]
     planned = max(seeds or 0, drawn or 0)
-    counted = "" if planned <= 1 else f"{drawn} of {planned} seeds" if drawn and drawn < planned else f"{planned} seeds"
+    counted = (
+        ""
+        if planned <= 1
+        else f"{drawn} of {planned} seeds"
+        if drawn and drawn < planned
+        else f"{planned} seeds"
+    )
     if spread is None:
         return f"{mean:.3g} ({counted})" if counted else f"{mean:.3g}"
     return f"{mean:.3g} ± {spread:.2g} (sd{', ' + counted if counted else ''})"

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.slow
 def test_dense_reference_worker_killed_mid_search_recovers(tmp_path):
     out, marker = tmp_path / "out", tmp_path / "killed"
     # the reference's worker exits abruptly before its epoch 2, which the candidates wait for at rung 2
-    args = [a for a in search_args(out, tmp_path / "cache", *SMALL, "--noise-floor-seeds", "2") if a != "--quiet"]
+    args = [
+        a for a in search_args(out, tmp_path / "cache", *SMALL, "--noise-floor-seeds", "2") if a != "--quiet"
+    ]
     done = run_cli(*args, extra_env={FAULT_ENV: f"reference:2:{marker}"}, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert marker.is_file(), "the fault was not injected"
@@ -27,7 +29,7 @@ def test_dense_reference_worker_killed_mid_search_recovers(tmp_path):
     for i, per_seed in enumerate(zip(*dense["noise_floor_per_seed"], strict=True)):
         if None not in per_seed:
             assert dense["noise_floor"][i] == pytest.approx(sum(per_seed) / 2)
-            assert dense["noise_floor_sd"][i] == pytest.approx(abs(per_seed[0] - per_seed[1]) / 2 ** 0.5)
+            assert dense["noise_floor_sd"][i] == pytest.approx(abs(per_seed[0] - per_seed[1]) / 2**0.5)
     assert dense["noise_floor"][:2] and None not in dense["noise_floor"][:2]
     # every round line that shows a floor shows the final one: it never went backwards
     rounds = [line for line in done.stdout.splitlines() if line.startswith("round ")]
@@ -38,8 +40,13 @@ def test_dense_reference_worker_killed_mid_search_recovers(tmp_path):
 
 def test_a_stalled_dense_run_fails_the_search_in_one_line(tmp_path):
     out, marker = tmp_path / "out", tmp_path / "hung"
-    args = [a for a in search_args(out, tmp_path / "cache", *SMALL, "--noise-floor-seeds", "1",
-                                   "--dense-progress-timeout", "30") if a != "--quiet"]
+    args = [
+        a
+        for a in search_args(
+            out, tmp_path / "cache", *SMALL, "--noise-floor-seeds", "1", "--dense-progress-timeout", "30"
+        )
+        if a != "--quiet"
+    ]
     done = run_cli(*args, extra_env={FAULT_ENV: f"reference:2:hang:{marker}"}, timeout=900)
     assert marker.is_file(), "the fault was not injected"
     assert done.returncode == 3, done.stdout[-3000:] + done.stderr[-3000:]

@@ -24,15 +24,20 @@ def pool_of_seed_3(tmp_path_factory) -> Path:
     checkpoint.parent.mkdir(parents=True)
     run.save(checkpoint)
     row = empty_row("c000", "t0")
-    row.update(method="dst", sparsity=0.5, seed=3, epochs=[1], status="eliminated", pool_checkpoint=str(checkpoint))
+    row.update(
+        method="dst", sparsity=0.5, seed=3, epochs=[1], status="eliminated", pool_checkpoint=str(checkpoint)
+    )
     write_pool(folder / "pool.parquet", [row])
     return folder
 
 
 def test_a_pool_of_another_seed_is_refused_in_one_line(pool_of_seed_3, tmp_path, capsys):
     out = tmp_path / "out"
-    code = main(search_args(out, tmp_path / "cache", "--initial-pool", str(pool_of_seed_3), "--e0", "1",
-                            "--seed", "5"))
+    code = main(
+        search_args(
+            out, tmp_path / "cache", "--initial-pool", str(pool_of_seed_3), "--e0", "1", "--seed", "5"
+        )
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(err) == 1 and "trained with seed 3, not --seed 5" in err[0]
@@ -52,10 +57,18 @@ def test_the_override_flag_reaches_the_search(pool_of_seed_3, tmp_path):
     from hyperprune.search.options import SearchOptions
     from hyperprune.tune.driver import Search
 
-    opts = SearchOptions(out=str(tmp_path / "out"), initial_pool=str(pool_of_seed_3), e0=1, seed=5,
-                         settings=tuple(TINY), initial_pool_any_seed=True, quiet=True)
+    opts = SearchOptions(
+        out=str(tmp_path / "out"),
+        initial_pool=str(pool_of_seed_3),
+        e0=1,
+        seed=5,
+        settings=tuple(TINY),
+        initial_pool_any_seed=True,
+        quiet=True,
+    )
     search = Search.prepare(opts)  # no error: asked explicitly
     assert [c["seed"] for c in search._fixed_candidates()] == [3]
     with pytest.raises(UserError, match="not --seed 5"):
-        Search.prepare(SearchOptions(**{**opts.__dict__, "out": str(tmp_path / "other"),
-                                        "initial_pool_any_seed": False}))
+        Search.prepare(
+            SearchOptions(**{**opts.__dict__, "out": str(tmp_path / "other"), "initial_pool_any_seed": False})
+        )

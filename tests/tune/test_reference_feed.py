@@ -17,15 +17,24 @@ LABEL = "dense reference 0a1b2c"
 
 @pytest.fixture(scope="module")
 def one_cpu_ray():
-    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, configure_logging=False,
-             _node_ip_address="127.0.0.1")
+    ray.init(
+        num_cpus=1,
+        include_dashboard=False,
+        log_to_driver=False,
+        configure_logging=False,
+        _node_ip_address="127.0.0.1",
+    )
     yield
     ray.shutdown()
 
 
 def _record(epochs: int) -> dict:
-    return {"epochs": list(range(1, epochs + 1)), "ls": [[float(e), 0.0] for e in range(1, epochs + 1)],
-            "val_loss": [5.0 - e for e in range(1, epochs + 1)], "ls_epoch0": [0.0, 0.0]}
+    return {
+        "epochs": list(range(1, epochs + 1)),
+        "ls": [[float(e), 0.0] for e in range(1, epochs + 1)],
+        "val_loss": [5.0 - e for e in range(1, epochs + 1)],
+        "ls_epoch0": [0.0, 0.0],
+    }
 
 
 def _feed():
@@ -33,7 +42,8 @@ def _feed():
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     return ReferenceFeed.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote(
-        {"reference": None}, {"reference": LABEL})
+        {"reference": None}, {"reference": LABEL}
+    )
 
 
 def test_a_retried_run_never_shortens_the_record(one_cpu_ray):
@@ -64,7 +74,8 @@ def test_progress_of_a_retried_run_counts_as_progress(one_cpu_ray):
     feed = _feed()
     ray.get(feed.publish.remote("reference", _record(2)))
     time.sleep(0.3)
-    ray.get(feed.publish.remote("reference", _record(1)))  # the retry retrains epoch 1: kept out, but progress
+    # the retry retrains epoch 1: kept out of the record, but it is progress
+    ray.get(feed.publish.remote("reference", _record(1)))
     assert ray.get(feed.quiet_s.remote("reference")) < 0.3
     assert ray.get(feed.read.remote("reference"))[0]["epochs"] == [1, 2]
 
