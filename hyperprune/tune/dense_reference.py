@@ -307,7 +307,10 @@ class ReferenceTraining:
                                          f"{reservation.gpus:g} GPU were not free for {reservation.waited_s():.0f} s")
                         break
                     continue
-                quiet = ray.get(self.feed.quiet_s.remote(name), timeout=30)
+                try:
+                    quiet = ray.get(self.feed.quiet_s.remote(name), timeout=30)
+                except Exception:  # the feed is unreachable (Ray is stopping): the search says why
+                    return self.failure
                 if quiet is not None and quiet > self.timeout_s:
                     self._fail(name, stalled_message(label, quiet, self.timeout_s))
                     break
@@ -323,7 +326,10 @@ class ReferenceTraining:
 
         if name not in self.pending:
             return self.runs[name].record
-        record, _, _ = ray.get(self.feed.read.remote(name), timeout=10)
+        try:
+            record, _, _ = ray.get(self.feed.read.remote(name), timeout=10)
+        except Exception:  # the feed is unreachable: what the cache holds
+            record = None
         return record or self.runs[name].record
 
     def result(self) -> DenseReference:

@@ -310,8 +310,8 @@ class Search:
 
             watch = getattr(self, "watch", None)
             stopped = watch.stopped if watch else None
-            try:
-                reference = phase.finish()
+            try:  # a search stopped for its candidates' failures does not wait for its dense runs
+                reference = phase.abandon() if stopped else phase.finish()
             except DenseRunFailed as exc:  # the search ends with one line naming the dense run
                 reference, stopped = phase.partial_data(), str(exc)
             result = finalize(self.out, self.opts, self.spec, reference, time.time() - started, log=self.log,

@@ -102,6 +102,13 @@ class ReferencePhase:
                                      "noises": ref.noises, "noise_floor": floor, "trials": ref.for_trials()})
         return self.data
 
+    def abandon(self) -> dict:
+        """Stop the dense runs still training (the search failed without them); what is known."""
+        if self.data is not None:
+            return self.data
+        self.training.release()
+        return self.partial_data()
+
     def partial_data(self) -> dict:
         """What is known of the reference when a dense run failed (nothing is written)."""
         record = self.training.partial("reference") if self.training is not None else None
