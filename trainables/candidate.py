@@ -77,7 +77,8 @@ class CandidateTrainable(tune.Trainable):
         from trainables.status_board import StatusPoster
 
         self.post = StatusPoster(self.settings.get("status_board"), config["candidate_id"])
-        self.reference = ReferenceView(self.reference_known, self.settings.get("reference_feed"), on_wait=self.post)
+        self.reference = ReferenceView(self.reference_known, self.settings.get("reference_feed"), on_wait=self.post,
+                                       timeout_s=self.settings.get("dense_progress_timeout"))
         self.post("starting: building the run")
         hparams, overrides = split_settings(config["hparams"])  # a space may vary train.lr etc.
         spec = override(spec_from_dict(self.base), overrides)

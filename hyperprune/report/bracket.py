@@ -30,6 +30,10 @@ def _fmt(value) -> str:
     return f"{value:.4g}" if finite(value) else "-"
 
 
+def _fmt_floor(mean: float | None, spread: float | None) -> str:
+    return f"{_fmt(mean)} ± {spread:.2g}" if finite(mean) and finite(spread) else _fmt(mean)
+
+
 def bracket_rounds(data: SearchData) -> list[dict]:
     """Per round: ``round`` (1-based), ``epoch``, ``ranked``, ``kept``, ``excluded`` [(id, value, status)]."""
     ranked_rows = data.ranked_rows()
@@ -46,7 +50,8 @@ def bracket_rounds(data: SearchData) -> list[dict]:
         epoch = data.rung_epoch(i)
         rounds.append({"round": i + 1, "epoch": epoch, "ranked": len(ranked),
                        "kept": len([c for c in ranked if c not in out_ids]), "excluded": excluded,
-                       "noise_floor": data.floor_by_epoch().get(epoch) if epoch is not None else None})
+                       "noise_floor": data.floor_by_epoch().get(epoch) if epoch is not None else None,
+                       "noise_floor_sd": data.floor_spread_by_epoch().get(epoch) if epoch is not None else None})
     return rounds
 
 
@@ -56,7 +61,7 @@ def bracket_table(data: SearchData) -> dict:
         dropped = ", ".join(f"{cid} ({_fmt(v)}{'' if status == 'eliminated' else ', ' + status})"
                             for cid, v, status in rnd["excluded"]) or "-"
         rows.append([rnd["round"], rnd["epoch"] if rnd["epoch"] is not None else "-", rnd["ranked"],
-                     rnd["kept"], _fmt(rnd["noise_floor"]), dropped])
+                     rnd["kept"], _fmt_floor(rnd["noise_floor"], rnd["noise_floor_sd"]), dropped])
     finalists = [r for r in data.rows if r["status"] in ("finished", "finalist", "winner", "running", "paused")
                  and r["round_excluded"] is None]
     if finalists:
@@ -104,9 +109,10 @@ def plot_bracket(data: SearchData, folder: Path) -> Figure:
     ax.grid(alpha=0.3)
     return Figure(TITLE, image=save(fig, folder, "bracket.png"), table=table,
                   caption="At each rung the better half by the early metric is kept; the rest stop training. "
-                          "Shaded: from each rung's best up to best + noise floor (the distance a dense "
-                          "network from another initialisation lands from the reference); candidates inside "
-                          "it are not told apart from the best by evidence.")
+                          "Shaded: from each rung's best up to best + noise floor (the mean distance dense "
+                          "networks from other initialisations land from the reference); candidates inside "
+                          "it are not told apart from the best by evidence. Hatched: the floor's standard "
+                          "deviation over those networks.")
 
 
 def _draw_floor_and_control(ax, data: SearchData, series: dict[str, dict[int, float]]) -> None:
@@ -122,14 +128,20 @@ def _draw_floor_and_control(ax, data: SearchData, series: dict[str, dict[int, fl
             epoch = data.rung_epoch(i)
             if epoch is not None and finite(v):
                 best[epoch] = min(v, best.get(epoch, v))
+    spread = data.floor_spread_by_epoch()
     xs = [e for e in sorted(best) if e in floor]
     if xs:
         low = [best[e] for e in xs]
         high = [best[e] + floor[e] for e in xs]
+        sd = [spread.get(e, 0.0) for e in xs]
         if len(xs) == 1:
-            xs, low, high = [xs[0] - 0.25, xs[0] + 0.25], low * 2, high * 2
+            xs, low, high, sd = [xs[0] - 0.25, xs[0] + 0.25], low * 2, high * 2, sd * 2
         ax.fill_between(xs, low, high, color=FINALIST_COLOR, alpha=0.12, lw=0,
-                        label="best + noise floor")
+                        label="best + noise floor (mean over its seeds)")
+        if any(sd):
+            ax.fill_between(xs, [h - d for h, d in zip(high, sd, strict=True)],
+                            [h + d for h, d in zip(high, sd, strict=True)], color=FINALIST_COLOR, alpha=0.3,
+                            lw=0, hatch="//", label="noise floor ± its sd over the seeds")
     control = data.control()
     if control is not None:
         key = "ls_distance" if data.metric == "ls" else "val_loss"

@@ -42,7 +42,9 @@ class SearchData:
     result: dict | None = None
     options: dict = field(default_factory=dict)
     dense: dict | None = None  # {"epochs", "val_loss", "val_metric", "ls"}
-    noise_floor: dict | None = None  # {"ls_distance": [...], "val_loss_diff": [...]}, aligned with dense epochs
+    # {"ls_distance": [...], "val_loss_diff": [...]} (means over the draws), "<field>_sd" their spread,
+    # aligned with dense epochs
+    noise_floor: dict | None = None
 
     @property
     def metric(self) -> str:
@@ -102,8 +104,15 @@ class SearchData:
 
     def floor_by_epoch(self) -> dict[int, float]:
         """The noise floor of the ranking metric at each dense-reference epoch where it was measured."""
+        return self._floor_series("")
+
+    def floor_spread_by_epoch(self) -> dict[int, float]:
+        """The spread (sd over the noise-floor draws) of the ranking metric's floor, where measured."""
+        return self._floor_series("_sd")
+
+    def _floor_series(self, suffix: str) -> dict[int, float]:
         floor = self.noise_floor or {}
-        values = floor.get("ls_distance" if self.metric == "ls" else "val_loss_diff") or []
+        values = floor.get(("ls_distance" if self.metric == "ls" else "val_loss_diff") + suffix) or []
         epochs = (self.dense or {}).get("epochs") or []
         return {int(e): float(v) for e, v in zip(epochs, values, strict=False) if finite(v)}
 
@@ -148,6 +157,8 @@ def load_search(search_dir: str | Path) -> SearchData:
     floor = dense_file.get("noise_floor")
     if not floor and result:
         dense = result.get("dense_reference") or {}
-        floor = {"ls_distance": dense.get("noise_floor") or [], "val_loss_diff": dense.get("noise_floor_val_loss") or []}
+        floor = {"ls_distance": dense.get("noise_floor") or [], "val_loss_diff": dense.get("noise_floor_val_loss") or [],
+                 "ls_distance_sd": dense.get("noise_floor_sd") or [],
+                 "val_loss_diff_sd": dense.get("noise_floor_val_loss_sd") or []}
     return SearchData(path=path, rows=rows, result=result, options=options, dense=record or None,
                       noise_floor=floor or None)

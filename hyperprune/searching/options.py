@@ -42,11 +42,18 @@ class SearchOptions(ProblemOptions):
                                        "s3://bucket/dir)")
     initial_pool: str | None = option(None, "a saved pool (search directory or pool.parquet): skip seeding, "
                                             "continue from it")
+    initial_pool_any_seed: bool = option(False, "accept an --initial-pool trained with another seed than --seed "
+                                                "(its candidates keep their own seed and lose the shared start "
+                                                "with the dense reference)")
     ls_every_epoch: bool = option(False, "measure the spectrum at every epoch (learning curves), not only where "
                                          "candidates are ranked and at the end")
     noise_floor: bool = option(True, "train a second dense network from another initialisation up to the last "
                                      "rung: the noise floor of the ranking metric (progress lines, report); "
                                      "--no-noise-floor saves its training")
+    noise_floor_seeds: int = option(6, "second dense networks (initialisations) the noise floor is the mean of; "
+                                       "their spread is shown beside it")
+    dense_progress_timeout: float = option(1800.0, "seconds a dense run may go without publishing an epoch before "
+                                                   "the search fails naming it")
 
     def run_settings(self) -> dict[str, Any]:
         """Every candidate's run trains to the finalists' budget from the master seed; ``--set``
@@ -98,6 +105,11 @@ def validate(opts: SearchOptions) -> None:
         raise UserError(f"--reuse-actors must be auto, yes or no, got {opts.reuse_actors!r}")
     if opts.max_failures < 0:
         raise UserError("--max-failures must not be negative")
+    if opts.noise_floor_seeds < 1:
+        raise UserError(f"--noise-floor-seeds must be at least 1, got {opts.noise_floor_seeds}")
+    if not opts.dense_progress_timeout > 0:
+        raise UserError(f"--dense-progress-timeout must be a positive number of seconds, got "
+                        f"{opts.dense_progress_timeout}")
     if not 0 <= opts.seed <= MAX_SEED:
         raise UserError(f"--seed must be a whole number from 0 to {MAX_SEED}, got {opts.seed}")
 

@@ -63,12 +63,25 @@ def _export_winner(out: Path, row: dict) -> dict | None:
     return report
 
 
+def _noise_floor_summary(floor: dict) -> dict:
+    """The noise floor in ``result.json``: the mean over the draws (``noise_floor``: LS distance,
+    ``noise_floor_val_loss``), their standard deviation (``_sd``) and every draw (``_per_seed``)."""
+    summary = {"noise_floor_seeds": floor.get("seeds", 1 if floor.get("ls_distance") else 0)}
+    for name, field in (("noise_floor", "ls_distance"), ("noise_floor_val_loss", "val_loss_diff")):
+        summary[name] = floor.get(field, [])
+        summary[f"{name}_sd"] = floor.get(f"{field}_sd", [])
+        summary[f"{name}_per_seed"] = floor.get(f"{field}_per_seed", [])
+    return summary
+
+
 def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print,
              first_failure: dict | None = None, stopped: str | None = None) -> dict:
     from hyperprune.models import task_of
     from hyperprune.searching.outcome import closing_line, outcome
 
-    rows = [{k: v for k, v in r.items() if k != "hparams_dict"} for r in read_pool(out / POOL_FILE)]
+    # a search stopped before any candidate reported (a dense run failed first) has no pool yet
+    saved = read_pool(out / POOL_FILE) if (out / POOL_FILE).is_file() or not stopped else []
+    rows = [{k: v for k, v in r.items() if k != "hparams_dict"} for r in saved]
     finalists = [r for r in rows if r["status"] in ("finished", "winner") and _finite(r["final_val_loss"])]
     finalists.sort(key=lambda r: (r["final_val_loss"], r["candidate_id"]))
     winner = finalists[0] if finalists else None
@@ -81,7 +94,8 @@ def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print
     plan = schedule(len(ranked), opts.e0, opts.ei, opts.final_count, opts.final_epochs)
     record = (reference or {}).get("record") or {}
     noise = (reference or {}).get("noise") or {}
-    dense_epochs = len(record.get("epochs", [])) + len(noise.get("epochs", []))
+    noises = (reference or {}).get("noises") or ([noise] if noise else [])
+    dense_epochs = len(record.get("epochs", [])) + sum(len(n.get("epochs", [])) for n in noises)
     result = {
         **outcome(rows, winner, first_failure, stopped),
         "winner": _summary(winner) if winner else None,
@@ -99,9 +113,7 @@ def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print
         "epochs_full_training": plan["full"],
         "dense_reference": {"key": (reference or {}).get("key"), "epochs": record.get("epochs", []),
                             "val_loss": record.get("val_loss", []), "val_metric": record.get("val_metric", []),
-                            "noise_floor": ((reference or {}).get("noise_floor") or {}).get("ls_distance", []),
-                            "noise_floor_val_loss": ((reference or {}).get("noise_floor") or {}).get(
-                                "val_loss_diff", []),
+                            **_noise_floor_summary((reference or {}).get("noise_floor") or {}),
                             "noise_floor_epochs": noise.get("epochs", [])},
         "elapsed_s": round(elapsed_s, 1),
         "options": opts.to_json(),

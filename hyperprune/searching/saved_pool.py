@@ -1,7 +1,10 @@
 """A saved round-1 pool as the candidates of a new search (``--initial-pool``) or a calibration.
 
 Each row of the pool's ``pool.parquet`` that kept its epoch-``e0`` checkpoint becomes a
-candidate that resumes from it; the checkpoints are checked before anything trains.
+candidate that resumes from it; the checkpoints are checked before anything trains. The
+candidates keep the seed they were trained with; a search with another master seed would not
+share their start (initial weights, data order) with its dense reference, so a pool from another
+seed is refused unless ``seed`` is None (the search's ``--initial-pool-any-seed``).
 """
 
 from __future__ import annotations
@@ -11,11 +14,14 @@ from pathlib import Path
 from hyperprune.errors import UserError
 
 
-def saved_pool_candidates(path: str, e0: int) -> list[dict]:
-    """The candidates of the saved pool at ``path`` (a pool directory or its ``pool.parquet``)."""
+def saved_pool_candidates(path: str, e0: int, seed: int | None = None) -> list[dict]:
+    """The candidates of the saved pool at ``path`` (a pool directory or its ``pool.parquet``);
+    with ``seed``, every saved candidate must have been trained with that master seed."""
     from hyperprune.searching.pool import read_pool
 
     rows = read_pool(path)
+    if seed is not None:
+        check_pool_seed(rows, path, seed)
     base = Path(path)
     base = base if base.is_dir() else base.parent
     replay = []
@@ -51,3 +57,13 @@ def checkpoint_epoch(path: Path, candidate_id: str) -> int:
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise UserError(f"pool checkpoint of {candidate_id} ({path}) is not a hyperprune training checkpoint")
     return int(state.get("epoch") or 0)
+
+
+def check_pool_seed(rows: list[dict], path: str, seed: int) -> None:
+    """Refuse a pool whose candidates were trained with another master seed than ``seed``."""
+    other = sorted({int(row["seed"]) for row in rows if row.get("pool_checkpoint") and row["seed"] != seed})
+    if other:
+        seeds = ", ".join(map(str, other))
+        raise UserError(f"the pool at {path} was trained with seed {seeds}, not --seed {seed}: its candidates "
+                        f"would not share the dense reference's start; use --seed {other[0]}, or "
+                        "--initial-pool-any-seed to continue it anyway")

@@ -2,21 +2,29 @@
 
 The reference's validation loss and Lyapunov spectrum at every epoch are what candidates are
 compared with; it starts from the same weights and sees the same data as every candidate (the
-master seed). The *noise floor* is a second dense network that differs from the reference in
-its initial weights alone, trained up to the search's last rung: its distance to the
-reference at each epoch is the part of a score that a different initialisation alone produces,
-the scale below which two candidates cannot be told apart.
+master seed). The *noise floor* comes from second dense networks that differ from the reference
+in their initial weights alone (one per draw, ``--noise-floor-seeds``), trained up to the
+search's last rung: their distance to the reference at each epoch is the part of a score that a
+different initialisation alone produces, the scale below which two candidates cannot be told
+apart; its mean over the draws is the floor, their spread its uncertainty
+(:mod:`~hyperprune.tune.noise_estimate`).
 
 The cache key is the hash of the run spec without the epoch budget (training a dense network
 does not depend on it) plus the seed; cached runs with fewer epochs than needed are continued
 from their checkpoints, never retrained. Training runs as Ray tasks (the reference and the
-noise floor in parallel) so that on a cluster they land on workers (GPU ones when asked).
+noise floor in parallel) so that on a cluster they land on workers (GPU ones when asked); each
+task's resources are set aside for it (:mod:`~hyperprune.tune.dense_reservation`), so a task
+retried after its worker died starts at once even when candidates hold every other CPU. A
+dense run that fails or stops making progress ends the search with one line naming it
+(:meth:`ReferenceTraining.check`).
 
-Cache layout: ``CACHE/dense-<hash>/reference.json`` + ``run.pt`` and ``noise.json`` + ``noise.pt``.
+Cache layout: ``CACHE/dense-<hash>/reference.json`` + ``run.pt``, ``noise.json`` + ``noise.pt``
+(the first noise-floor draw) and ``noise-<k>.json`` + ``noise-<k>.pt`` (draw k = 2, 3, ...).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import json
@@ -29,8 +37,10 @@ from hyperprune.config import RunSpec, spec_to_dict, stable_hash
 
 #: the init seed of the noise-floor network is derived from the master seed with this label
 NOISE_LABEL = "noise-floor"
-#: the resource only Ray's head node has
-HEAD_NODE = "node:__internal_head__"
+#: a dense task whose worker died is started again this many times (from the search's first checkpoint)
+DENSE_RETRIES = 3
+#: fault injection for the fault tests: ``<run name>:<epoch>[:hang]:<marker file>`` (see _fault_if_asked)
+FAULT_ENV = "HYPERPRUNE_TEST_DENSE_FAULT"
 
 
 def default_cache_dir() -> Path:
@@ -49,8 +59,40 @@ def reference_key(spec: RunSpec, seed: int) -> str:
     return stable_hash({"spec": spec_dict, "seed": seed})
 
 
-def noise_init_seed(seed: int) -> int:
-    return int(stable_hash({"seed": int(seed), "stream": NOISE_LABEL}, 8), 16) % (2**31 - 1)
+def noise_init_seed(seed: int, draw: int = 0) -> int:
+    """The init seed of the ``draw``-th noise-floor network (draw 0: the one searches always had)."""
+    key = {"seed": int(seed), "stream": NOISE_LABEL}
+    if draw:
+        key["draw"] = int(draw)
+    return int(stable_hash(key, 8), 16) % (2**31 - 1)
+
+
+def noise_run_name(draw: int) -> str:
+    """The name of the ``draw``-th noise-floor run (0-based) in the feed and the log."""
+    return "noise floor" if draw == 0 else f"noise floor {draw + 1}"
+
+
+def _noise_files(draw: int) -> tuple[str, str]:
+    return ("noise.json", "noise.pt") if draw == 0 else (f"noise-{draw + 1}.json", f"noise-{draw + 1}.pt")
+
+
+def _fault_if_asked(name: str, epoch: int) -> None:
+    """Fault tests only: with ``FAULT_ENV=<name>:<epoch>:<marker>`` in the workers' environment the
+    worker training ``name`` exits abruptly before ``epoch``, once (the marker records it); with
+    ``<name>:<epoch>:hang:<marker>`` it stops making progress instead. Unset, nothing happens."""
+    spec = os.environ.get(FAULT_ENV)
+    if not spec:
+        return
+    who, at, *rest = spec.split(":")
+    hang = rest[:1] == ["hang"]
+    marker = rest[-1] if rest else ""
+    if who != name or not at.isdigit() or int(at) != epoch or not marker or os.path.exists(marker):
+        return
+    Path(marker).write_text(f"{name} epoch {epoch} pid {os.getpid()}\n")
+    if hang:
+        while True:
+            time.sleep(60)
+    os._exit(3)
 
 
 def train_dense(spec_dict: dict, seed: int, epochs: int, ls_seed: int, state: bytes | None,
@@ -93,6 +135,7 @@ def _train_dense(spec_dict, seed, epochs, ls_seed, state, with_ls, device, init_
         record["ls_epoch0"] = list(run.ls_epoch0)
     publish()
     while run.epoch < epochs:
+        _fault_if_asked(name, run.epoch + 1)
         started = time.perf_counter()
         metrics = run.train_epoch()
         record["epochs"].append(metrics["epoch"])
@@ -141,7 +184,8 @@ def noise_floor(reference: dict, noise: dict | None, variant: str = "l2") -> dic
 class DenseReference:
     key: str
     record: dict
-    noise: dict | None = None
+    noise: dict | None = None  # the first noise-floor draw
+    noises: list[dict] = dataclasses.field(default_factory=list)  # every draw, the first included
 
     @property
     def epochs(self) -> int:
@@ -188,23 +232,34 @@ class _CachedRun:
 
 
 class ReferenceTraining:
-    """The dense reference and its noise floor, started as Ray tasks and not yet awaited.
+    """The dense reference and its noise-floor draws, started as Ray tasks and not yet awaited.
 
     What the cache already holds is known at once (:meth:`known`); the rest reaches candidates
     through the :class:`~trainables.reference_feed.ReferenceFeed` while they train. Each task's
     result is stored in the cache as soon as it arrives (:meth:`harvest`, called by the driver
-    between Tune steps), so a search killed later does not train it again. :meth:`result`
-    waits for both and returns the :class:`DenseReference`.
+    between Tune steps), and its reserved resources are given back; :meth:`check` turns a task
+    that failed or made no progress for ``timeout_s`` into the search's one failure line.
+    :meth:`result` waits for all of them and returns the :class:`DenseReference`.
     """
 
-    def __init__(self, key: str, runs: dict, epochs: int, noise_epochs: int, feed, pending: dict) -> None:
+    def __init__(self, key: str, runs: dict, epochs: int, noise_epochs: int, feed, pending: dict,
+                 labels: dict | None = None, reservations: dict | None = None,
+                 timeout_s: float | None = None) -> None:
         self.key = key
         self.runs = runs  # name -> _CachedRun
         self.epochs = epochs
         self.noise_epochs = noise_epochs
         self.feed = feed
         self.pending = pending  # name -> ObjectRef of a train_dense task
+        self.labels = labels or {}
+        self.reservations = reservations or {}  # name -> placement group
+        self.timeout_s = timeout_s
         self.error: BaseException | None = None
+        self.failure: str | None = None
+
+    @property
+    def noise_names(self) -> list[str]:
+        return [name for name in self.runs if name != "reference"]
 
     def known(self) -> dict:
         """The reference by epoch as far as it was cached when the search started."""
@@ -217,6 +272,8 @@ class ReferenceTraining:
         """Store every finished task's result in the cache (waiting up to ``timeout`` s; None: all)."""
         import ray
 
+        from hyperprune.tune.dense_reservation import release
+
         while self.pending:
             names = {ref: name for name, ref in self.pending.items()}
             ready, _ = ray.wait(list(names), num_returns=1, timeout=timeout)
@@ -224,13 +281,44 @@ class ReferenceTraining:
                 return
             name = names[ready[0]]
             del self.pending[name]
+            release(self.reservations.pop(name, None))
             try:
                 record, state = ray.get(ready[0])
             except Exception as exc:  # candidates waiting for it learn why; result() raises it
-                self.feed.fail.remote(name, f"{type(exc).__name__}: {exc}")
+                self._fail(name, f"{self.labels.get(name, name)} failed: {_one_line(exc)}")
                 self.error = self.error or exc
                 continue
             self.runs[name].store(record, state)
+
+    def check(self) -> str | None:
+        """The reason the search cannot go on (a dense run failed, or made no progress for
+        ``timeout_s``), said once to every candidate waiting for it; None while all is well."""
+        import ray
+
+        from trainables.reference_feed import stalled_message
+
+        if self.failure is None and self.timeout_s is not None:
+            for name in list(self.pending):
+                label, reservation = self.labels.get(name, name), self.reservations.get(name)
+                if reservation is not None and not reservation.placed():
+                    # noise-floor draws may queue behind the candidates; the reference must not
+                    if name == "reference" and reservation.waited_s() > self.timeout_s:
+                        self._fail(name, f"{label} could not start: {reservation.cpus:g} CPU, "
+                                         f"{reservation.gpus:g} GPU were not free for {reservation.waited_s():.0f} s")
+                        break
+                    continue
+                try:
+                    quiet = ray.get(self.feed.quiet_s.remote(name), timeout=30)
+                except Exception:  # the feed is unreachable (Ray is stopping): the search says why
+                    return self.failure
+                if quiet is not None and quiet > self.timeout_s:
+                    self._fail(name, stalled_message(label, quiet, self.timeout_s))
+                    break
+        return self.failure
+
+    def _fail(self, name: str, message: str) -> None:
+        self.failure = self.failure or message
+        self.feed.fail.remote(name, message)
 
     def partial(self, name: str) -> dict | None:
         """The latest published record of ``name`` (cached or still training)."""
@@ -238,54 +326,94 @@ class ReferenceTraining:
 
         if name not in self.pending:
             return self.runs[name].record
-        record, _, _ = ray.get(self.feed.read.remote(name), timeout=10)
+        try:
+            record, _, _ = ray.get(self.feed.read.remote(name), timeout=10)
+        except Exception:  # the feed is unreachable: what the cache holds
+            record = None
         return record or self.runs[name].record
 
     def result(self) -> DenseReference:
-        self.harvest(timeout=None)
-        if self.error is not None:
-            raise self.error
-        reference, noise = self.runs["reference"], self.runs["noise floor"]
-        return DenseReference(self.key, first_epochs(reference.record, self.epochs),
-                              noise.record if self.noise_epochs > 0 else None)
+        """Every dense run's record; :class:`DenseRunFailed` when one failed or stopped making progress."""
+        while self.pending and self.check() is None:
+            self.harvest(timeout=1.0)
+        if self.check() is not None:
+            self.release()
+            raise DenseRunFailed(self.failure)
+        noises = [self.runs[name].record for name in self.noise_names] if self.noise_epochs > 0 else []
+        return DenseReference(self.key, first_epochs(self.runs["reference"].record, self.epochs),
+                              noises[0] if noises else None, noises)
+
+    def release(self) -> None:
+        """Stop the dense runs still training and give back their resources."""
+        import ray
+
+        from hyperprune.tune.dense_reservation import release
+
+        for ref in self.pending.values():
+            with contextlib.suppress(Exception):
+                ray.cancel(ref, force=True)
+        for name in list(self.reservations):
+            release(self.reservations.pop(name))
+
+
+class DenseRunFailed(RuntimeError):
+    """A dense run failed or made no progress; the message is the search's one line about it."""
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[-1] if lines else ''}"
 
 
 def start_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cache_dir: Path,
-                    resources: dict, noise_epochs: int = 0, log=print) -> ReferenceTraining:
-    """Start training (or extending) the cached dense reference and noise floor as Ray tasks."""
-    import ray
+                    resources: dict, noise_epochs: int = 0, noise_seeds: int = 1,
+                    timeout_s: float | None = None, feed_node: str | None = None, log=print) -> ReferenceTraining:
+    """Start training (or extending) the cached dense reference and noise-floor draws as Ray tasks.
 
+    ``feed_node``: the node id the feed is pinned to (the head's: a worker node that leaves the
+    cluster must not take it along); None lets Ray place it.
+    """
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    from hyperprune.tune.dense_reservation import reserve, task_options
     from trainables.reference_feed import ReferenceFeed
 
     key = reference_key(spec, seed)
     folder = Path(cache_dir) / f"dense-{key}"
-    runs = {"reference": (_CachedRun(folder, "reference.json", "run.pt"), epochs, None),
-            "noise floor": (_CachedRun(folder, "noise.json", "noise.pt"), noise_epochs, noise_init_seed(seed))}
-    task = ray.remote(train_dense).options(num_cpus=resources.get("cpu", 1), num_gpus=resources.get("gpu", 0))
+    runs = {"reference": (_CachedRun(folder, "reference.json", "run.pt"), epochs, None)}
+    for draw in range(max(1, noise_seeds)):
+        runs[noise_run_name(draw)] = (_CachedRun(folder, *_noise_files(draw)), noise_epochs,
+                                      noise_init_seed(seed, draw))
+    labels = {name: f"dense {name} {key}" for name in runs}
+    task = ray.remote(train_dense)
     device = "cuda" if resources.get("gpu", 0) else "cpu"
     spec_dict = spec_to_dict(_budget_free(spec))
-    # on the head node: a worker node that leaves the cluster must not take the feed with it
-    feed = ReferenceFeed.options(resources={HEAD_NODE: 0.001}).remote(
-        {name: cached.record for name, (cached, _, _) in runs.items()})
-    pending = {}
+    placement = {} if feed_node is None else {
+        "scheduling_strategy": NodeAffinitySchedulingStrategy(node_id=feed_node, soft=False)}
+    feed = ReferenceFeed.options(**placement).remote(
+        {name: cached.record for name, (cached, _, _) in runs.items()}, labels)
+    pending, reservations = {}, {}
     for name, (cached, wanted, init_seed) in runs.items():
         if wanted <= 0 or not cached.needs(wanted):
             if wanted > 0:
-                log(f"dense {name} {key}: cached ({cached.trained()} epochs) in {folder}")
+                log(f"{labels[name]}: cached ({cached.trained()} epochs) in {folder}")
             feed.publish.remote(name, cached.record, True)
             continue
-        log(f"dense {name} {key}: training epochs {cached.trained() + 1}-{wanted}")
-        pending[name] = task.remote(spec_dict, seed, wanted, seed, cached.state, with_ls, device, init_seed,
-                                    feed, name)
+        log(f"{labels[name]}: training epochs {cached.trained() + 1}-{wanted}")
+        reservations[name] = reserve(resources, name)
+        pending[name] = task.options(**task_options(reservations[name], DENSE_RETRIES)).remote(
+            spec_dict, seed, wanted, seed, cached.state, with_ls, device, init_seed, feed, name)
     return ReferenceTraining(key, {name: cached for name, (cached, _, _) in runs.items()}, epochs,
-                             noise_epochs, feed, pending)
+                             noise_epochs, feed, pending, labels, reservations, timeout_s)
 
 
 def ensure_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cache_dir: Path,
-                     resources: dict, noise_epochs: int = 0, log=print) -> DenseReference:
+                     resources: dict, noise_epochs: int = 0, noise_seeds: int = 1, log=print) -> DenseReference:
     """The cached dense reference (and noise floor), training or extending them as Ray tasks."""
     return start_reference(spec, seed=seed, epochs=epochs, with_ls=with_ls, cache_dir=cache_dir,
-                           resources=resources, noise_epochs=noise_epochs, log=log).result()
+                           resources=resources, noise_epochs=noise_epochs, noise_seeds=noise_seeds,
+                           log=log).result()
 
 
 def first_epochs(record: dict, epochs: int) -> dict:

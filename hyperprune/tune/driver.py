@@ -68,7 +68,7 @@ class Search:
                             "classifier: use --metric loss")
         check_data(spec)
         if opts.initial_pool:
-            saved_pool_candidates(opts.initial_pool, opts.e0)
+            saved_pool_candidates(opts.initial_pool, opts.e0, None if opts.initial_pool_any_seed else opts.seed)
         check_ray(opts)
         created = first_missing(Path(opts.out))
         out = check_output_dir(opts.out, fresh=True)
@@ -129,14 +129,16 @@ class Search:
                     "gpus_per_trial": self.opts.gpus_per_trial, "with_ls": True, "prune_by": self.opts.e0,
                     "ls_distance": self.opts.ls_distance, "control_epochs": self._last_rung(),
                     "ls_epochs": self.opts.ls_epochs(), "status_board": self.board,
-                    "reference_feed": feed}
+                    "reference_feed": feed, "dense_progress_timeout": self.opts.dense_progress_timeout}
         trainable = tune.with_parameters(CandidateTrainable, base=spec_to_dict(self.spec),
                                          settings=settings, reference=trials_ref)
         return tune.with_resources(trainable, self._resources())
 
     def _fixed_candidates(self) -> list[dict] | None:
         """The candidates to train instead of seeding the pool (a saved pool), or None to seed."""
-        return saved_pool_candidates(self.opts.initial_pool, self.opts.e0) if self.opts.initial_pool else None
+        o = self.opts
+        return saved_pool_candidates(o.initial_pool, o.e0, None if o.initial_pool_any_seed else o.seed) \
+            if o.initial_pool else None
 
     def _concurrency(self) -> int:
         import ray
@@ -159,6 +161,7 @@ class Search:
     def _tuner(self, known: dict, feed):
         from ray import tune
         from ray.tune import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
+        from ray.tune.stopper import CombinedStopper
 
         from hyperprune.searching.cost_budget import fit_to_budget, spec_epoch_shape
         from hyperprune.searching.searchers import SEARCHERS
@@ -185,7 +188,8 @@ class Search:
         recorder = PoolRecorder(str(self.out), scheduler, e0=o.e0, ei=o.ei, final_count=o.final_count,
                                 final_epochs=o.final_epochs, metric_key=o.metric_key,
                                 max_evals=o.max_evals, quiet=o.quiet,
-                                floor_lookup=functools.partial(live_reference.floor_at, str(self.out)))
+                                floor_lookup=functools.partial(live_reference.floor_at, str(self.out)),
+                                noise_seeds=o.noise_floor_seeds if o.noise_floor else None)
         self.watch = FailureWatch(wave=concurrency, pool_size=(len(replay) if replay else o.max_evals) + int(control),
                                   quiet=o.quiet)
         self.log(f"seeding {o.max_evals if not replay else len(replay)} candidates with {o.hpo} "
@@ -199,7 +203,8 @@ class Search:
                                    reuse_actors=self._reuse_actors(), trial_name_creator=_trial_name,
                                    trial_dirname_creator=_trial_name),
             run_config=RunConfig(
-                name=EXPERIMENT, storage_path=self._storage(), verbose=0, stop=self.watch.stopper(),
+                name=EXPERIMENT, storage_path=self._storage(), verbose=0,
+                stop=CombinedStopper(self.watch.stopper(), live_reference.DenseRunStopper(str(self.out))),
                 callbacks=[SchedulerStateCallback(scheduler), live_reference.HarvestDenseRuns(str(self.out)),
                            self.watch, recorder,
                            BusyWatcher(self.board, quiet=o.quiet)],
@@ -292,8 +297,12 @@ class Search:
             # Tune starts one trial at a time with a custom searcher unless told otherwise: the first
             # candidate would be paused (and its actor reused) before a second node's worker is up.
             os.environ["TUNE_MAX_PENDING_TRIALS_PG"] = str(self._concurrency())
+            from hyperprune.tune.head_node import head_node_id
+
+            # the feed lives on the head node: a worker node that leaves the cluster must not take it along
             phase = ReferencePhase(self.out, self.opts, self.spec, resources=self._resources(),
-                                   last_rung=self._last_rung(), log=self.log)
+                                   last_rung=self._last_rung(), feed_node=head_node_id(session.dashboard_url),
+                                   log=self.log)
             phase.start()
             known, feed = phase.known, phase.feed
             live_reference.register(str(self.out), phase)
@@ -311,13 +320,17 @@ class Search:
             # a candidate that failed before reporting has no metrics; FailureWatch already said why
             logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
             tuner.fit()
-            reference = phase.finish()
             from hyperprune.searching.results import finalize
+            from hyperprune.tune.dense_reference import DenseRunFailed
 
             watch = getattr(self, "watch", None)
+            stopped = watch.stopped if watch else None
+            try:  # a search stopped for its candidates' failures does not wait for its dense runs
+                reference = phase.abandon() if stopped else phase.finish()
+            except DenseRunFailed as exc:  # the search ends with one line naming the dense run
+                reference, stopped = phase.partial_data(), str(exc)
             result = finalize(self.out, self.opts, self.spec, reference, time.time() - started, log=self.log,
-                              first_failure=watch.first if watch else None,
-                              stopped=watch.stopped if watch else None)
+                              first_failure=watch.first if watch else None, stopped=stopped)
         finally:
             live_reference.unregister(str(self.out))
             shutdown(session)

@@ -22,6 +22,7 @@ from ray.tune import Callback
 from hyperprune.searching.halving import schedule
 from hyperprune.searching.pool import POOL_FILE, empty_row, write_pool
 from hyperprune.tune.failures import last_failure_text, one_line
+from hyperprune.tune.noise_estimate import describe
 
 
 def _num(value) -> float | None:
@@ -42,7 +43,8 @@ class PoolRecorder(Callback):
     def __init__(self, out_dir: str, scheduler, *, e0: int, ei: int, final_count: int, final_epochs: int,
                  metric_key: str, max_evals: int, quiet: bool = False,
                  noise_floor: dict[int, float] | None = None,
-                 floor_lookup: Callable[[int], float | None] | None = None) -> None:
+                 floor_lookup: Callable[[int], float | tuple | None] | None = None,
+                 noise_seeds: int | None = None) -> None:
         self.out_dir = str(out_dir)
         self.scheduler = scheduler
         self.e0, self.ei, self.final_count, self.final_epochs = e0, ei, final_count, final_epochs
@@ -51,7 +53,8 @@ class PoolRecorder(Callback):
         self.quiet = quiet
         self.noise_floor = {int(k): v for k, v in (noise_floor or {}).items() if v is not None}
         # the floor of an epoch the dense runs had not reached when the search started
-        self.floor_lookup = floor_lookup
+        self.floor_lookup = floor_lookup  # (mean, spread over the noise-floor draws) at an epoch
+        self.noise_seeds = noise_seeds
         self.rows: dict[str, dict] = {}
         self.reported_at: dict[str, float] = {}
         self.rounds_printed = 0
@@ -216,7 +219,7 @@ class PoolRecorder(Callback):
             remaining = max(0, plan["epochs"] - spent)
             eta = f", ETA {elapsed / spent * remaining / 60:.1f} min" if spent else ""
             floor = self.floor_at(int(h["epoch"]))
-            floor_text = f", noise floor {floor:.3g}" if floor is not None else ""
+            floor_text = f", noise floor {describe(floor, getattr(self, 'noise_seeds', None))}" if floor is not None else ""
             self._say(f"round {h['round'] + 1} @ epoch {h['epoch']}: {len(h['ranking'])} ranked, "
                       f"kept {len(h['kept'])} ({', '.join(h['kept'])}); best {self.metric_key} "
                       f"{best:.4g} ({best_id}){floor_text}; {spent} epochs spent, {elapsed / 60:.1f} min{eta}")

@@ -60,8 +60,11 @@ FLAGS = {  # the flags of each command before they were made from the dataclasse
         "--from-calibration",
         "--storage",
         "--initial-pool",
+        "--initial-pool-any-seed",
         "--ls-every-epoch",
         "--no-noise-floor",
+        "--noise-floor-seeds",
+        "--dense-progress-timeout",
     },
     "calibrate": PROBLEM_FLAGS
     | {"--epochs", "--e0", "--metrics", "--replicates", "--replicate-count", "--tolerance", "--bootstrap"},
@@ -184,6 +187,11 @@ def test_help_lists_the_registry_names(command):
         assert "[one of: cnn, gru, lstm, mlp, rhn, rnn_tanh]" in " ".join(text.split())
 
 
+NOISE_FLOOR_SEEDS = SearchOptions().noise_floor_seeds
+#: search options added since that layout, with their defaults
+ADDED_SINCE = {"initial_pool_any_seed": False, "noise_floor_seeds": NOISE_FLOOR_SEEDS, "dense_progress_timeout": 1800.0}
+
+
 def test_search_json_of_an_earlier_version_loads_and_keeps_its_layout():
     saved = {
         "hpo": "tpe",
@@ -220,7 +228,7 @@ def test_search_json_of_an_earlier_version_loads_and_keeps_its_layout():
     assert opts.settings == ("train.lr=5",) and opts.model == "gru" and opts.metric == "loss"
     del saved["a_key_of_a_later_version"]
     assert opts.noise_floor  # an option added since takes its default
-    assert opts.to_json() == {**saved, "noise_floor": True}
+    assert opts.to_json() == {**saved, "noise_floor": True, **ADDED_SINCE}
     cal = CalibrateOptions(metrics=("ls",), settings=("train.lr=5",), max_evals=5)
     assert CalibrateOptions.from_json({**cal.to_json(), "storage": None}) == cal
     search = cal.search_options(seed=4)

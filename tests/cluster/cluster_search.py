@@ -28,7 +28,7 @@ TINY = ["model.hidden_size=24", "model.emb_size=24", "train.max_batches=30", "tr
 
 def search_command(cluster: LoopbackCluster, out: Path, cache: Path, *extra: str) -> list[str]:
     args = [sys.executable, "-m", "hyperprune", "search", "--address", cluster.address, "--out", str(out),
-            "--cache-dir", str(cache), "--no-report", "--cpus-per-trial", "1"]
+            "--cache-dir", str(cache), "--no-report", "--cpus-per-trial", "1", "--noise-floor-seeds", "2"]
     for item in TINY:
         args += ["--set", item]
     return args + list(extra)

@@ -59,7 +59,8 @@ def cache(tmp_path_factory):
 def _search(cluster, out, cache, home, extra_env=None, timeout_s=300, extra_args=()):
     args = [sys.executable, "-m", "hyperprune", "search", "--hpo", "random", "--max-evals", "4", "--e0", "1",
             "--ei", "1", "--final-count", "2", "--final-epochs", "2", "--address", cluster.address,
-            "--out", str(out), "--cache-dir", str(cache), "--no-report", "--cpus-per-trial", "1"]
+            "--out", str(out), "--cache-dir", str(cache), "--no-report", "--cpus-per-trial", "1",
+            "--noise-floor-seeds", "2"]
     for item in TINY:
         args += ["--set", item]
     args += list(extra_args)

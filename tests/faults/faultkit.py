@@ -46,7 +46,8 @@ def run_cli(*args, timeout: float = 300, extra_env: dict | None = None,
 
 
 def search_args(out, cache, *extra) -> list[str]:
-    args = ["search", "--out", str(out), "--cache-dir", str(cache), "--no-dashboard", "--no-report", "--quiet"]
+    args = ["search", "--out", str(out), "--cache-dir", str(cache), "--no-dashboard", "--no-report", "--quiet",
+            "--noise-floor-seeds", "2"]
     for item in TINY:
         args += ["--set", item]
     return args + [str(x) for x in extra]

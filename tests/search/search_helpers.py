@@ -5,7 +5,8 @@ TINY = ["model.hidden_size=24", "model.emb_size=24", "train.max_batches=6", "tra
 
 
 def search_args(out, cache, *extra):
-    args = ["search", "--out", str(out), "--cache-dir", str(cache), "--no-dashboard", "--no-report", "--quiet"]
+    args = ["search", "--out", str(out), "--cache-dir", str(cache), "--no-dashboard", "--no-report", "--quiet",
+            "--noise-floor-seeds", "2"]
     for item in TINY:
         args += ["--set", item]
     return args + list(extra)

@@ -58,3 +58,20 @@ def test_noise_floor_arithmetic():
     assert noise_floor(reference, None) == {"ls_distance": [None, None], "val_loss_diff": [None, None]}
     traj = noise_floor(reference, noise, "trajectory")["ls_distance"][0]
     assert traj == pytest.approx(3.0)
+
+
+def test_the_floor_of_several_draws_is_their_mean_with_their_spread():
+    from hyperprune.tune.noise_estimate import describe, floor_estimate
+
+    reference = {"epochs": [1, 2], "val_loss": [5.0, 4.0], "ls_epoch0": [0.0, 0.0], "ls": [[1.0, 0.0], [2.0, 0.0]]}
+    near = {"epochs": [1, 2], "val_loss": [5.5, 4.0], "ls_epoch0": [0.0, 0.0], "ls": [[1.0, 1.0], [2.0, 0.0]]}
+    far = {"epochs": [1], "val_loss": [4.0], "ls_epoch0": [0.0, 0.0], "ls": [[1.0, 3.0]]}
+    floor = floor_estimate(reference, [near, far])
+    assert floor["seeds"] == 2
+    assert floor["ls_distance"] == [2.0, None]  # epoch 2: the second draw never got there
+    assert floor["ls_distance_sd"][0] == pytest.approx(2 ** 0.5) and floor["ls_distance_sd"][1] is None
+    assert floor["ls_distance_per_seed"] == [[1.0, 0.0], [3.0, None]]
+    assert floor["val_loss_diff"][0] == pytest.approx(0.75)
+    assert floor_estimate(reference, [near])["ls_distance_sd"] == [None, None]  # one draw: no spread
+    assert describe((2.0, 2 ** 0.5, 2), 6) == "2 ± 1.4 (sd, 2 of 6 seeds)"
+    assert describe((2.0, None, 1), 1) == "2"

@@ -1,0 +1,73 @@
+"""Resources set aside for each dense run of a search, for as long as it trains.
+
+A dense task runs inside a placement group of one bundle (its CPUs and GPUs) made for it
+alone. Candidates waiting for the dense reference hold their own resources; without the
+bundle, a dense task retried after its worker died would queue behind them while they wait for
+it. With it, the retry starts in the bundle its first attempt had. The bundle is given back as
+soon as the run's result is stored (:func:`release`), so the candidates get the resources after.
+
+Example::
+
+    reservation = reserve({"cpu": 1, "gpu": 0}, "reference")
+    ref = ray.remote(train).options(**task_options(reservation, retries=3)).remote(...)
+    ...
+    release(reservation)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import time
+
+
+@dataclasses.dataclass
+class Reservation:
+    group: object  # ray.util.placement_group.PlacementGroup
+    cpus: float
+    gpus: float
+    since: float  # time.monotonic() when it was asked for
+    _placed: bool = False
+
+    def placed(self) -> bool:
+        """Whether Ray has set the bundle aside yet (it waits while others hold the resources)."""
+        if not self._placed:
+            self._placed = bool(self.group.wait(timeout_seconds=0))
+        return self._placed
+
+    def waited_s(self) -> float:
+        return time.monotonic() - self.since
+
+
+def reserve(resources: dict, name: str) -> Reservation:
+    """A one-bundle placement group with a dense run's CPUs and GPUs (``{"cpu": .., "gpu": ..}``)."""
+    from ray.util.placement_group import placement_group
+
+    cpus, gpus = float(resources.get("cpu", 1)), float(resources.get("gpu", 0) or 0)
+    bundle = {"CPU": cpus, **({"GPU": gpus} if gpus else {})}
+    return Reservation(placement_group([bundle]), cpus, gpus, time.monotonic())
+
+
+def task_options(reservation: Reservation, retries: int) -> dict:
+    """``.options()`` of a task that runs in the reservation (and is retried there)."""
+    from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
+
+    return {
+        "num_cpus": reservation.cpus,
+        "num_gpus": reservation.gpus,
+        "max_retries": retries,
+        "retry_exceptions": False,
+        "scheduling_strategy": PlacementGroupSchedulingStrategy(
+            reservation.group, placement_group_bundle_index=0
+        ),
+    }
+
+
+def release(reservation: Reservation | None) -> None:
+    """Give the resources back (nothing when there is no reservation)."""
+    if reservation is None:
+        return
+    from ray.util.placement_group import remove_placement_group
+
+    with contextlib.suppress(Exception):  # already removed, or Ray is gone: nothing is held any more
+        remove_placement_group(reservation.group)
