@@ -31,7 +31,9 @@ class CalibrateOptions(ProblemOptions):
                                           "ls-trajectory, loss", names="hyperprune.calibration.metrics:EARLY_METRICS",
                                       default_text="all the task has", metavar="A,B", unset=True)
     replicates: int = option(2, "master seeds per replicated candidate, 1 = no noise measurement")
-    replicate_count: int = option(4, "candidates retrained from the other seeds, spread over the ranking")
+    # one replicate seed is one more search (its own dense reference and start-up); candidates in it
+    # share both, so more candidates per seed is the cheap way to more degrees of freedom
+    replicate_count: int = option(8, "candidates retrained from the other seeds, drawn at random (seeded)")
     tolerance: float = option(0.01, "regret allowed, as a fraction of the best final figure")
     bootstrap: int = option(1000, "bootstrap resamples")
 

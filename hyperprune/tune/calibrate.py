@@ -5,7 +5,7 @@ Phases: (1) a search whose every candidate is a finalist (``final_count`` = pool
 the whole pool to ``epochs`` with the search's trainable, seeding, dense reference and
 per-epoch measurement, and writes ``OUT/pool.parquet`` in the search's format (so ``OUT`` also
 works as ``--initial-pool``); (2) for each other master seed (``seed + 1``, ...), a search over a
-fixed list of ``replicate_count`` candidates spread over the final ranking, in
+fixed list of ``replicate_count`` candidates drawn at random (seeded by the master seed), in
 ``OUT/replicates/seed-<s>/``; (3) :func:`hyperprune.calibration.analysis.analyse` writes
 ``OUT/calibration.json`` and the report. Every phase that finished is skipped on resume.
 """
@@ -20,7 +20,7 @@ from hyperprune.calibration.analysis import analyse
 from hyperprune.calibration.curves import Curves, ranked_rows
 from hyperprune.calibration.files import OPTIONS_FILE, RESULT_FILE
 from hyperprune.calibration.metrics import EARLY_METRICS, metrics_for
-from hyperprune.calibration.noise import pick_spread, seed_noise
+from hyperprune.calibration.noise import pick_random, seed_noise
 from hyperprune.errors import UserError
 from hyperprune.files import write_json
 from hyperprune.models import task_kind_of, task_of
@@ -93,7 +93,7 @@ class Calibration:
         finals = [r["final_val_metric"] if r["final_val_metric"] is not None else math.nan for r in rows]
         lower = task_of(build_spec(self.opts.search_options()).model).lower_is_better
         ranked = finals if lower else [-f for f in finals]
-        chosen = pick_spread([r["candidate_id"] for r in rows], ranked, self.opts.replicate_count)
+        chosen = pick_random([r["candidate_id"] for r in rows], ranked, self.opts.replicate_count, self.opts.seed)
         by_id = {r["candidate_id"]: r for r in rows}
         return [{"candidate_id": cid, "method": by_id[cid]["method"], "sparsity": by_id[cid]["sparsity"],
                  "hparams": by_id[cid]["hparams_dict"]} for cid in chosen]
