@@ -27,9 +27,9 @@ class CalibrateOptions(ProblemOptions):
     # searcher learns from this epoch and its checkpoints make the pool for --initial-pool
     e0: int = option(2, "first rung of the searches it calibrates: candidates reach their target sparsity by it, "
                         "and its checkpoints form the pool for a later --initial-pool")
-    metrics: tuple[str, ...] = option((), "early metrics to judge, comma-separated: ls (L2 LS distance), "
-                                          "ls-trajectory, loss", names="hyperprune.calibration.metrics:EARLY_METRICS",
-                                      default_text="all the task has", metavar="A,B", unset=True)
+    metrics: tuple[str, ...] = option((), "early signals to compare, comma-separated (see 'hyperprune signals')",
+                                      names="hyperprune.signals.registry:signal_names",
+                                      default_text="every signal the task has", metavar="A,B", unset=True)
     replicates: int = option(2, "master seeds per replicated candidate, 1 = no noise measurement")
     # one replicate seed is one more search (its own dense reference and start-up); candidates in it
     # share both, so more candidates per seed is the cheap way to more degrees of freedom

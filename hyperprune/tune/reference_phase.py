@@ -65,14 +65,14 @@ class ReferencePhase:
         dense runs' latest records; None while they have not reached it."""
         from hyperprune.tune.dense_reference import noise_floor
 
-        field = "ls_distance" if self.opts.metric == "ls" else "val_loss_diff"
+        field = "ls_distance" if self.opts.metric_key == "ls_distance" else "val_loss_diff"
         if self.data is not None:
             record, floor = self.data.get("record") or {}, self.data.get("noise_floor") or {}
         else:
             record, noise = self.training.partial("reference"), self.training.partial("noise floor")
             if not record or not noise:
                 return None
-            floor = noise_floor(record, noise, self.opts.ls_distance)
+            floor = noise_floor(record, noise, self.opts.ls_variant)
         by_epoch = dict(zip((int(e) for e in record.get("epochs") or []), floor.get(field) or [], strict=False))
         return by_epoch.get(int(epoch))
 
@@ -82,7 +82,7 @@ class ReferencePhase:
 
         if self.data is None:
             ref = self.training.result()
-            floor = noise_floor(ref.record, ref.noise, self.opts.ls_distance)
+            floor = noise_floor(ref.record, ref.noise, self.opts.ls_variant)
             self.data = self._write({"key": ref.key, "record": ref.record, "noise": ref.noise,
                                      "noise_floor": floor, "trials": ref.for_trials()})
         return self.data
