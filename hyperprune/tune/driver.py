@@ -58,7 +58,6 @@ class Search:
             opts = SearchOptions.from_json({**opts.to_json(), "sparsity": space.sparsity or 0.67})
         spec = build_spec(opts)
         from hyperprune.models import task_kind_of
-
         from hyperprune.signals.registry import get_signal, signals_for
 
         if task_kind_of(spec.model) not in get_signal(opts.metric).task_kinds:
