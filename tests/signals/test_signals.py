@@ -86,3 +86,37 @@ def test_a_missing_input_at_the_rung_excludes_the_candidate_as_diverged():
     book = HalvingBook(e0=1, ei=1, final_count=1, final_epochs=3, signal="rank")
     book.add("a", "a")
     assert book.record("a", 1, {"ls": math.nan, "loss": 5.0}) == "diverged"
+
+
+def test_the_signals_command_lists_every_signal(capsys):
+    from hyperprune.cli import main
+
+    assert main(["signals"]) == 0
+    out = capsys.readouterr().out
+    assert [line.split()[0] for line in out.strip().splitlines()] == signal_names()
+
+
+def test_the_seeder_teaches_a_rank_signal_within_the_candidates_it_already_learnt():
+    from hyperprune.tune.seeder import PoolSeeder
+
+    class Backend:
+        def __init__(self):
+            self.asked, self.told = 0, []
+
+        def ask(self):
+            self.asked += 1
+            return self.asked, {"method": "dst", "hparams": {"death_rate": self.asked / 10}}
+
+        def tell(self, token, score):
+            self.told.append((token, score))
+
+    backend = Backend()
+    seeder = PoolSeeder(backend, max_evals=3, concurrency=3, e0=1, sparsity=0.5, seed=0,
+                        metric_key="ls_distance", signal="rank", final_epochs=4)
+    trials = [seeder.suggest(f"t{i}") for i in range(3)]
+    assert all(isinstance(t, dict) for t in trials)
+    # reported out of order: the backend still learns in proposal order, each ranked among those before it
+    for trial, (ls, loss) in zip(("t2", "t0", "t1"), ((0.2, 2.0), (0.1, 1.0), (0.3, 3.0)), strict=True):
+        seeder.on_trial_result(trial, {"epoch": 1, "ls_distance": ls, "val_loss": loss})
+    # t0 alone: mean rank 1; t1 among {t0, t1}: 2 (worst on both); t2 among all three: 2 (middle)
+    assert backend.told == [(1, 1.0), (2, 2.0), (3, 2.0)]
