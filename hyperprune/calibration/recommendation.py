@@ -60,14 +60,25 @@ def spearman_lower_bound(early, final, *, level: float, seed: int, samples: int)
 def resampled(curves: Curves, index: np.ndarray) -> Curves:
     """The pool made of the candidates at ``index`` (repeats get their own ids, in draw order)."""
     pick = [int(i) for i in index]
-    return Curves(ids=[f"{curves.ids[i]}#{k:03d}" for k, i in enumerate(pick)], epochs=curves.epochs,
-                  val_loss=[curves.val_loss[i] for i in pick], final=[curves.final[i] for i in pick],
-                  final_loss=[curves.final_loss[i] for i in pick], lower_is_better=curves.lower_is_better,
-                  metrics={m: [rows[i] for i in pick] for m, rows in curves.metrics.items()})
+    return Curves(
+        ids=[f"{curves.ids[i]}#{k:03d}" for k, i in enumerate(pick)],
+        epochs=curves.epochs,
+        val_loss=[curves.val_loss[i] for i in pick],
+        final=[curves.final[i] for i in pick],
+        final_loss=[curves.final_loss[i] for i in pick],
+        lower_is_better=curves.lower_is_better,
+        metrics={m: [rows[i] for i in pick] for m, rows in curves.metrics.items()},
+    )
 
 
-def regret_percentile(curves: Curves, row: dict, *, seed: int, samples: int = REGRET_SAMPLES,
-                      percentile: float = REGRET_PERCENTILE) -> float | None:
+def regret_percentile(
+    curves: Curves,
+    row: dict,
+    *,
+    seed: int,
+    samples: int = REGRET_SAMPLES,
+    percentile: float = REGRET_PERCENTILE,
+) -> float | None:
     """The ``percentile``-th percentile of the schedule's regret over ``samples`` resampled pools
     (the same resamples for every row of a calibration); None if no resample has a winner."""
     regrets = []
@@ -81,14 +92,35 @@ def regret_percentile(curves: Curves, row: dict, *, seed: int, samples: int = RE
     return float(np.percentile(np.array(regrets, dtype=float), percentile, method="higher"))
 
 
-def choose(rows: list[dict], curves: Curves, *, tolerance: float, metrics: list[str], seed: int,
-           samples: int = REGRET_SAMPLES) -> dict | None:
+def choose(
+    rows: list[dict],
+    curves: Curves,
+    *,
+    tolerance: float,
+    metrics: list[str],
+    seed: int,
+    samples: int = REGRET_SAMPLES,
+) -> dict | None:
     """The least-compute qualifying row (gates 2-4; rows carry ``comparable`` and
     ``spearman_lower_bound``); fills ``regret_high`` of the rows it had to judge."""
-    candidates = [r for r in rows if r["comparable"] and r["regret"] is not None
-                  and r["regret"] <= tolerance + 1e-12 and (r["spearman_lower_bound"] or 0.0) > 0.0]
-    candidates.sort(key=lambda r: (r["epochs"], r["regret"], metrics.index(r["metric"]), r["e0"], r["ei"],
-                                   r["final_count"]))
+    candidates = [
+        r
+        for r in rows
+        if r["comparable"]
+        and r["regret"] is not None
+        and r["regret"] <= tolerance + 1e-12
+        and (r["spearman_lower_bound"] or 0.0) > 0.0
+    ]
+    candidates.sort(
+        key=lambda r: (
+            r["epochs"],
+            r["regret"],
+            metrics.index(r["metric"]),
+            r["e0"],
+            r["ei"],
+            r["final_count"],
+        )
+    )
     for row in candidates:
         if row.get("regret_high") is None:
             row["regret_high"] = regret_percentile(curves, row, seed=seed, samples=samples)

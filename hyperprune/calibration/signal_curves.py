@@ -29,6 +29,8 @@ def score_curves(curves: Curves, name: str) -> list[list[float]]:
     if signal is None:
         return [list(row) for row in curves.metrics[name]]
     inputs = {i: np.array(curves.metrics[i], dtype=float) for i in signal.inputs}
-    by_epoch = [signal.score({i: v[:, :e] for i, v in inputs.items()}, e, curves.epochs)
-                for e in range(1, curves.epochs + 1)]
+    by_epoch = [
+        signal.score({i: v[:, :e] for i, v in inputs.items()}, e, curves.epochs)
+        for e in range(1, curves.epochs + 1)
+    ]
     return np.array(by_epoch, dtype=float).T.tolist()

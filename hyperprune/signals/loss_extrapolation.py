@@ -56,8 +56,14 @@ def extrapolate(losses: tuple[float, ...], final_epoch: int) -> float:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            params, _ = curve_fit(power_law, t, y, p0=guess, bounds=([0.0, 0.0, C_BOUNDS[0]],
-                                                                    [floor, np.inf, C_BOUNDS[1]]), maxfev=2000)
+            params, _ = curve_fit(
+                power_law,
+                t,
+                y,
+                p0=guess,
+                bounds=([0.0, 0.0, C_BOUNDS[0]], [floor, np.inf, C_BOUNDS[1]]),
+                maxfev=2000,
+            )
     except (RuntimeError, ValueError):
         return last
     predicted = float(power_law(float(final_epoch), *params))

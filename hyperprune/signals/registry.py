@@ -88,5 +88,7 @@ def latest(inputs: dict[str, np.ndarray], name: str, epoch: int) -> np.ndarray:
     """Every candidate's ``name`` input at ``epoch`` (NaN where missing)."""
     values = np.asarray(inputs[name], dtype=float)
     if values.ndim != 2 or values.shape[1] < epoch:
-        raise ValueError(f"input {name!r} needs epochs 1..{epoch} of every candidate, got shape {values.shape}")
+        raise ValueError(
+            f"input {name!r} needs epochs 1..{epoch} of every candidate, got shape {values.shape}"
+        )
     return values[:, epoch - 1]

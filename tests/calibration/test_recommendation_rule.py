@@ -21,13 +21,29 @@ def synthetic_pool(rng, *, signal: float, n: int = 16, epochs: int = 8) -> Curve
     loss = 6.0 + 0.2 * (signal * quality[:, None] + rng.normal(size=(n, epochs)))
     loss[:, -1] = final_loss
     ids = [f"c{i:03d}" for i in range(n)]
-    return Curves(ids=ids, epochs=epochs, val_loss=loss.tolist(), final=np.exp(final_loss).tolist(),
-                  final_loss=final_loss.tolist(), metrics={"ls": ls.tolist(), "loss": loss.tolist()})
+    return Curves(
+        ids=ids,
+        epochs=epochs,
+        val_loss=loss.tolist(),
+        final=np.exp(final_loss).tolist(),
+        final_loss=final_loss.tolist(),
+        metrics={"ls": ls.tolist(), "loss": loss.tolist()},
+    )
 
 
 def _recommended(curves, seed, **kwargs):
-    cal = analyse(curves, ["ls", "loss", "rank"], noise=NOISE_EXCEEDED, dense=None, tolerance=0.01, seed=seed,
-                  samples=400, regret_samples=100, every_interval=False, **kwargs)
+    cal = analyse(
+        curves,
+        ["ls", "loss", "rank"],
+        noise=NOISE_EXCEEDED,
+        dense=None,
+        tolerance=0.01,
+        seed=seed,
+        samples=400,
+        regret_samples=100,
+        every_interval=False,
+        **kwargs,
+    )
     return cal["recommendation"]
 
 
@@ -44,21 +60,38 @@ def test_a_real_signal_gets_a_recommendation_at_a_comparable_rung():
     assert rec is not None
     assert rec["e0"] >= 2 and rec["comparable"]
     assert rec["spearman_lower_bound"] > 0 and rec["regret_high"] <= 0.01 * min(
-        synthetic_pool(np.random.default_rng(7), signal=4.0).final)
+        synthetic_pool(np.random.default_rng(7), signal=4.0).final
+    )
 
 
 def test_without_measured_seed_noise_nothing_is_recommended_and_it_says_so():
     curves = synthetic_pool(np.random.default_rng(7), signal=4.0)
-    cal = analyse(curves, ["ls"], noise={"spread_exceeds_noise": None}, dense=None, tolerance=0.01,
-                  samples=200, every_interval=False)
+    cal = analyse(
+        curves,
+        ["ls"],
+        noise={"spread_exceeds_noise": None},
+        dense=None,
+        tolerance=0.01,
+        samples=200,
+        every_interval=False,
+    )
     assert cal["recommendation"] is None
     assert "not measured" in cal["recommendation_note"]
 
 
 def test_epochs_before_pruning_are_shown_as_not_comparable_and_never_recommended():
     curves = synthetic_pool(np.random.default_rng(7), signal=4.0)
-    cal = analyse(curves, ["ls"], noise=NOISE_EXCEEDED, dense=None, tolerance=0.01, samples=200, prune_by=3,
-                  regret_samples=50, every_interval=False)
+    cal = analyse(
+        curves,
+        ["ls"],
+        noise=NOISE_EXCEEDED,
+        dense=None,
+        tolerance=0.01,
+        samples=200,
+        prune_by=3,
+        regret_samples=50,
+        every_interval=False,
+    )
     assert [r["comparable"] for r in cal["metrics"]["ls"]["by_epoch"]] == [False, False] + [True] * 5
     assert cal["recommendation"]["e0"] >= 3
     assert all(r["regret_high"] is None for r in cal["schedules"] if not r["comparable"])
@@ -66,8 +99,16 @@ def test_epochs_before_pruning_are_shown_as_not_comparable_and_never_recommended
 
 def test_the_regret_of_every_comparable_schedule_carries_its_percentile():
     curves = synthetic_pool(np.random.default_rng(3), signal=1.0, n=6, epochs=4)
-    cal = analyse(curves, ["ls"], noise=NOISE_EXCEEDED, dense=None, tolerance=0.01, samples=200, prune_by=2,
-                  regret_samples=50)
+    cal = analyse(
+        curves,
+        ["ls"],
+        noise=NOISE_EXCEEDED,
+        dense=None,
+        tolerance=0.01,
+        samples=200,
+        prune_by=2,
+        regret_samples=50,
+    )
     for row in cal["schedules"]:
         if row["comparable"]:
             assert row["regret_high"] is not None and row["regret_high"] >= 0.0

@@ -15,9 +15,29 @@ pytestmark = pytest.mark.slow
 @pytest.mark.parametrize("signal", ["rank", "loss-extrapolation"])
 def test_a_search_ranks_by_the_chosen_signal(tmp_path, signal):
     out = tmp_path / "out"
-    code = main(search_args(out, tmp_path / "cache", "--hpo", "random", "--max-evals", "4", "--metric", signal,
-                            "--e0", "3" if signal == "loss-extrapolation" else "1", "--ei", "1",
-                            "--final-count", "1", "--final-epochs", "4", "--seed", "3", "--no-noise-floor"))
+    code = main(
+        search_args(
+            out,
+            tmp_path / "cache",
+            "--hpo",
+            "random",
+            "--max-evals",
+            "4",
+            "--metric",
+            signal,
+            "--e0",
+            "3" if signal == "loss-extrapolation" else "1",
+            "--ei",
+            "1",
+            "--final-count",
+            "1",
+            "--final-epochs",
+            "4",
+            "--seed",
+            "3",
+            "--no-noise-floor",
+        )
+    )
     assert code == 0
     rows = [r for r in read_pool(out) if r["status"] != "control"]
     first_round = {r["candidate_id"]: json.loads(r["rung_metrics"] or "{}").get("0") for r in rows}

@@ -43,8 +43,9 @@ def test_extrapolation_recovers_a_synthetic_curves_asymptote():
     # the rung's prediction ranks a slow starter that will end lower ahead of a fast plateau
     fast = 4.0 + 0.5 * t**-2.0
     slow = 3.0 + 3.0 * t**-0.5
-    scores = get_signal("loss-extrapolation").score({"loss": np.array([fast[:5], slow[:5]])}, epoch=5,
-                                                     final_epoch=100)
+    scores = get_signal("loss-extrapolation").score(
+        {"loss": np.array([fast[:5], slow[:5]])}, epoch=5, final_epoch=100
+    )
     assert fast[4] < slow[4] and scores[1] < scores[0]
 
 
@@ -64,8 +65,15 @@ def _rung(book, rows):
 
 def test_the_halving_book_ranks_a_whole_rung_by_the_rank_signal():
     book = HalvingBook(e0=1, ei=1, final_count=2, final_epochs=4, signal="rank")
-    kept, dropped = _rung(book, {"a": [{"ls": 0.1, "loss": 6.0}], "b": [{"ls": 0.4, "loss": 4.0}],
-                                 "c": [{"ls": 0.2, "loss": 5.0}], "d": [{"ls": 0.3, "loss": 7.0}]})
+    kept, dropped = _rung(
+        book,
+        {
+            "a": [{"ls": 0.1, "loss": 6.0}],
+            "b": [{"ls": 0.4, "loss": 4.0}],
+            "c": [{"ls": 0.2, "loss": 5.0}],
+            "d": [{"ls": 0.3, "loss": 7.0}],
+        },
+    )
     # ranks: a (1, 3) = 2, b (4, 1) = 2.5, c (2, 2) = 2, d (3, 4) = 3.5; ties by id
     assert [c.candidate_id for c in kept] == ["a", "c"]
     assert book.history[-1]["ranking"] == [("a", 2.0), ("c", 2.0), ("b", 2.5), ("d", 3.5)]
@@ -111,8 +119,17 @@ def test_the_seeder_teaches_a_rank_signal_within_the_candidates_it_already_learn
             self.told.append((token, score))
 
     backend = Backend()
-    seeder = PoolSeeder(backend, max_evals=3, concurrency=3, e0=1, sparsity=0.5, seed=0,
-                        metric_key="ls_distance", signal="rank", final_epochs=4)
+    seeder = PoolSeeder(
+        backend,
+        max_evals=3,
+        concurrency=3,
+        e0=1,
+        sparsity=0.5,
+        seed=0,
+        metric_key="ls_distance",
+        signal="rank",
+        final_epochs=4,
+    )
     trials = [seeder.suggest(f"t{i}") for i in range(3)]
     assert all(isinstance(t, dict) for t in trials)
     # reported out of order: the backend still learns in proposal order, each ranked among those before it
