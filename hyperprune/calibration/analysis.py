@@ -27,6 +27,7 @@ import math
 from hyperprune.calibration.curves import Curves
 from hyperprune.calibration.recommendation import (
     ERROR_RATE,
+    MIN_POOL,
     REGRET_PERCENTILE,
     REGRET_SAMPLES,
     choose,
@@ -151,6 +152,8 @@ def analyse(curves: Curves, metrics: list[str], *, noise: dict, dense: dict | No
             "is largely the seed's luck at this budget, so no early metric is recommended over another. Train "
             "longer (--epochs), or change the sparsity or the model size until the final figures separate.")
         note = "no recommendation: the final figures do not spread beyond seed noise"
+    elif curves.size < MIN_POOL:
+        note = f"no recommendation: {curves.size} candidates are too few to judge (at least {MIN_POOL})"
     elif math.isfinite(absolute):
         choice = choose(rows, curves, tolerance=absolute, metrics=metrics, seed=seed, samples=regret_samples)
     if first > 1:

@@ -15,7 +15,8 @@ A row of the schedule grid (signal, ``e0``, ``ei``, ``final_count``) qualifies w
    resampled pool with the search's own halving book (:func:`regret_percentile`).
 
 Among the qualifying rows the one with the least compute is recommended (ties: regret, signal
-order, schedule).
+order, schedule). A pool of fewer than ``MIN_POOL`` candidates gets no recommendation: its
+bootstrap resamples repeat so few candidates that their bounds mean nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from hyperprune.calibration.stats import finite_pairs, resample_indices, spearma
 ERROR_RATE = 0.10
 REGRET_PERCENTILE = 90
 REGRET_SAMPLES = 200
+MIN_POOL = 8
 
 
 def first_comparable_epoch(curves: Curves, prune_by: int | None) -> int:

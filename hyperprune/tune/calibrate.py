@@ -91,7 +91,7 @@ class Calibration:
         search_cls(opts, out, build_spec(opts)).start()
 
     def _replicate_candidates(self, rows: list[dict]) -> list[dict]:
-        rows = ranked_rows(rows)
+        rows = sorted(ranked_rows(rows), key=lambda r: r["candidate_id"])
         finals = [r["final_val_metric"] if r["final_val_metric"] is not None else math.nan for r in rows]
         lower = task_of(build_spec(self.opts.search_options()).model).lower_is_better
         ranked = finals if lower else [-f for f in finals]

@@ -98,7 +98,7 @@ def test_epochs_before_pruning_are_shown_as_not_comparable_and_never_recommended
 
 
 def test_the_regret_of_every_comparable_schedule_carries_its_percentile():
-    curves = synthetic_pool(np.random.default_rng(3), signal=1.0, n=6, epochs=4)
+    curves = synthetic_pool(np.random.default_rng(3), signal=1.0, n=8, epochs=4)
     cal = analyse(
         curves,
         ["ls"],
