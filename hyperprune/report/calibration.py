@@ -40,6 +40,9 @@ def plot_correlation_by_epoch(cal: dict, folder: Path) -> Figure:
             ax.errorbar(xs, ys, yerr=[lo, hi], color=color, marker=marker, ms=5, capsize=3, alpha=alpha,
                         lw=1.2, label=f"{data['label']}: {kind.capitalize()}")
         for row in data["by_epoch"]:
+            if not row.get("comparable", True):
+                rows.append([data["label"], row["epoch"], "not comparable", "not comparable", "-"])
+                continue
             rows.append([data["label"], row["epoch"], _interval(row["spearman"]), _interval(row["kendall"]),
                          _fmt(row["top_k_overlap"])])
     ceiling = cal["noise"].get("noise_ceiling")
