@@ -1,6 +1,6 @@
-"""The early metrics a calibration judges, one registry entry each.
+"""The measured inputs a calibration records for the early signals (:mod:`hyperprune.signals`).
 
-An entry says where the metric's per-epoch values come from: a column of ``pool.parquet`` as
+An entry says where the input's per-epoch values come from: a column of ``pool.parquet`` as
 the search recorded it (``column``), or an LS distance variant computed offline from the
 recorded spectra (``distance``, see :mod:`.spectra`); which task kinds have it; and which search
 flags rank by it (what ``hyperprune search --from-calibration`` sets).

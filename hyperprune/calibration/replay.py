@@ -43,13 +43,21 @@ class ReplayOutcome:
 
 
 def replay(curves: Curves, metric: str, e0: int, ei: int, final_count: int) -> ReplayOutcome:
-    """Run the halving schedule ``(e0, ei, final_count)`` over ``curves`` ranked by ``metric``."""
-    book = HalvingBook(e0=e0, ei=ei, final_count=final_count, final_epochs=curves.epochs)
+    """Run the halving schedule ``(e0, ei, final_count)`` over ``curves`` ranked by ``metric``: a
+    signal of :data:`hyperprune.signals.SIGNALS` (the book scores each rung with it from the
+    curves of its inputs), or else a curve of ``curves.metrics`` ranked as it is."""
+    from hyperprune.signals.registry import SIGNALS, get_signal
+
+    signal = get_signal(metric) if metric in SIGNALS else None
+    if signal is not None and not all(name in curves.metrics for name in signal.inputs):
+        signal = None
+    book = HalvingBook(e0=e0, ei=ei, final_count=final_count, final_epochs=curves.epochs,
+                       signal=signal.name if signal else None)
     index = {cid: i for i, cid in enumerate(curves.ids)}
     for cid in curves.ids:
         book.add(cid, cid)
     trained = dict.fromkeys(curves.ids, 0)
-    values = curves.metrics[metric]
+    values = None if signal else curves.metrics[metric]
     while True:
         moved = False
         for cid in curves.ids:
@@ -60,7 +68,9 @@ def replay(curves: Curves, metric: str, e0: int, ei: int, final_count: int) -> R
             i = index[cid]
             trained[cid] = epoch
             diverged = not math.isfinite(curves.val_loss[i][epoch - 1])
-            book.record(cid, epoch, values[i][epoch - 1], diverged)
+            value = ({name: curves.metrics[name][i][epoch - 1] for name in signal.inputs} if signal
+                     else values[i][epoch - 1])
+            book.record(cid, epoch, value, diverged)
             moved = True
         while book.ready(pool_complete=True):
             book.halve()

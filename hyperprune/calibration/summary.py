@@ -31,6 +31,9 @@ def correlation_table(cal: dict) -> str:
         cells = [str(i + 1)]
         for m in metrics:
             row = cal["metrics"][m]["by_epoch"][i]
+            if not row.get("comparable", True):
+                cells += ["not comparable"] * 3
+                continue
             cells += [_interval(row["spearman"]), _interval(row["kendall"]), _num(row["top_k_overlap"])]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -42,8 +45,10 @@ def noise_lines(cal: dict) -> list[str]:
         return ["seed noise: not measured (one seed)"]
     return [f"seed noise: {n['replicated']} candidates x {n['seeds']} seeds; seed sd {_num(n['seed_sd'], 4)}, "
             f"largest difference between seeds {_num(n['max_seed_difference'], 4)}; pool sd {_num(n['pool_sd'], 4)}",
-            f"noise ceiling of any early metric's correlation: {_num(n['noise_ceiling'])} (reliability "
-            f"{_num(n['reliability'])}); retest Spearman across seeds {_num(n['retest_spearman'])}; "
+            f"noise ceiling of any early signal: Spearman {_num(n['noise_ceiling'])}, Kendall "
+            f"{_num(n.get('kendall_ceiling'))} (reliability ICC {_num(n['reliability'])} "
+            f"[{_num(n.get('reliability_low'))}, {_num(n.get('reliability_high'))}]); "
+            f"retest Spearman across seeds {_num(n['retest_spearman'])}; "
             f"pool spread {'exceeds' if n['spread_exceeds_noise'] else 'does NOT exceed'} the seed noise "
             f"(F = {_num(n['f_statistic'])}, p = {_num(n['p_value'], 3)})"]
 
@@ -53,24 +58,32 @@ def recommendation_line(cal: dict) -> str:
     tol = cal["tolerance"]
     if not rec:
         return f"recommendation: none ({cal.get('recommendation_note')})"
+    rule = cal.get("rule") or {}
+    high = (f", {rule.get('regret_percentile')}th percentile {_num(rec.get('regret_high'), 3)}"
+            if rec.get("regret_high") is not None else "")
+    bound = (f"; Spearman lower bound at e0 {_num(rec.get('spearman_lower_bound'))}"
+             if rec.get("spearman_lower_bound") is not None else "")
     return (f"recommendation: --metric {rec['metric']} --e0 {rec['e0']} --ei {rec['ei']} --final-count "
             f"{rec['final_count']}: {rec['epochs']} epochs ({rec['epochs_fraction']:.0%} of training all "
-            f"{cal['pool_size']} fully), regret {_num(rec['regret'], 3)} (tolerance {_num(tol['absolute'], 3)} = "
-            f"{tol['fraction']:.1%} of the best), winner {rec['winner']}")
+            f"{cal['pool_size']} fully), regret {_num(rec['regret'], 3)}{high} (tolerance "
+            f"{_num(tol['absolute'], 3)} = {tol['fraction']:.1%} of the best){bound}, winner {rec['winner']}")
 
 
 def best_schedules(cal: dict, per_metric: int = 3) -> str:
     """Per metric, the cheapest schedules whose regret is within the tolerance (or the least regret)."""
     tol = cal["tolerance"]["absolute"]
-    lines = ["| metric | e0 | ei | final count | epochs | share of full | regret | winner |", "|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = ["| metric | e0 | ei | final count | epochs | share of full | regret | regret p90 | winner |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for m in cal["metrics"]:
         rows = [r for r in cal["schedules"] if r["metric"] == m]
-        ok = [r for r in rows if r["regret"] is not None and tol is not None and r["regret"] <= tol + 1e-12]
+        ok = [r for r in rows if r["regret"] is not None and tol is not None and r["regret"] <= tol + 1e-12
+              and r.get("comparable", True)]
         chosen = sorted(ok, key=lambda r: (r["epochs"], r["regret"]))[:per_metric] if ok else sorted(
             rows, key=lambda r: (r["regret"] if r["regret"] is not None else math.inf, r["epochs"]))[:1]
         for r in chosen:
             lines.append(f"| {m} | {r['e0']} | {r['ei']} | {r['final_count']} | {r['epochs']} | "
-                         f"{r['epochs_fraction']:.0%} | {_num(r['regret'], 3)} | {r['winner']} |")
+                         f"{r['epochs_fraction']:.0%} | {_num(r['regret'], 3)} | {_num(r.get('regret_high'), 3)} | "
+                         f"{r['winner']} |")
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ import sys
 from hyperprune import __version__
 from hyperprune.errors import UserError
 
-COMMANDS = ("search", "calibrate", "resume", "train", "evaluate", "export", "methods", "pool", "report")
+COMMANDS = ("search", "calibrate", "resume", "train", "evaluate", "export", "methods", "signals", "pool", "report")
 
 
 class _Parser(argparse.ArgumentParser):

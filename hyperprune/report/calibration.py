@@ -17,7 +17,7 @@ from hyperprune.report.figure import Figure, integer_x, new_figure, plt, save
 from hyperprune.report.html import Page
 from hyperprune.report.section import add_section
 
-COLORS = ("tab:green", "tab:blue", "tab:purple", "tab:orange")
+COLORS = ("tab:green", "tab:blue", "tab:purple", "tab:orange", "tab:brown")
 
 
 def _fmt(value, digits: int = 2) -> str:
@@ -41,11 +41,21 @@ def plot_correlation_by_epoch(cal: dict, folder: Path) -> Figure:
             ax.errorbar(xs, ys, yerr=[lo, hi], color=color, marker=marker, ms=5, capsize=3, alpha=alpha,
                         lw=1.2, label=f"{data['label']}: {kind.capitalize()}")
         for row in data["by_epoch"]:
+            if not row.get("comparable", True):
+                rows.append([data["label"], row["epoch"], "not comparable", "not comparable", "-"])
+                continue
             rows.append([data["label"], row["epoch"], _interval(row["spearman"]), _interval(row["kendall"]),
                          _fmt(row["top_k_overlap"])])
     ceiling = cal["noise"].get("noise_ceiling")
     if finite(ceiling):
-        ax.axhline(ceiling, color="black", ls="--", lw=1.2, label=f"noise ceiling {ceiling:.2f}")
+        ax.axhline(ceiling, color="black", ls="--", lw=1.2, label=f"Spearman noise ceiling {ceiling:.2f}")
+    kendall_ceiling = cal["noise"].get("kendall_ceiling")
+    if finite(kendall_ceiling):
+        ax.axhline(kendall_ceiling, color="black", ls=":", lw=1.2, alpha=0.6,
+                   label=f"Kendall noise ceiling {kendall_ceiling:.2f}")
+    first = (cal.get("rule") or {}).get("first_comparable_epoch") or 1
+    if first > 1:
+        ax.axvspan(0.5, first - 0.5, color="0.9", zorder=0, label="not comparable (before pruning)")
     ax.axhline(0.0, color="0.7", lw=0.8, zorder=0)
     ax.set_ylim(-1.05, 1.05)
     integer_x(ax, epochs)
@@ -56,8 +66,9 @@ def plot_correlation_by_epoch(cal: dict, folder: Path) -> Figure:
     return Figure(title, image=save(fig, folder, "correlation_by_epoch.png"),
                   caption=f"Bars: bootstrap {cal['bootstrap']['level']:.0%} intervals ({cal['bootstrap']['samples']} "
                           "resamples of the candidates). +1: the early metric orders candidates exactly as their "
-                          "final quality does. The noise ceiling is what a perfect early metric could reach against a "
-                          "final figure this noisy.",
+                          "final quality does. The noise ceilings (dashed: Spearman, dotted: Kendall, whose ceiling "
+                          "is lower) are what a perfect early metric could reach against a final figure this noisy; "
+                          "epochs before every candidate was pruned (shaded) are not comparable.",
                   table={"header": ["metric", "epoch", "Spearman [95%]", "Kendall [95%]",
                                     f"top-{cal['top_k']} overlap"], "rows": rows})
 

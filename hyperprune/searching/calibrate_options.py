@@ -26,11 +26,13 @@ class CalibrateOptions(ProblemOptions):
     e0: int = refined(ProblemOptions, "e0", help="first rung of the searches it calibrates: candidates reach "
                       "their target sparsity by it, and its checkpoints form the pool for a later --initial-pool")
     epochs: int = option(8, "training budget of every candidate; the ground truth is the figure after it")
-    metrics: tuple[str, ...] = option((), "early metrics to judge, comma-separated: ls (L2 LS distance), "
-                                          "ls-trajectory, loss", names="hyperprune.calibration.metrics:EARLY_METRICS",
-                                      default_text="all the task has", metavar="A,B", unset=True)
+    metrics: tuple[str, ...] = option((), "early signals to compare, comma-separated (see 'hyperprune signals')",
+                                      names="hyperprune.signals.registry:signal_names",
+                                      default_text="every signal the task has", metavar="A,B", unset=True)
     replicates: int = option(2, "master seeds per replicated candidate, 1 = no noise measurement")
-    replicate_count: int = option(4, "candidates retrained from the other seeds, spread over the ranking")
+    # one replicate seed is one more search (its own dense reference and start-up); candidates in it
+    # share both, so more candidates per seed is the cheap way to more degrees of freedom
+    replicate_count: int = option(8, "candidates retrained from the other seeds, drawn at random (seeded)")
     tolerance: float = option(0.01, "regret allowed, as a fraction of the best final figure")
     bootstrap: int = option(1000, "bootstrap resamples")
 

@@ -3,7 +3,8 @@
 ``hyperprune search --from-calibration DIR`` and ``hyperprune.search(from_calibration=DIR)``
 take ``metric``, ``ls_distance``, ``e0``, ``ei`` and ``final_count`` from the recommendation of
 the calibration in ``DIR`` (and its epochs as ``final_epochs`` unless that is given); giving one
-of them as well is a conflict.
+of them as well is a conflict, except ``--metric auto``, which asks for the calibration's best
+signal explicitly (without ``--from-calibration`` it is refused).
 
 Example::
 
@@ -39,7 +40,10 @@ def schedule_from_calibration(path: str, given: dict) -> dict:
             f"the calibration in {path} recommends no schedule ({cal.get('recommendation_note')}); "
             "give --metric, --e0, --ei and --final-count yourself"
         )
-    clash = [flag for key, flag in SCHEDULE_FLAGS.items() if given.get(key) is not None]
+    from hyperprune.searching.options import AUTO_METRIC
+
+    clash = [flag for key, flag in SCHEDULE_FLAGS.items()
+             if given.get(key) is not None and not (key == "metric" and given[key] == AUTO_METRIC)]
     if clash:
         raise UserError(f"{clash[0]} conflicts with --from-calibration, which sets it; drop one of them")
     flags = {

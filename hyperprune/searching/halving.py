@@ -6,6 +6,11 @@ this repeats until ``final_count`` remain. Ties are broken by candidate id, so a
 depends on the order results arrived in. A candidate whose metric is not finite is excluded as
 diverged.
 
+With a ``signal`` (a name of :data:`hyperprune.signals.SIGNALS`), :meth:`HalvingBook.record`
+takes the signal's inputs (``{"ls": ..., "loss": ...}``) at every epoch, and the book scores
+the whole rung with the signal when it halves (a rank combination needs every candidate at
+the rung); without one, the recorded value is the score.
+
 A *control* candidate (the dense network) is recorded but never ranked: it takes no slot of
 the halving, trains on until ``control_epochs`` (the last rung) and then finishes.
 """
@@ -14,6 +19,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+
+import numpy as np
 
 
 def keep_count(alive: int, final_count: int) -> int:
@@ -62,6 +69,7 @@ class Candidate:
     epoch: int = 0
     round_excluded: int | None = None
     rung_metrics: dict[int, float] = field(default_factory=dict)
+    inputs: dict[int, dict[str, float]] = field(default_factory=dict)  # epoch -> the signal's inputs
 
 
 @dataclass
@@ -75,6 +83,7 @@ class HalvingBook:
     phase: str = "elimination"  # elimination, final
     candidates: dict[str, Candidate] = field(default_factory=dict)
     history: list[dict] = field(default_factory=list)
+    signal: str | None = None  # rank by this signal (scored per rung); None: by the recorded value
 
     @property
     def rung_epoch(self) -> int:
@@ -103,6 +112,9 @@ class HalvingBook:
         """
         c = self.candidates[trial_id]
         c.epoch = max(c.epoch, epoch)
+        if isinstance(value, dict):
+            c.inputs[epoch] = {k: float(v) if v is not None else math.nan for k, v in value.items()}
+            value = _all_finite(c.inputs[epoch])
         if c.status == "control":
             if diverged:
                 self.exclude(trial_id, "diverged")
@@ -128,8 +140,24 @@ class HalvingBook:
         alive = self.alive()
         return self.phase == "elimination" and pool_complete and bool(alive) and all(c.waiting for c in alive)
 
+    def _score_rung(self) -> None:
+        """With a signal: every waiting candidate's score at this rung, from its inputs so far."""
+        if getattr(self, "signal", None) is None:
+            return
+        from hyperprune.signals.registry import get_signal
+
+        signal = get_signal(self.signal)
+        alive = self.alive()
+        epoch = self.rung_epoch
+        inputs = {name: np.array([[c.inputs.get(e, {}).get(name, math.nan) for e in range(1, epoch + 1)]
+                                  for c in alive]) for name in signal.inputs}
+        scores = signal.score(inputs, epoch, self.final_epochs)
+        for c, score in zip(alive, scores, strict=True):
+            c.rung_metrics[self.round] = float(score) if math.isfinite(score) else math.inf
+
     def halve(self) -> tuple[list[Candidate], list[Candidate]]:
         """Rank the waiting candidates, keep the better part; returns (kept, excluded)."""
+        self._score_rung()
         alive = sorted(self.alive(), key=lambda c: (c.rung_metrics[self.round], c.candidate_id))
         n_keep = keep_count(len(alive), self.final_count)
         kept, dropped = alive[:n_keep], alive[n_keep:]
@@ -150,3 +178,9 @@ class HalvingBook:
             for c in kept:
                 c.status = "finalist"
         return kept, dropped
+
+
+def _all_finite(inputs: dict[str, float]) -> float:
+    """A stand-in score for a result that carries a signal's inputs: NaN when one is missing or
+    not finite (the candidate cannot be ranked), else 0 (the signal scores the rung later)."""
+    return 0.0 if inputs and all(math.isfinite(v) for v in inputs.values()) else math.nan

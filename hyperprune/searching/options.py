@@ -22,14 +22,22 @@ from hyperprune.pruning import check_sparsity
 from hyperprune.searching.problem_options import REUSE_ACTORS, ProblemOptions
 from hyperprune.spec_checks import MAX_SEED
 
-METRICS = {"ls": "ls_distance", "loss": "val_loss"}
+AUTO_METRIC = "auto"  # the best signal of the calibration given with --from-calibration
+
+
+def metric_names() -> list[str]:
+    """The accepted ``--metric`` values: every registered early signal, and ``auto``."""
+    from hyperprune.signals.registry import signal_names
+
+    return [*signal_names(), AUTO_METRIC]
 MIN_FREE_BYTES = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class SearchOptions(ProblemOptions):
     # the ranking schedule: unset flags take these defaults, or --from-calibration's recommendation
-    metric: str = option("ls", "early ranking: ls (LS distance) or loss", names="hyperprune.searching.options:METRICS",
+    metric: str = option("ls", "early signal that ranks candidates at a rung (auto: the best of the calibration "
+                               "given with --from-calibration)", names="hyperprune.searching.options:metric_names",
                          unset=True)
     ls_distance: str = option("l2", "LS distance: l2 (spectra at the rung) or trajectory (the reference code's: "
                                     "epochs 0..rung projected on 2 principal components)",
@@ -62,13 +70,23 @@ class SearchOptions(ProblemOptions):
 
     @property
     def metric_key(self) -> str:
-        return METRICS[self.metric]
+        """The trial result key shown as the ranking value (the signal's first input)."""
+        from hyperprune.signals.registry import get_signal
+
+        return get_signal(self.metric).primary_key()
+
+    @property
+    def ls_variant(self) -> str:
+        """The LS distance variant the candidates measure: the signal's own where it names one."""
+        from hyperprune.signals.registry import get_signal
+
+        return get_signal(self.metric).search_flags.get("ls_distance", self.ls_distance)
 
     def ls_epochs(self) -> list[int] | None:
         """Epochs at which candidates measure their spectrum (None: every epoch)."""
         from hyperprune.searching.halving import ranked_epochs
 
-        if self.ls_every_epoch or self.ls_distance == "trajectory":  # the trajectory spans every epoch
+        if self.ls_every_epoch or self.ls_variant == "trajectory":  # the trajectory spans every epoch
             return None
         return ranked_epochs(self.max_evals, self.e0, self.ei, self.final_count, self.final_epochs)
 
@@ -79,8 +97,12 @@ def validate(opts: SearchOptions) -> None:
 
     if opts.hpo not in SEARCHERS:
         raise UserError(f"unknown --hpo {opts.hpo!r}; choose one of: {', '.join(SEARCHERS.names())}")
-    if opts.metric not in METRICS:
-        raise UserError(f"unknown --metric {opts.metric!r}; choose ls or loss")
+    from hyperprune.signals.registry import signal_names
+
+    if opts.metric == AUTO_METRIC:
+        raise UserError("--metric auto takes the best signal of a calibration: give --from-calibration DIR")
+    if opts.metric not in signal_names():
+        raise UserError(f"unknown --metric {opts.metric!r}; choose one of: {', '.join(metric_names())}")
     from hyperprune.lyapunov.distance import DISTANCES
 
     if opts.ls_distance not in DISTANCES:

@@ -5,7 +5,7 @@ Phases: (1) a search whose every candidate is a finalist (``final_count`` = pool
 the whole pool to ``epochs`` with the search's trainable, seeding, dense reference and
 per-epoch measurement, and writes ``OUT/pool.parquet`` in the search's format (so ``OUT`` also
 works as ``--initial-pool``); (2) for each other master seed (``seed + 1``, ...), a search over a
-fixed list of ``replicate_count`` candidates spread over the final ranking, in
+fixed list of ``replicate_count`` candidates drawn at random (seeded by the master seed), in
 ``OUT/replicates/seed-<s>/``; (3) :func:`hyperprune.calibration.analysis.analyse` writes
 ``OUT/calibration.json`` and the report. Every phase that finished is skipped on resume.
 """
@@ -19,8 +19,8 @@ from pathlib import Path
 from hyperprune.calibration.analysis import analyse
 from hyperprune.calibration.curves import Curves, ranked_rows
 from hyperprune.calibration.files import OPTIONS_FILE, RESULT_FILE
-from hyperprune.calibration.metrics import EARLY_METRICS, metrics_for
-from hyperprune.calibration.noise import pick_spread, seed_noise
+from hyperprune.calibration.metrics import EARLY_METRICS
+from hyperprune.calibration.noise import pick_random, seed_noise
 from hyperprune.errors import UserError
 from hyperprune.files import write_json
 from hyperprune.models import task_kind_of, task_of
@@ -51,13 +51,15 @@ class Calibration:
     # -- preparation ---------------------------------------------------------------------------
     @classmethod
     def prepare(cls, opts: CalibrateOptions) -> Calibration:
-        validate(opts, EARLY_METRICS.names())
+        from hyperprune.signals.registry import signal_names, signals_for
+
+        validate(opts, signal_names())
         if Path(opts.out, OPTIONS_FILE).is_file():
             raise UserError(f"{opts.out} already holds a calibration; continue it with 'hyperprune resume "
                             f"{opts.out}' or choose another --out")
         main = Search.prepare(opts.search_options(metric="loss"))  # every search check, before Ray
         kind = task_kind_of(main.spec.model)
-        available = metrics_for(kind)
+        available = signals_for(kind)
         for name in opts.metrics:
             if name not in available:
                 withdraw_output(main.out, main.created)
@@ -94,11 +96,11 @@ class Calibration:
         search_cls(opts, out, build_spec(opts)).start()
 
     def _replicate_candidates(self, rows: list[dict]) -> list[dict]:
-        rows = ranked_rows(rows)
+        rows = sorted(ranked_rows(rows), key=lambda r: r["candidate_id"])
         finals = [r["final_val_metric"] if r["final_val_metric"] is not None else math.nan for r in rows]
         lower = task_of(build_spec(self.opts.search_options()).model).lower_is_better
         ranked = finals if lower else [-f for f in finals]
-        chosen = pick_spread([r["candidate_id"] for r in rows], ranked, self.opts.replicate_count)
+        chosen = pick_random([r["candidate_id"] for r in rows], ranked, self.opts.replicate_count, self.opts.seed)
         by_id = {r["candidate_id"]: r for r in rows}
         return [{"candidate_id": cid, "method": by_id[cid]["method"], "sparsity": by_id[cid]["sparsity"],
                  "hparams": by_id[cid]["hparams_dict"]} for cid in chosen]
@@ -160,7 +162,11 @@ class Calibration:
         spec = build_spec(self.opts.search_options())
         task = task_of(spec.model)
         lower = task.lower_is_better
-        metrics = {m: EARLY_METRICS.get(m) for m in self.opts.metrics}
+        from hyperprune.signals.registry import get_signal
+
+        signals = {m: get_signal(m) for m in self.opts.metrics}
+        needed = list(dict.fromkeys(i for signal in signals.values() for i in signal.inputs))
+        metrics = {i: EARLY_METRICS.get(i) for i in needed}  # the measured inputs the signals read
         columns = {m: info.column for m, info in metrics.items() if info.column}
         curves = Curves.from_rows(rows, self.opts.epochs, lower_is_better=lower, metrics=columns)
         dense_file = self.out / "dense_reference.json"
@@ -181,10 +187,10 @@ class Calibration:
                 replicate_finals.append(dict(zip(rep.ids, rep.final, strict=True)))
         result = analyse(curves, list(self.opts.metrics), noise=seed_noise(pool_final, replicate_finals),
                          dense=dense, tolerance=self.opts.tolerance, seed=self.opts.seed,
-                         samples=self.opts.bootstrap, labels={m: info.label for m, info in metrics.items()},
+                         samples=self.opts.bootstrap, labels={m: s.label for m, s in signals.items()},
                          prune_by=self.opts.e0)
         result["quality"] = task.quality
-        result["search_flags"] = {m: info.search_flags for m, info in metrics.items()}
+        result["search_flags"] = {m: {"metric": m, **s.search_flags} for m, s in signals.items()}
         result["dense_noise_floor"] = reference.get("noise_floor")
         result["training_s"] = round(self._training_seconds(), 1)
         result["options"] = self.opts.to_json()

@@ -62,10 +62,11 @@ class Search:
             opts = SearchOptions.from_json({**opts.to_json(), "sparsity": space.sparsity or 0.67})
         spec = build_spec(opts)
         from hyperprune.models import task_kind_of
+        from hyperprune.signals.registry import get_signal, signals_for
 
-        if opts.metric == "ls" and task_kind_of(spec.model) != "lm":
-            raise UserError(f"--metric ls needs a recurrent language model; {spec.model.kind!r} is a "
-                            "classifier: use --metric loss")
+        if task_kind_of(spec.model) not in get_signal(opts.metric).task_kinds:
+            raise UserError(f"--metric {opts.metric} needs a recurrent language model; {spec.model.kind!r} is a "
+                            f"classifier: use --metric {' or '.join(signals_for(task_kind_of(spec.model)))}")
         check_data(spec)
         if opts.initial_pool:
             saved_pool_candidates(opts.initial_pool, opts.e0, None if opts.initial_pool_any_seed else opts.seed)
@@ -127,7 +128,7 @@ class Search:
                       "val_loss": {int(k): v for k, v in known["val_loss"].items()}}
         settings = {"final_epochs": self.opts.final_epochs, "ls_seed": self.opts.seed,
                     "gpus_per_trial": self.opts.gpus_per_trial, "with_ls": True, "prune_by": self.opts.e0,
-                    "ls_distance": self.opts.ls_distance, "control_epochs": self._last_rung(),
+                    "ls_distance": self.opts.ls_variant, "control_epochs": self._last_rung(),
                     "ls_epochs": self.opts.ls_epochs(), "status_board": self.board,
                     "reference_feed": feed, "dense_progress_timeout": self.opts.dense_progress_timeout}
         trainable = tune.with_parameters(CandidateTrainable, base=spec_to_dict(self.spec),
@@ -181,10 +182,11 @@ class Search:
         control = space.control and not replay
         seeder = PoolSeeder(backend, max_evals=len(replay) if replay else o.max_evals,
                             concurrency=concurrency, e0=o.e0, sparsity=o.sparsity, seed=o.seed,
-                            metric_key=o.metric_key, replay=replay, control=control)
+                            metric_key=o.metric_key, replay=replay, control=control, signal=o.metric,
+                            final_epochs=o.final_epochs)
         scheduler = SyncHalvingScheduler(metric_key=o.metric_key, e0=o.e0, ei=o.ei,
                                          final_count=o.final_count, final_epochs=o.final_epochs,
-                                         control_epochs=self._last_rung())
+                                         control_epochs=self._last_rung(), signal=o.metric)
         recorder = PoolRecorder(str(self.out), scheduler, e0=o.e0, ei=o.ei, final_count=o.final_count,
                                 final_epochs=o.final_epochs, metric_key=o.metric_key,
                                 max_evals=o.max_evals, quiet=o.quiet,
@@ -194,7 +196,7 @@ class Search:
                                   quiet=o.quiet)
         self.log(f"seeding {o.max_evals if not replay else len(replay)} candidates with {o.hpo} "
                  f"({concurrency} at a time){' plus the dense control' if control else ''}, ranking by "
-                 f"{o.metric}{' (' + o.ls_distance + ' distance)' if o.metric == 'ls' else ''}")
+                 f"{o.metric}{' (' + o.ls_variant + ' distance)' if o.metric_key == 'ls_distance' else ''}")
         return tune.Tuner(
             self._trainable(known, feed),
             tune_config=TuneConfig(search_alg=OpenUntilDone(seeder), scheduler=scheduler,

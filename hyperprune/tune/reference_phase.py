@@ -77,7 +77,7 @@ class ReferencePhase:
         reference or the draws that reached it so far; None while none has."""
         from hyperprune.tune.noise_estimate import at_epoch, floor_estimate
 
-        field = "ls_distance" if self.opts.metric == "ls" else "val_loss_diff"
+        field = "ls_distance" if self.opts.metric_key == "ls_distance" else "val_loss_diff"
         if self.data is not None:
             record, floor = self.data.get("record") or {}, self.data.get("noise_floor") or {}
         else:  # the draws that reached the epoch so far (others may queue behind the candidates)
@@ -86,7 +86,7 @@ class ReferencePhase:
             noises = [n for n in noises if n and int(epoch) in {int(e) for e in n.get("epochs") or []}]
             if not record or not noises:
                 return None
-            floor = floor_estimate(record, noises, self.opts.ls_distance)
+            floor = floor_estimate(record, noises, self.opts.ls_variant)
         found = at_epoch(floor, record.get("epochs") or [], field, epoch)
         return None if found is None else (*found, floor.get("seeds"))
 
@@ -97,7 +97,7 @@ class ReferencePhase:
 
         if self.data is None:
             ref = self.training.result()
-            floor = floor_estimate(ref.record, ref.noises, self.opts.ls_distance)
+            floor = floor_estimate(ref.record, ref.noises, self.opts.ls_variant)
             self.data = self._write({"key": ref.key, "record": ref.record, "noise": ref.noise,
                                      "noises": ref.noises, "noise_floor": floor, "trials": ref.for_trials()})
         return self.data

@@ -28,11 +28,12 @@ class SyncHalvingScheduler(FIFOScheduler):
     _supports_buffered_results = False
 
     def __init__(self, *, metric_key: str, e0: int, ei: int, final_count: int, final_epochs: int,
-                 control_epochs: int = 0, on_round: Callable[[dict], None] | None = None) -> None:
+                 control_epochs: int = 0, on_round: Callable[[dict], None] | None = None,
+                 signal: str | None = None) -> None:
         super().__init__()
         self.metric_key = metric_key
         self.book = HalvingBook(e0=e0, ei=ei, final_count=final_count, final_epochs=final_epochs,
-                                control_epochs=control_epochs)
+                                control_epochs=control_epochs, signal=signal)
         self.on_round = on_round
         self._to_stop: set[str] = set()
 
@@ -54,8 +55,10 @@ class SyncHalvingScheduler(FIFOScheduler):
 
     def on_trial_result(self, tune_controller, trial: Trial, result: dict) -> str:
         epoch = int(result.get("epoch", 0))
-        value = result.get(self.metric_key)
-        value = float(value) if value is not None else math.nan
+        value = signal_inputs(getattr(self.book, "signal", None), result)
+        if value is None:
+            value = result.get(self.metric_key)
+            value = float(value) if value is not None else math.nan
         loss = result.get("val_loss")
         diverged = bool(result.get("diverged")) or (loss is not None and not math.isfinite(float(loss)))
         outcome = self.book.record(trial.trial_id, epoch, value, diverged)
@@ -147,6 +150,16 @@ class SyncHalvingScheduler(FIFOScheduler):
     def set_state(self, state: dict) -> None:
         self.book = state["book"]
         self._to_stop = set(state["to_stop"])
+
+
+def signal_inputs(signal: str | None, result: dict) -> dict[str, float] | None:
+    """The inputs of ``signal`` a trial's result carries (NaN where missing); None without a signal."""
+    if signal is None:
+        return None
+    from hyperprune.signals.registry import get_signal
+
+    keys = get_signal(signal).result_keys()
+    return {name: float(result[key]) if result.get(key) is not None else math.nan for name, key in keys.items()}
 
 
 class SchedulerStateCallback(Callback):

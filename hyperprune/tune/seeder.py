@@ -20,6 +20,14 @@ inside the training run) differs between them.
 With ``control`` the dense network itself is proposed first as a control candidate, on top of
 ``max_evals``: it is never proposed by the backend, never told to it, and never ranked.
 
+The score a candidate teaches the backend is its early signal (``signal``, a name of
+:data:`hyperprune.signals.SIGNALS`) at epoch ``e0``, from its own measurements up to ``e0``. A
+signal that ranks a whole rung (``rank``) has no score of one candidate alone: the backend
+learns the candidate's score within the rung made of itself and every candidate the backend
+already learnt, in proposal order (for ``rank``, its mean rank among them). As the backend learns
+in proposal order, that score does not depend on timing either; an earlier candidate's score is
+not revised when later ones arrive.
+
 With ``replay`` (a saved pool) it proposes exactly the pool's candidates, each resuming from its
 saved checkpoint, and nothing else.
 """
@@ -31,6 +39,7 @@ import math
 import pickle
 from typing import Any
 
+import numpy as np
 from ray.tune.search import Searcher
 
 
@@ -50,8 +59,12 @@ def control_candidate() -> dict:
 
 class PoolSeeder(Searcher):
     def __init__(self, backend, *, max_evals: int, concurrency: int, e0: int, sparsity: float,
-                 seed: int, metric_key: str, replay: list[dict] | None = None, control: bool = False) -> None:
+                 seed: int, metric_key: str, replay: list[dict] | None = None, control: bool = False,
+                 signal: str | None = None, final_epochs: int | None = None) -> None:
         super().__init__(metric=metric_key, mode="min")
+        self.signal = signal
+        self.final_epochs = final_epochs or e0
+        self.histories: dict[str, dict[int, dict[str, float]]] = {}  # trial id -> epoch -> signal inputs
         self.backend = backend
         self.max_evals = max_evals
         self.concurrency = max(1, concurrency)
@@ -172,6 +185,8 @@ class PoolSeeder(Searcher):
     def _tell(self, key: str) -> None:
         """The backend learns a candidate's score, and so do the proposals that duplicated it."""
         record = self.by_key[key]
+        if math.isfinite(record["score"]) and self._rung_wide():
+            record["score"] = self._score_among_told(key)
         if record["token"] is not None:
             self.backend.tell(record["token"], record["score"])
         for dup in self.duplicates:
@@ -179,11 +194,39 @@ class PoolSeeder(Searcher):
                 self.backend.tell(dup["token"], record["score"])
                 dup["token"] = None
 
+    def _rung_wide(self) -> bool:
+        from hyperprune.signals.registry import get_signal
+
+        return getattr(self, "signal", None) is not None and get_signal(self.signal).rung_wide
+
+    def _signal_score(self, trial_ids: list[str]) -> list[float]:
+        """The signal's scores at ``e0`` of the candidates of ``trial_ids`` as one rung."""
+        from hyperprune.signals.registry import get_signal
+
+        signal = get_signal(self.signal)
+        inputs = {name: np.array([[self.histories.get(t, {}).get(e, {}).get(name, math.nan)
+                                   for e in range(1, self.e0 + 1)] for t in trial_ids]) for name in signal.inputs}
+        return [float(v) if math.isfinite(v) else math.inf
+                for v in signal.score(inputs, self.e0, self.final_epochs)]
+
+    def _score_among_told(self, key: str) -> float:
+        told = [self.by_key[k]["trial_id"] for k in self.order[: self.told]
+                if k != key and math.isfinite(self.by_key[k]["score"])]
+        return self._signal_score([*told, self.by_key[key]["trial_id"]])[-1]
+
     def on_trial_result(self, trial_id: str, result: dict) -> None:
+        from hyperprune.tune.scheduler import signal_inputs
+
+        epoch = int(result.get("epoch", 0))
+        inputs = signal_inputs(getattr(self, "signal", None), result)
+        if inputs is not None and epoch <= self.e0:
+            self.histories.setdefault(trial_id, {})[epoch] = inputs
         if result.get("diverged"):
             self._score(trial_id, math.inf)
-        elif int(result.get("epoch", 0)) >= self.e0:
+        elif epoch >= self.e0 and inputs is None:
             self._score(trial_id, float(result.get(self.metric_key, math.inf)))
+        elif epoch >= self.e0:  # with a rung-wide signal a placeholder: scored among the others when told
+            self._score(trial_id, self._signal_score([trial_id])[0])
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
         # Stopped before reporting epoch e0 (diverged, failed, or killed): a very bad score.

@@ -49,3 +49,26 @@ def test_from_calibration_refuses_conflicts_and_missing_recommendations(tmp_path
     assert "recommends no schedule (within noise)" in capsys.readouterr().err
     assert main(["search", "--from-calibration", str(tmp_path), "--out", str(tmp_path / "s")]) == 2
     assert "holds no finished calibration" in capsys.readouterr().err
+
+
+def test_metric_auto_takes_the_calibrations_best_signal(tmp_path):
+    cal = _calibration(tmp_path / "cal", {"metric": "rank", "e0": 3, "ei": 1, "final_count": 2})
+    args = build_parser().parse_args(["search", "--metric", "auto", "--from-calibration", str(cal)])
+    opts = options_from_args(args)
+    assert (opts.metric, opts.e0, opts.ei, opts.final_count) == ("rank", 3, 1, 2)
+
+
+def test_metric_auto_without_a_calibration_is_one_line_and_exit_2(tmp_path, capsys):
+    out = tmp_path / "s"
+    assert main(["search", "--metric", "auto", "--out", str(out), "--no-dashboard"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--metric auto" in err and "--from-calibration" in err
+    assert not (out / "search.json").exists()
+
+
+def test_the_search_help_names_every_signal(capsys):
+    with pytest.raises(SystemExit):
+        main(["search", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for name in ("ls", "ls-trajectory", "loss", "rank", "loss-extrapolation", "auto"):
+        assert name in text

@@ -76,8 +76,8 @@ def _noise(exceeds):
 
 
 def test_analysis_recommends_nothing_when_the_spread_is_within_seed_noise():
-    rows = [[i + 0.1 * e for e in range(1, 5)] for i in range(6)]
-    curves = make_curves(rows, [5.0 + 0.1 * i for i in range(6)])
+    rows = [[i + 0.1 * e for e in range(1, 5)] for i in range(8)]
+    curves = make_curves(rows, [5.0 + 0.1 * i for i in range(8)])
     dense = {"val_metric": [700.0, 650.0, 640.0, 600.0]}
     good = analyse(curves, ["m"], noise=_noise(True), dense=dense, tolerance=0.01, samples=200)
     assert good["recommendation"]["regret"] == 0.0
@@ -88,3 +88,10 @@ def test_analysis_recommends_nothing_when_the_spread_is_within_seed_noise():
     assert noisy["recommendation"] is None
     assert "seed noise" in noisy["recommendation_note"]
     assert any("do not spread beyond their seed noise" in w for w in noisy["warnings"])
+
+
+def test_a_pool_too_small_to_judge_gets_no_recommendation():
+    rows = [[i + 0.1 * e for e in range(1, 5)] for i in range(5)]
+    curves = make_curves(rows, [5.0 + 0.1 * i for i in range(5)])
+    cal = analyse(curves, ["m"], noise=_noise(True), dense=None, tolerance=0.01, samples=200)
+    assert cal["recommendation"] is None and "too few" in cal["recommendation_note"]

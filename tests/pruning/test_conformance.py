@@ -18,13 +18,13 @@ of the vocabulary occurs in every training epoch: a weight that a dynamic method
 zero) in the embedding row of a word absent from an epoch receives no gradient in it, stays
 zero, and counting zero weights would overstate the sparsity.
 
-A method whose module does not exist yet is skipped; any other import error fails.
+A registered method whose module or class cannot be imported fails (a stale registry path is a
+bug, never a skip).
 """
 
 from __future__ import annotations
 
 import gzip
-import importlib.util
 
 import pytest
 import torch
@@ -45,14 +45,14 @@ TASKS = ("lm", "mlp", "cnn")
 
 
 def method_class(name: str):
-    """The method's class; skip only when its own module does not exist yet."""
-    try:
-        return METHODS.get(name)
-    except ModuleNotFoundError as exc:
-        missing = exc.name or ""
-        if missing.startswith("hyperprune.pruning.") and importlib.util.find_spec(missing) is None:
-            pytest.skip(f"method module {missing} does not exist yet")
-        raise
+    """The method's class; a registered method that cannot be imported fails the test."""
+    return METHODS.get(name)
+
+
+@pytest.mark.parametrize("name", METHODS.names())
+def test_every_registered_method_imports(name):
+    cls = method_class(name)
+    assert isinstance(cls, type), f"{name} is registered as {cls!r}, not a class"
 
 
 @pytest.fixture(scope="module")
