@@ -26,19 +26,13 @@ saved checkpoint, and nothing else.
 
 from __future__ import annotations
 
-import json
 import math
 import pickle
 from typing import Any
 
 from ray.tune.search import Searcher
 
-
-def candidate_key(method: str, sparsity: float, hparams: dict[str, Any]) -> str:
-    """Canonical identity of a candidate: equal keys mean the same strategy."""
-    return json.dumps({"method": method, "sparsity": round(float(sparsity), 6), "hparams": hparams},
-                      sort_keys=True, default=str)
-
+from hyperprune.search.candidate_key import candidate_key
 
 CONTROL_ID = "dense"
 
