@@ -58,9 +58,10 @@ def _train(job: tuple) -> dict:
     """One run to the budget: per-epoch validation perplexity, wall and CPU seconds."""
     from hyperprune.training.candidate_record import train_candidate
 
-    spec, method, sparsity, hparams, seed = job
+    spec, method, sparsity, hparams, seed, e0 = job
     wall, cpu = time.perf_counter(), time.process_time()
-    record = train_candidate(spec, method=method, sparsity=sparsity, hparams=hparams, seed=seed)
+    record = train_candidate(spec, method=method, sparsity=sparsity, hparams=hparams, seed=seed,
+                             prune_by=None if method == "dense" else e0)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {"method": method, "sparsity": sparsity, "hparams": hparams, "seed": seed,
             "val_ppl": record["val_metric"], "wall_s": wall, "cpu_s": cpu,
@@ -114,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--replicated", type=int, default=4, help="replicated candidates for the projection")
     p.add_argument("--candidates", type=int, default=len(CANDIDATES), help="study candidates per level")
     p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--e0", type=int, default=2, help="first rung: candidates reach their sparsity by it")
+    p.add_argument("--json", default=None, help="also write every run's figures to this JSON file")
     p.add_argument("--smoke", action="store_true", help="tiny sizes, 2 epochs, one sparsity level")
     args = p.parse_args(argv)
     from hyperprune.config import parse_settings
@@ -129,10 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     epochs = spec.train.epochs
-    jobs = [(spec, "dense", 0.0, {}, 0)]
+    jobs = [(spec, "dense", 0.0, {}, 0, args.e0)]
     for level in levels:
         for method, hparams in CANDIDATES[: args.candidates]:
-            jobs += [(spec, method, level, hparams, seed) for seed in range(args.seeds)]
+            jobs += [(spec, method, level, hparams, seed, args.e0) for seed in range(args.seeds)]
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         runs = list(pool.map(_train, jobs))
@@ -153,12 +156,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"projected calibration ({args.pool} candidates + {args.replicated} x {args.seeds} replicate runs + "
               f"dense, {epochs} epochs, {args.workers} workers) from {label} s/epoch: {minutes:.1f} min")
     print("\nseed noise vs pool spread of the final validation perplexity:")
-    for level in levels:
+    for level in levels if len(runs) > 1 else []:
         stats = noise_and_spread([r for r in runs[1:] if r["sparsity"] == level])
         print(f"  sparsity {level}: {stats['candidates']} candidates x {args.seeds} seeds; pool sd "
               f"{_fmt(stats['pool_sd'])}, seed sd {_fmt(stats['seed_sd'])}, ratio {_fmt(stats['ratio'])}")
         for name, finals in stats["finals"].items():
             print(f"    {name}: {', '.join(f'{v:.2f}' for v in finals)}")
+    if args.json:
+        from hyperprune.config import spec_to_dict
+        from hyperprune.files import write_json
+
+        write_json(args.json, {"spec": spec_to_dict(spec), "settings": settings, "runs": runs})
     return 0
 
 

@@ -180,9 +180,10 @@ def _pool_record(row: dict) -> dict:
             "diverged": row.get("status") == "diverged"}
 
 
-def table_from_calibration(out: str | Path, result: dict) -> tuple[list[dict], dict]:
+def table_from_calibration(out: str | Path, result: dict, spec_dict: dict) -> tuple[list[dict], dict]:
     """The table of a finished calibration in ``out`` (its pool, replicates and dense reference);
-    ``result`` is its analysis (``calibration.json``), whose curves give the offline distances."""
+    ``result`` is its analysis (``calibration.json``), whose curves give the offline distances,
+    ``spec_dict`` the run settings it trained with."""
     from hyperprune.calibration.curves import ranked_rows
     from hyperprune.search.pool import read_pool
 
@@ -215,7 +216,7 @@ def table_from_calibration(out: str | Path, result: dict) -> tuple[list[dict], d
         record["test"] = dense.get("test") if len(dense.get("epochs") or []) == epochs else None
         rows.append(make_row("dense", candidate_id="dense", method="dense", sparsity=0.0, hparams={},
                              seed=seeds[0], record=record))
-    meta = table_meta(spec_dict=result.get("spec") or {}, space=opts.get("space"), sparsity=opts.get("sparsity"),
+    meta = table_meta(spec_dict=spec_dict, space=opts.get("space"), sparsity=opts.get("sparsity"),
                       epochs=epochs, e0=int(opts.get("e0") or 1), seeds=seeds,
                       lower_is_better=bool(result["lower_is_better"]), producer="hyperprune calibrate",
                       dense_curve=list(dense.get("val_metric") or [])[:epochs], preset=opts.get("preset"),
@@ -277,10 +278,10 @@ def analyse_table(path: str | Path, metrics: list[str] | None = None, *, toleran
 
     rows, meta = read_table(path)
     chosen = list(metrics or available_metrics(meta))
-    unknown = [m for m in chosen if m not in metric_columns([m]) and m in EARLY_METRICS.names()]
-    if unknown or any(m not in EARLY_METRICS.names() for m in chosen):
-        bad = next(m for m in chosen if m not in EARLY_METRICS.names() or m in unknown)
-        raise UserError(f"metric {bad!r} is not in this table; choose from: {', '.join(available_metrics(meta))}")
+    for name in chosen:
+        if name not in EARLY_METRICS.names() or name not in metric_columns([name]):
+            raise UserError(f"metric {name!r} is not in this table; choose from: "
+                            f"{', '.join(available_metrics(meta))}")
     curves = curves_of(rows, meta, "candidate", chosen, seed=meta["seeds"][0])
     replicate_finals = []
     for other in meta["seeds"][1:]:

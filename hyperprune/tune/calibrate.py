@@ -124,7 +124,16 @@ class Calibration:
             self._run_search(FixedPoolSearch, rep, folder, candidates)
         result = self.analyse()
         write_json(self.out / RESULT_FILE, result)
+        self.write_table(result)
         return result
+
+    def write_table(self, result: dict) -> None:
+        """``OUT/table.parquet``: the calibration as a benchmark table (:mod:`hyperprune.calibration.table`)."""
+        from hyperprune.calibration.table import TABLE_FILE, table_from_calibration, write_table
+        from hyperprune.config import spec_to_dict
+
+        spec = spec_to_dict(build_spec(self.opts.search_options()))
+        write_table(self.out / TABLE_FILE, *table_from_calibration(self.out, result, spec))
 
     def _training_seconds(self) -> float:
         """Wall time of the searches that trained the pool and its replicates (their last sessions)."""
