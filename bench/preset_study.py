@@ -32,7 +32,7 @@ import math
 import statistics
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 # (method, hparams): candidates of different families, each valid at every sparsity level
 CANDIDATES = (
@@ -58,10 +58,10 @@ def _train(job: tuple) -> dict:
     """One run to the budget: per-epoch validation perplexity, wall and CPU seconds."""
     from hyperprune.training.candidate_record import train_candidate
 
-    spec, method, sparsity, hparams, seed, e0 = job
+    spec, method, sparsity, hparams, seed, e0, device = job
     wall, cpu = time.perf_counter(), time.process_time()
     record = train_candidate(spec, method=method, sparsity=sparsity, hparams=hparams, seed=seed,
-                             prune_by=None if method == "dense" else e0)
+                             prune_by=None if method == "dense" else e0, device=device)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {"method": method, "sparsity": sparsity, "hparams": hparams, "seed": seed,
             "val_ppl": record["val_metric"], "wall_s": wall, "cpu_s": cpu,
@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--candidates", type=int, default=len(CANDIDATES), help="study candidates per level")
     p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--e0", type=int, default=2, help="first rung: candidates reach their sparsity by it")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--json", default=None, help="also write every run's figures to this JSON file")
     p.add_argument("--smoke", action="store_true", help="tiny sizes, 2 epochs, one sparsity level")
     args = p.parse_args(argv)
@@ -132,13 +133,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     epochs = spec.train.epochs
-    jobs = [(spec, "dense", 0.0, {}, 0, args.e0)]
+    jobs = [(spec, "dense", 0.0, {}, 0, args.e0, args.device)]
     for level in levels:
         for method, hparams in CANDIDATES[: args.candidates]:
-            jobs += [(spec, method, level, hparams, seed, args.e0) for seed in range(args.seeds)]
+            jobs += [(spec, method, level, hparams, seed, args.e0, args.device) for seed in range(args.seeds)]
     started = time.perf_counter()
+    runs: list = [None] * len(jobs)
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        runs = list(pool.map(_train, jobs))
+        futures = {pool.submit(_train, job): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            runs[futures[future]] = future.result()
+            if args.json:  # what has finished so far, in case the study is stopped early
+                _write(args.json, spec, settings, [r for r in runs if r is not None])
     dense = runs[0]
     print(f"preset {args.preset}, E = {epochs}: {len(runs)} runs on {args.workers} workers in "
           f"{time.perf_counter() - started:.0f} s wall; settings {settings or 'as the preset'}")
@@ -162,12 +168,14 @@ def main(argv: list[str] | None = None) -> int:
               f"{_fmt(stats['pool_sd'])}, seed sd {_fmt(stats['seed_sd'])}, ratio {_fmt(stats['ratio'])}")
         for name, finals in stats["finals"].items():
             print(f"    {name}: {', '.join(f'{v:.2f}' for v in finals)}")
-    if args.json:
-        from hyperprune.config import spec_to_dict
-        from hyperprune.files import write_json
-
-        write_json(args.json, {"spec": spec_to_dict(spec), "settings": settings, "runs": runs})
     return 0
+
+
+def _write(path: str, spec, settings: dict, runs: list[dict]) -> None:
+    from hyperprune.config import spec_to_dict
+    from hyperprune.files import write_json
+
+    write_json(path, {"spec": spec_to_dict(spec), "settings": settings, "runs": runs})
 
 
 if __name__ == "__main__":
