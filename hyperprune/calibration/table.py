@@ -293,4 +293,5 @@ def analyse_table(path: str | Path, metrics: list[str] | None = None, *, toleran
                      seed=seed, samples=samples or BOOTSTRAP_SAMPLES,
                      labels={m: EARLY_METRICS.get(m).label for m in chosen}, prune_by=int(meta["e0"]))
     result["table"] = meta
+    result["quality"] = "perplexity" if meta["lower_is_better"] else "accuracy"
     return result
