@@ -180,6 +180,19 @@ def _pool_record(row: dict) -> dict:
             "diverged": row.get("status") == "diverged"}
 
 
+def _dense_row(folder: Path, seed: int, epochs: int, rows: list[dict]) -> dict:
+    """Append the dense reference of a search directory (its first ``epochs``) to ``rows``; its record."""
+    dense_file = folder / "dense_reference.json"
+    if not dense_file.is_file():
+        return {}
+    dense = json.loads(dense_file.read_text()).get("record") or {}
+    record = {key: list(dense.get(key) or [])[:epochs] for key in ("epochs", "val_loss", "val_metric", "ls")}
+    record["test"] = dense.get("test") if len(dense.get("epochs") or []) == epochs else None
+    rows.append(make_row("dense", candidate_id="dense", method="dense", sparsity=0.0, hparams={}, seed=seed,
+                         record=record))
+    return dense
+
+
 def table_from_calibration(out: str | Path, result: dict, spec_dict: dict) -> tuple[list[dict], dict]:
     """The table of a finished calibration in ``out`` (its pool, replicates and dense reference);
     ``result`` is its analysis (``calibration.json``), whose curves give the offline distances,
@@ -199,7 +212,9 @@ def table_from_calibration(out: str | Path, result: dict, spec_dict: dict) -> tu
                              hparams=row["hparams_dict"], seed=row["seed"], record=_pool_record(row),
                              distances=distances))
     seeds = [int(opts["seed"])]
-    folders = sorted((out / "replicates").glob("seed-*")) if (out / "replicates").is_dir() else []
+    dense = _dense_row(out, seeds[0], epochs, rows)
+    folders = sorted((out / "replicates").glob("seed-*"), key=lambda f: int(f.name.split("-", 1)[1])) if (
+        out / "replicates").is_dir() else []
     for folder in folders:
         if not (folder / "pool.parquet").is_file():
             continue
@@ -208,14 +223,7 @@ def table_from_calibration(out: str | Path, result: dict, spec_dict: dict) -> tu
             rows.append(make_row("replicate", candidate_id=row["candidate_id"], method=row["method"],
                                  sparsity=row["sparsity"], hparams=row["hparams_dict"], seed=row["seed"],
                                  record=_pool_record(row), distances={"l2": row["ls_distance"]}))
-    dense: dict = {}
-    dense_file = out / "dense_reference.json"
-    if dense_file.is_file():
-        dense = json.loads(dense_file.read_text()).get("record") or {}
-        record = {key: list(dense.get(key) or [])[:epochs] for key in ("epochs", "val_loss", "val_metric", "ls")}
-        record["test"] = dense.get("test") if len(dense.get("epochs") or []) == epochs else None
-        rows.append(make_row("dense", candidate_id="dense", method="dense", sparsity=0.0, hparams={},
-                             seed=seeds[0], record=record))
+        _dense_row(folder, seeds[-1], epochs, rows)
     meta = table_meta(spec_dict=spec_dict, space=opts.get("space"), sparsity=opts.get("sparsity"),
                       epochs=epochs, e0=int(opts.get("e0") or 1), seeds=seeds,
                       lower_is_better=bool(result["lower_is_better"]), producer="hyperprune calibrate",
