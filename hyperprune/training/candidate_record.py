@@ -37,7 +37,8 @@ def _clock_fields(metrics: dict[str, Any]) -> tuple[int, float, bool]:
 def train_candidate(spec: RunSpec, *, method: str, sparsity: float = 0.0, hparams: dict | None = None,
                     seed: int = 0, prune_by: int | None = None, ls_seed: int | None = None,
                     with_ls: bool = True, device: str = "cpu", init_seed: int | None = None) -> dict[str, Any]:
-    """Train one candidate to ``spec.train.epochs``; its per-epoch record (see the module doc)."""
+    """Train one candidate until its age reaches ``spec.train.epochs`` (at most the run's
+    ``total_epochs`` iterations); its per-epoch record (see the module doc)."""
     from hyperprune.lyapunov.probe import LSProbe
     from hyperprune.training.run import TrainingRun
 
@@ -51,7 +52,8 @@ def train_candidate(spec: RunSpec, *, method: str, sparsity: float = 0.0, hparam
     record: dict[str, Any] = {"epochs": [], "age": [], "cost_epochs": [], "rankable": [], "train_loss": [],
                               "val_loss": [], "val_metric": [], "ls": [], "measured_sparsity": [],
                               "wall_s": [], "cpu_s": [], "ls_epoch0": list(run.ls_epoch0), "diverged": False}
-    while run.epoch < spec.train.epochs:
+    budget = spec.train.epochs
+    while run.epoch < run.total_epochs and (not record["age"] or record["age"][-1] < budget):
         wall, cpu = time.perf_counter(), time.process_time()
         metrics = run.train_epoch()
         age, cost, rankable = _clock_fields(metrics)
