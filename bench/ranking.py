@@ -67,8 +67,12 @@ def offline(argv: list[str]) -> int:
     args = p.parse_args(argv)
     try:
         if args.smoke:
-            sys.path.insert(0, str(Path(__file__).resolve().parent))
-            from tabulate import main as tabulate
+            import importlib.util
+
+            spec = importlib.util.spec_from_file_location("bench_tabulate", Path(__file__).with_name("tabulate.py"))
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            tabulate = module.main
 
             folder = tempfile.mkdtemp(prefix="ranking-smoke-")
             args.offline = str(Path(folder) / "smoke.parquet")

@@ -96,3 +96,31 @@ def test_a_metric_the_table_lacks_and_a_foreign_file_are_one_line_errors(tmp_pat
         read_table(bad)
     with pytest.raises(UserError, match="no benchmark table"):
         read_table(tmp_path / "missing.parquet")
+
+
+def test_the_readme_results_are_rendered_from_table_files(tmp_path):
+    from hyperprune.calibration.table_report import render_results_markdown
+
+    path = _table(tmp_path)
+    text = render_results_markdown([path, path], samples=200)
+    assert text.count("#### unit") == 2
+    assert "| signal | age 1 | age 2 |" in text
+    assert "| validation loss | 1.00 [1.00, 1.00] | 1.00 [1.00, 1.00] |" in text
+    assert "Verdict: at the first rung (age 1) loss predicts best" in text and "no signal beats the loss here" in text
+    assert text == render_results_markdown([path, path], samples=200)  # deterministic: regenerated identically
+
+
+def test_ranking_offline_prints_the_analysis_and_refuses_a_missing_table(tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    bench = Path(__file__).resolve().parents[2] / "bench" / "ranking.py"
+    spec = importlib.util.spec_from_file_location("bench_ranking", bench)
+    ranking = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ranking)
+    assert ranking.main(["--offline", str(_table(tmp_path)), "--metric", "loss", "--bootstrap", "200"]) == 0
+    out = capsys.readouterr().out
+    assert "space unit: 4 candidates" in out and "Spearman loss" in out and "Spearman ls |" not in out
+    assert ranking.main(["--offline", str(tmp_path / "missing.parquet")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no benchmark table" in err
