@@ -7,7 +7,7 @@ per-epoch measurement, and writes ``OUT/pool.parquet`` in the search's format (s
 works as ``--initial-pool``); (2) for each other master seed (``seed + 1``, ...), a search over a
 fixed list of ``replicate_count`` candidates spread over the final ranking, in
 ``OUT/replicates/seed-<s>/``; (3) :func:`hyperprune.calibration.analysis.analyse` writes
-``OUT/calibration.json`` and the report. Every phase that finished is skipped on resume.
+``OUT/calibration.json``, the benchmark table ``OUT/table.parquet`` and the report. Every phase that finished is skipped on resume.
 """
 
 from __future__ import annotations
