@@ -11,7 +11,7 @@ which at seed 0 are 24 distinct candidates, 8 epochs).
 ``--render DIR`` prints the tables of a finished calibration again.
 
 ``--offline FILE`` evaluates a shipped benchmark table (``bench/tables/*.parquet``, written by
-``bench/tabulate.py`` or ``hyperprune calibrate``) without training, in seconds: Spearman and
+``bench/produce_table.py`` or ``hyperprune calibrate``) without training, in seconds: Spearman and
 Kendall with bootstrap intervals per age for each signal (``--metric NAME``: one signal), the
 noise ceiling from the replicates, and the regret and compute of every halving schedule (the
 cheapest within the tolerance per signal; ``--all-schedules``: every one), replayed with the
@@ -69,16 +69,16 @@ def offline(argv: list[str]) -> int:
         if args.smoke:
             import importlib.util
 
-            spec = importlib.util.spec_from_file_location("bench_tabulate", Path(__file__).with_name("tabulate.py"))
+            spec = importlib.util.spec_from_file_location("bench_produce_table", Path(__file__).with_name("produce_table.py"))
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
-            tabulate = module.main
+            produce = module.main
 
             folder = tempfile.mkdtemp(prefix="ranking-smoke-")
             args.offline = str(Path(folder) / "smoke.parquet")
             args.markdown = [args.offline]
             args.bootstrap = 200
-            if tabulate(["--smoke", "--quiet", "--workers", "1", "--out", args.offline]) != 0:
+            if produce(["--smoke", "--quiet", "--workers", "1", "--out", args.offline]) != 0:
                 return 2
         if args.offline:
             cal = analyse_table(args.offline, args.metric, tolerance=args.tolerance, samples=args.bootstrap)

@@ -15,7 +15,7 @@ settings, space, sparsity, budget ``epochs`` and first rung ``e0``, the master s
 dense reference's final figure and its improvement over its last 3 epochs.
 
 :func:`table_from_calibration` builds it from a finished ``hyperprune calibrate`` directory;
-``bench/tabulate.py`` trains it directly; :func:`analyse_table` runs the calibration analysis
+``bench/produce_table.py`` trains it directly; :func:`analyse_table` runs the calibration analysis
 (:func:`hyperprune.calibration.analysis.analyse`) on it.
 
 Example::

@@ -18,8 +18,8 @@ EPOCHS = 2
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _tabulate():
-    spec = importlib.util.spec_from_file_location("bench_tabulate", ROOT / "bench" / "tabulate.py")
+def _producer():
+    spec = importlib.util.spec_from_file_location("bench_produce_table", ROOT / "bench" / "produce_table.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -36,7 +36,7 @@ def tables(tmp_path_factory):
         args += ["--set", item]
     assert main(args) == 0
     produced = root / "produced.parquet"
-    code = _tabulate().main(["--space", "reference", "--preset", "tiny", "--epochs", str(EPOCHS), "--max-evals", "3",
+    code = _producer().main(["--space", "reference", "--preset", "tiny", "--epochs", str(EPOCHS), "--max-evals", "3",
                              "--e0", "1", "--replicates", "2", "--replicate-count", "2", "--workers", "2", "--quiet",
                              "--out", str(produced), *[x for item in TINY for x in ("--set", item)]])
     assert code == 0
@@ -81,15 +81,15 @@ def test_calibrate_writes_a_table_whose_rows_the_producer_reproduces(tables):
 def test_the_producer_imports_neither_ray_nor_a_model_based_searcher(tmp_path):
     import subprocess
 
-    code = ("import sys, runpy; sys.argv = ['tabulate', '--smoke', '--quiet', '--workers', '1', '--out', "
+    code = ("import sys, runpy; sys.argv = ['produce_table', '--smoke', '--quiet', '--workers', '1', '--out', "
             f"{str(tmp_path / 't.parquet')!r}]; "
             "import builtins; real = builtins.__import__\n"
             "def guard(name, *a, **k):\n"
             "    if name.split('.')[0] in ('ray', 'hyperopt', 'optuna'): raise ImportError('blocked ' + name)\n"
             "    return real(name, *a, **k)\n"
             "builtins.__import__ = guard\n"
-            f"runpy.run_path({str(ROOT / 'bench' / 'tabulate.py')!r}, run_name='__main__')")
+            f"runpy.run_path({str(ROOT / 'bench' / 'produce_table.py')!r}, run_name='__main__')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     rows, meta = read_table(tmp_path / "t.parquet")
-    assert meta["producer"] == "bench/tabulate.py" and len([r for r in rows if r["role"] == "candidate"]) == 3
+    assert meta["producer"] == "bench/produce_table.py" and len([r for r in rows if r["role"] == "candidate"]) == 3

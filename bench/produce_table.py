@@ -11,9 +11,9 @@ reference. Needs torch, numpy, pyarrow and pyyaml; not Ray, hyperopt or Optuna.
 
 Usage::
 
-    python bench/tabulate.py --space reference --preset bench --max-evals 26 --replicates 2 \\
+    python bench/produce_table.py --space reference --preset bench --max-evals 26 --replicates 2 \\
         --replicate-count 4 --workers 16 --out bench/tables/reference.parquet
-    python bench/tabulate.py --smoke --out /tmp/table.parquet      # seconds: tiny sizes
+    python bench/produce_table.py --smoke --out /tmp/table.parquet      # seconds: tiny sizes
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def produce(*, space: str, preset: str, settings: list[str], epochs: int | None,
         rows.append(make_row(d["role"], candidate_id=d["candidate_id"], method=d["method"], sparsity=d["sparsity"],
                              hparams=d["hparams"], seed=d["seed"], record=d["record"], distances=distances))
     meta = table_meta(spec_dict=spec_to_dict(spec), space=space, sparsity=pool[0]["sparsity"], epochs=budget, e0=e0,
-                      seeds=seeds, lower_is_better=lower, producer="bench/tabulate.py",
+                      seeds=seeds, lower_is_better=lower, producer="bench/produce_table.py",
                       dense_curve=dense[seed]["val_metric"], preset=preset, settings=list(settings),
                       max_evals=max_evals, replicate_ids=chosen)
     return rows, meta
