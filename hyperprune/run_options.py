@@ -32,7 +32,7 @@ def settings_option(help: str):
 class RunOptions:
     preset: str = option(
         "tiny",
-        "run settings to start from: tiny (CPU) or paper (2x1500 LSTM)",
+        "run settings to start from: tiny (CPU, seconds), bench (CPU, converges in 20 epochs) or paper (2x1500 LSTM)",
         names="hyperprune.config:PRESETS",
     )
     model: str | None = option(

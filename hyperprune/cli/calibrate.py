@@ -3,8 +3,9 @@
 Trains every candidate of a pool to ``--epochs`` exactly as a search measures it (nobody is
 excluded), retrains some from other seeds to measure the noise of the final figure, and writes
 ``calibration.json`` (correlations with intervals, the regret and compute of every halving
-schedule of a grid replayed offline, the noise ceiling, a recommendation), ``pool.parquet`` and
-``report/index.html``.
+schedule of a grid replayed offline, the noise ceiling, a recommendation), ``pool.parquet``,
+``table.parquet`` (the whole calibration as a benchmark table, evaluated offline by
+``bench/ranking.py --offline``) and ``report/index.html``.
 
 Example::
 

@@ -7,7 +7,7 @@ per-epoch measurement, and writes ``OUT/pool.parquet`` in the search's format (s
 works as ``--initial-pool``); (2) for each other master seed (``seed + 1``, ...), a search over a
 fixed list of ``replicate_count`` candidates drawn at random (seeded by the master seed), in
 ``OUT/replicates/seed-<s>/``; (3) :func:`hyperprune.calibration.analysis.analyse` writes
-``OUT/calibration.json`` and the report. Every phase that finished is skipped on resume.
+``OUT/calibration.json``, the benchmark table ``OUT/table.parquet`` and the report. Every phase that finished is skipped on resume.
 """
 
 from __future__ import annotations
@@ -132,7 +132,16 @@ class Calibration:
             self._run_search(FixedPoolSearch, rep, folder, candidates)
         result = self.analyse()
         write_json(self.out / RESULT_FILE, result)
+        self.write_table(result)
         return result
+
+    def write_table(self, result: dict) -> None:
+        """``OUT/table.parquet``: the calibration as a benchmark table (:mod:`hyperprune.calibration.table`)."""
+        from hyperprune.calibration.table import TABLE_FILE, table_from_calibration, write_table
+        from hyperprune.config import spec_to_dict
+
+        spec = spec_to_dict(build_spec(self.opts.search_options()))
+        write_table(self.out / TABLE_FILE, *table_from_calibration(self.out, result, spec))
 
     def _training_seconds(self) -> float:
         """Wall time of the searches that trained the pool and its replicates (their last sessions)."""

@@ -34,7 +34,6 @@ saved checkpoint, and nothing else.
 
 from __future__ import annotations
 
-import json
 import math
 import pickle
 from typing import Any
@@ -42,12 +41,7 @@ from typing import Any
 import numpy as np
 from ray.tune.search import Searcher
 
-
-def candidate_key(method: str, sparsity: float, hparams: dict[str, Any]) -> str:
-    """Canonical identity of a candidate: equal keys mean the same strategy."""
-    return json.dumps({"method": method, "sparsity": round(float(sparsity), 6), "hparams": hparams},
-                      sort_keys=True, default=str)
-
+from hyperprune.searching.candidate_key import candidate_key
 
 CONTROL_ID = "dense"
 

@@ -1,0 +1,50 @@
+"""The pool a random search proposes, without Ray: the same candidates, ids and seeds.
+
+A random searcher does not learn from scores, so its pool depends only on the space, the run
+settings (which narrow costly hyperparameters, :func:`~.cost_budget.fit_to_budget`), the master
+seed and ``max_evals``: :func:`random_pool` asks the same backend the search asks, drops a
+proposal identical to an earlier one (:func:`~.candidate_key.candidate_key`) as the search's
+seeder does, and numbers the candidates ``c000``, ``c001``... in proposal order, as the seeder
+does. ``hyperprune calibrate`` (random searcher, the default) trains exactly these candidates.
+
+Example::
+
+    pool = random_pool("reference", spec, sparsity=0.67, seed=0, max_evals=24)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hyperprune.config import RunSpec
+
+
+def space_sparsity(space_ref: str, sparsity: float | None) -> float:
+    """The target sparsity a search over ``space_ref`` uses: the given one, the space's, else 0.67."""
+    from hyperprune.searching.space import load_space
+
+    return float(sparsity if sparsity is not None else (load_space(space_ref).sparsity or 0.67))
+
+
+def random_pool(space_ref: str, spec: RunSpec, *, sparsity: float | None, seed: int, max_evals: int,
+                log: Callable[[str], None] = lambda text: None) -> list[dict]:
+    """The distinct candidates of ``max_evals`` random proposals, as the search's seeder launches them."""
+    from hyperprune.searching.candidate_key import candidate_key
+    from hyperprune.searching.cost_budget import fit_to_budget, spec_epoch_shape
+    from hyperprune.searching.searchers import SEARCHERS
+    from hyperprune.searching.space import load_space
+
+    target = space_sparsity(space_ref, sparsity)
+    space = fit_to_budget(load_space(space_ref), spec_epoch_shape(spec), log=log)
+    backend = SEARCHERS.get("random")(space, seed=seed)
+    seen: set[str] = set()
+    pool = []
+    for _ in range(max_evals):
+        _, proposal = backend.ask()
+        key = candidate_key(proposal["method"], target, proposal["hparams"])
+        if key in seen:
+            continue
+        seen.add(key)
+        pool.append({"candidate_id": f"c{len(pool):03d}", "method": proposal["method"], "sparsity": target,
+                     "hparams": proposal["hparams"], "seed": seed})
+    return pool
