@@ -8,10 +8,12 @@
   quality does) with seeded bootstrap 95% intervals, and the top-k overlap;
 * ``schedules``: per metric and halving schedule ``(e0, ei, final_count)`` of the grid, the
   replayed winner, its regret (final figure minus the pool's best, in the figure's units) and
-  the epochs the schedule spends. The pool reached its target sparsity by ``prune_by`` (the
-  calibration's first rung); a search with another first rung prunes by that rung instead, so
-  for methods that prune gradually its curves, and hence its pick, may differ
-  (``same_first_rung`` marks the schedules replayed under the search's own conditions);
+  the epochs the schedule spends. Curves are indexed by age (epochs since each candidate's last
+  prune-and-rewind event), so rewinding methods are measured as a search with any first rung
+  measures them. Methods that prune without rewinding were narrowed to prune before the
+  calibration's first rung ``prune_by``; a schedule whose ``e0`` is earlier would rank them
+  before their mask is final, which no search does (``same_first_rung`` is true for the
+  schedules replayed under a search's own conditions: ``e0 >= prune_by``);
 * ``recommendation``: the metric and schedule with the least compute whose regret is within
   the tolerance (a fraction of the best final figure); none when no schedule qualifies, or when
   the pool's final figures do not spread beyond their seed noise (then no metric is
@@ -69,7 +71,7 @@ def schedules(curves: Curves, metrics: list[str], grid: list[tuple[int, int, int
             out.append({"metric": metric, "e0": e0, "ei": ei, "final_count": fc, "winner": outcome.winner,
                         "regret": r if math.isfinite(r) else None, "epochs": outcome.epochs,
                         "epochs_fraction": outcome.epochs / full,
-                        "same_first_rung": prune_by is None or e0 == prune_by})
+                        "same_first_rung": prune_by is None or e0 >= prune_by})
     return out
 
 
