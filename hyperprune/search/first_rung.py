@@ -27,8 +27,10 @@ from hyperprune.search.space import Domain, MethodSpace, SearchSpace
 
 
 def _why(e0: int) -> str:
-    return (f"so that a candidate that prunes without rewinding is pruned and trained at least one "
-            f"epoch by the first rung (--e0 {e0})")
+    return (
+        f"so that a candidate that prunes without rewinding is pruned and trained at least one "
+        f"epoch by the first rung (--e0 {e0})"
+    )
 
 
 def _rewind_values(method: MethodSpace, defaults: dict) -> list:
@@ -47,7 +49,9 @@ def narrow_method(method: MethodSpace, e0: int) -> tuple[MethodSpace | None, str
     if name is None:
         return method, None, False
     defaults = {h.name: h.default for h in cls.HPARAMS}
-    unrewound = [v for v in _rewind_values(method, defaults) if cls.prunes_without_rewind({**defaults, "rewind": v})]
+    unrewound = [
+        v for v in _rewind_values(method, defaults) if cls.prunes_without_rewind({**defaults, "rewind": v})
+    ]
     if not unrewound:
         return method, None, False
     bound = e0 - 1
@@ -64,17 +68,29 @@ def narrow_method(method: MethodSpace, e0: int) -> tuple[MethodSpace | None, str
         return method, f"{method.method}.{name} at most {bound}{where} (was {max(values):g})", True
     left = [v for v in values if v <= bound]
     if not left:
-        return None, (f"{method.method} removed: it prunes without rewinding and its {name} is at least "
-                      f"{min(values):g} (declared low {declared.low:g})"), False
+        return (
+            None,
+            (
+                f"{method.method} removed: it prunes without rewinding and its {name} is at least "
+                f"{min(values):g} (declared low {declared.low:g})"
+            ),
+            False,
+        )
     if len(left) == 1:
         narrowed = Domain("fixed", value=left[0])
     else:
         narrowed = dataclasses.replace(domain, high=float(max(left)))
     params = {**method.params, name: narrowed}
-    return dataclasses.replace(method, params=params), f"{method.method}.{name} at most {bound} (was {max(values):g})", False
+    return (
+        dataclasses.replace(method, params=params),
+        f"{method.method}.{name} at most {bound} (was {max(values):g})",
+        False,
+    )
 
 
-def narrow_to_first_rung(space: SearchSpace, e0: int, log: Callable[[str], None] = lambda text: None) -> SearchSpace:
+def narrow_to_first_rung(
+    space: SearchSpace, e0: int, log: Callable[[str], None] = lambda text: None
+) -> SearchSpace:
     """``space`` with every prune-without-rewind epoch at most ``e0 - 1`` (see the module docstring);
     one ``log`` line per change; a space left without a method is a one-line error."""
     methods = []
@@ -87,6 +103,10 @@ def narrow_to_first_rung(space: SearchSpace, e0: int, log: Callable[[str], None]
         if narrowed is not None:
             methods.append(narrowed)
     if not methods:
-        raise UserError(f"search space {space.name}: no method can be ranked at --e0 {e0} (each prunes without "
-                        "rewinding later); raise --e0 or let them rewind")
-    return dataclasses.replace(space, methods=tuple(methods), unrewound_prune_by=e0 - 1 if conditional else None)
+        raise UserError(
+            f"search space {space.name}: no method can be ranked at --e0 {e0} (each prunes without "
+            "rewinding later); raise --e0 or let them rewind"
+        )
+    return dataclasses.replace(
+        space, methods=tuple(methods), unrewound_prune_by=e0 - 1 if conditional else None
+    )

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from conftest import build_context, run_epochs
 
 from hyperprune.errors import UserError
 from hyperprune.pruning import METHODS
-from conftest import build_context, run_epochs
 
 SPARSITY = 0.5
 #: InCoP's adaptive ratio reaches a target of 0.5 in one step whatever p, q and cap say
@@ -49,11 +49,20 @@ CONTEXT_LIMITS = {
     ("incop", "p"): "the PQ-index ratio of this tiny LSTM rounds to no weight: only the deadline prunes",
     ("incop", "q"): "the PQ-index ratio of this tiny LSTM rounds to no weight: only the deadline prunes",
     ("incop", "cap"): "the PQ-index ratio of this tiny LSTM rounds to no weight: only the deadline prunes",
-    ("incop", "epsilon"): "the PQ-index ratio of this tiny LSTM rounds to no weight: only the deadline prunes",
-    ("incop", "stat_batches"): "the PQ-index ratio of this tiny LSTM rounds to no weight: only the deadline prunes",
+    (
+        "incop",
+        "epsilon",
+    ): "the PQ-index ratio of this tiny LSTM rounds to no weight: only the deadline prunes",
+    (
+        "incop",
+        "stat_batches",
+    ): "the PQ-index ratio of this tiny LSTM rounds to no weight: only the deadline prunes",
     ("magsign", "score"): "no kept weight of this tiny LSTM changes sign in three epochs",
     ("sa", "decay"): "150 evaluations on this tiny LSTM accept the same moves at either temperature schedule",
-    ("sa", "iters_cap"): "150 evaluations on this tiny LSTM accept the same moves at either temperature schedule",
+    (
+        "sa",
+        "iters_cap",
+    ): "150 evaluations on this tiny LSTM accept the same moves at either temperature schedule",
     ("sa", "memory"): "150 evaluations on this tiny LSTM never revisit a mask",
     ("sa", "retries"): "150 evaluations on this tiny LSTM never revisit a mask",
 }
@@ -81,7 +90,11 @@ def trained_to_first_rung(name: str, hp: dict):
         run_epochs(method, ctx, [epoch])
         clock = method.clock()
         if clock.rankable(epoch) and clock.age(epoch) >= FIRST_RUNG:
-            masks = {n: m.clone() for n, m in method.masks.masks.items()} if hasattr(method.masks, "masks") else {}
+            masks = (
+                {n: m.clone() for n, m in method.masks.masks.items()}
+                if hasattr(method.masks, "masks")
+                else {}
+            )
             weights = {n: p.detach().clone() for n, p in ctx.model.named_parameters()}
             return epoch, masks, weights
     raise AssertionError(f"{name} {hp}: not rankable after {MOST_EPOCHS} epochs")
@@ -90,7 +103,9 @@ def trained_to_first_rung(name: str, hp: dict):
 def same(a, b) -> bool:
     if a[0] != b[0] or set(a[1]) != set(b[1]):
         return False
-    return all(torch.equal(a[1][k], b[1][k]) for k in a[1]) and all(torch.equal(a[2][k], b[2][k]) for k in a[2])
+    return all(torch.equal(a[1][k], b[1][k]) for k in a[1]) and all(
+        torch.equal(a[2][k], b[2][k]) for k in a[2]
+    )
 
 
 def pairs():
@@ -128,11 +143,14 @@ def test_one_hyperparameter_changes_the_network_by_the_first_rung(name, base, hp
         if reference is None:
             reference = trained_to_first_rung(name, full)
         inert = cls.effective_hparams(full) == cls.effective_hparams(other) or (
-            (name, hparam) in SAME_FOR_LANGUAGE_MODELS)
+            (name, hparam) in SAME_FOR_LANGUAGE_MODELS
+        )
         if inert:
             assert same(reference, candidate), f"{name}: {hparam} declared inert but changes the network"
             return
         tried.append(value)
-        assert not same(reference, candidate), f"{name}: {hparam}={value!r} trains exactly like {full[hparam]!r}"
+        assert not same(reference, candidate), (
+            f"{name}: {hparam}={value!r} trains exactly like {full[hparam]!r}"
+        )
         return
     pytest.fail(f"{name}: no valid alternative value of {hparam} to compare (tried {tried})")

@@ -37,20 +37,28 @@ def test_e0_1_removes_halo_fixes_unrewound_masks_at_init_and_says_so():
         "pruned and trained at least one epoch by the first rung (--e0 1)",
     ]
     methods = {m.method: m for m in space.methods}
-    assert methods["snip"].params["score_epoch"].kind == "fixed" and methods["snip"].params["score_epoch"].value == 0
+    assert (
+        methods["snip"].params["score_epoch"].kind == "fixed"
+        and methods["snip"].params["score_epoch"].value == 0
+    )
     # rewinding configurations keep their score epochs; unrewound ones are repaired to the bound
     assert methods["magsign"].params["score_epoch"].high == 3
     rewound = space.repaired({"method": "magsign", "hparams": {"score_epoch": 3, "rewind": True}})
     unrewound = space.repaired({"method": "magsign", "hparams": {"score_epoch": 3, "rewind": False}})
     assert rewound["hparams"]["score_epoch"] == 3 and unrewound["hparams"]["score_epoch"] == 0
     # rewinding methods are never narrowed
-    assert methods["lottery"] == parse_space(SPACE).methods[3] and methods["random"] == parse_space(SPACE).methods[4]
+    assert (
+        methods["lottery"] == parse_space(SPACE).methods[3]
+        and methods["random"] == parse_space(SPACE).methods[4]
+    )
 
 
 def test_a_later_first_rung_narrows_less():
     space, lines = narrowed(3)
     methods = {m.method: m for m in space.methods}
-    assert methods["halo"].params["prune_epoch"].high == 2 and methods["snip"].params["score_epoch"].choices == (0, 2)
+    assert methods["halo"].params["prune_epoch"].high == 2 and methods["snip"].params[
+        "score_epoch"
+    ].choices == (0, 2)
     assert len(lines) == 2 and lines[0].startswith("search space: halo.prune_epoch at most 2 (was 4)")
     assert narrowed(5)[1] == []
 
