@@ -3,15 +3,17 @@
 Each step reports the measurement of one network state (:func:`hyperprune.training.measure.measure`,
 after the method's end-of-epoch update): validation loss and perplexity (or accuracy), the
 sparsity counted from the measured weights, the Lyapunov spectrum and its distance to the dense
-reference at the same epoch (recurrent models; plain L2 or the trajectory variant; the spectrum
-only at the epochs in ``settings["ls_epochs"]`` when that is given, the epochs where candidates
-are ranked), the node it ran on, the seconds of the epoch's training, the pruning method's
+reference at the same *age* (recurrent models; plain L2 or the trajectory variant; the spectrum
+only at the ages in ``settings["ls_epochs"]`` when that is given, the ages where candidates
+are ranked), the fair clock's figures (``age``: epochs trained since the last prune-and-rewind
+event, ``cost_epochs``: epochs before it plus the method's extra passes in epochs, ``rankable``;
+see :mod:`hyperprune.pruning.core.clock`), the node it ran on, the seconds of the epoch's training, the pruning method's
 epoch-end update, the evaluation and the spectrum (``train_s``, ``method_s``, ``eval_s``,
-``ls_s``; the driver times the checkpoint that follows), and, at ``final_epochs``, the test
+``ls_s``; the driver times the checkpoint that follows), and, at age ``final_epochs``, the test
 figures and per-layer sparsity. It posts what it is doing to the driver's status board
 (``settings["status_board"]``), if there is one. Every candidate starts
-from the dense reference's initial weights and data order (the master seed) and reaches its
-target sparsity by the search's first rung (``prune_by``). The dense reference may still be
+from the dense reference's initial weights and data order (the master seed) and keeps its
+method's own schedule; it is ranked by age, never at weights just rewound. The dense reference may still be
 training beside the candidates: what is known of it when the search starts comes with the
 trainable, the rest from ``settings["reference_feed"]`` (:mod:`trainables.reference_feed`).
 
@@ -84,11 +86,10 @@ class CandidateTrainable(tune.Trainable):
         spec = override(spec_from_dict(self.base), overrides)
         device = "cuda" if torch.cuda.is_available() and self.settings.get("gpus_per_trial", 0) > 0 else "cpu"
         self.control = bool(config.get("control"))
-        # the search's first rung: every candidate is at its target sparsity whenever it is ranked
+        # total_epochs is the final age: a method that finds its mask before a rewind trains on top
         self.run = TrainingRun(spec, method=config["method"], sparsity=config["sparsity"],
                                hparams=hparams, seed=config["seed"],
-                               total_epochs=self.settings["final_epochs"], device=device,
-                               prune_by=self.settings.get("prune_by"))
+                               total_epochs=self.settings["final_epochs"], device=device)
         self.replay = False
         if config.get("init_checkpoint"):
             self.run.load_state_dict(load_safe(config["init_checkpoint"]))
@@ -104,17 +105,18 @@ class CandidateTrainable(tune.Trainable):
         self.node = current_node()
         self.candidate_id = config["candidate_id"]
 
-    def _distance(self, epoch: int) -> float:
-        """The LS distance (the search's variant) between this run and the dense reference at ``epoch``."""
+    def _distance(self, epoch: int, age: int) -> float:
+        """The LS distance (the search's variant) between this run at ``epoch`` and the dense
+        reference at the same age (``age`` epochs since this run's clock started)."""
         from hyperprune.lyapunov.distance import spectrum_gap
 
-        mine = self.run.spectra()[: epoch + 1]
+        mine = self.run.spectra()[epoch - age: epoch + 1]  # ages 0..age
         variant = self.settings.get("ls_distance", "l2")
-        needed = range(epoch + 1) if variant == "trajectory" else [epoch]
-        if any(not mine[e] for e in needed):
+        needed = range(age + 1) if variant == "trajectory" else [age]
+        if len(mine) != age + 1 or any(not mine[a] for a in needed):
             return math.nan
-        dense = [self.reference.spectrum(e) if e in needed else None for e in range(epoch + 1)]
-        if any(not dense[e] for e in needed):
+        dense = [self.reference.spectrum(a) if a in needed else None for a in range(age + 1)]
+        if any(not dense[a] for a in needed):
             return math.nan
         return spectrum_gap(variant, mine, dense)
 
@@ -130,21 +132,26 @@ class CandidateTrainable(tune.Trainable):
             metrics["replayed"] = False
             metrics.update(self.run.timing)
         epoch = int(metrics["epoch"])
+        age = int(metrics.get("age", epoch))
+        metrics.setdefault("age", age)
+        metrics.setdefault("rankable", True)
+        metrics.setdefault("cost_epochs", 0.0)
         metrics["candidate_id"] = self.candidate_id
         metrics["control"] = self.control
         metrics.update(self.node)
         metrics["ls"] = list(metrics.get("ls") or [])
         metrics["ls_distance"] = math.nan
-        if self.with_ls and not metrics.get("diverged"):
-            metrics["ls_distance"] = self._distance(epoch)
+        if self.with_ls and not metrics.get("diverged") and metrics["rankable"]:
+            metrics["ls_distance"] = self._distance(epoch, age)
         if metrics.get("diverged"):
             metrics["val_loss"] = math.nan
-        if epoch >= self.settings["final_epochs"] and not metrics.get("diverged") and not self.control:
+        final = metrics["rankable"] and age >= self.settings["final_epochs"]
+        if final and not metrics.get("diverged") and not self.control:
             self.post("test evaluation")
             test = self.run.evaluate("test")
             metrics.update({f"test_{k}": v for k, v in test.items()})
             metrics["sparsity_report"] = self.run.sparsity_report()
-        metrics["done"] = epoch >= self.last_epoch or bool(metrics.get("diverged"))
+        metrics["done"] = (metrics["rankable"] and age >= self.last_epoch) or bool(metrics.get("diverged"))
         self.post(f"epoch {epoch} reported")
         return metrics
 

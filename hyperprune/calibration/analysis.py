@@ -13,6 +13,8 @@ returns a JSON-ready dict:
   replayed winner, its regret (final figure minus the pool's best, in the figure's units), the
   ``REGRET_PERCENTILE``-th percentile of the regret over resampled pools (``regret_high``), the
   signal's one-sided Spearman lower bound at ``e0`` and the epochs the schedule spends;
+  Curves are indexed by age (epochs since each candidate's last prune-and-rewind event), so
+  rewinding methods are measured as a search with any first rung measures them;
 * ``recommendation``: the least-compute schedule that passes every gate of
   :mod:`.recommendation` (noise measured and exceeded, comparable ``e0``, Spearman lower bound
   above 0, regret within tolerance at the high percentile); none otherwise, with the reason;

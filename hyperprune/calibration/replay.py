@@ -6,7 +6,8 @@ trains to the rung and waits, the book ranks and halves (ties by candidate id, n
 metrics excluded as diverged), survivors continue, the finalists train to the budget. The
 winner is then chosen exactly as the search chooses it (lowest final validation loss among
 the finished, ties by id), so a replay gives the winner and the epochs a real search with that
-schedule would give on the same curves.
+schedule would give on the same curves. The curves are indexed by age, as the search's rungs
+are; the epochs spent include each trained candidate's epochs before its clock started.
 
 Example::
 
@@ -80,6 +81,8 @@ def replay(curves: Curves, metric: str, e0: int, ei: int, final_count: int) -> R
     finished = [cid for cid in curves.ids
                 if statuses[cid] == "finished" and math.isfinite(curves.final_loss[index[cid]])]
     winner = min(finished, key=lambda cid: (curves.final_loss[index[cid]], cid), default=None)
+    # a candidate that trained at all also trained the epochs its method spent finding its mask
+    trained = {cid: age + (curves.pre_clock[index[cid]] if age else 0) for cid, age in trained.items()}
     return ReplayOutcome(winner=winner, epochs=sum(trained.values()), epochs_by_candidate=trained,
                          statuses=statuses, rounds=list(book.history))
 

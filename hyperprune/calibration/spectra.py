@@ -17,11 +17,16 @@ def _by_epoch(epochs, spectra) -> dict[int, list[float]]:
 
 
 def offline_distance(variant: str, row: dict, epoch0: list[float] | None, dense: dict, epochs: int) -> list[float]:
-    """The distance ``variant`` of one pool row to the dense record at epochs ``1..epochs`` (NaN where
-    a spectrum it needs is missing, as the search reports it)."""
+    """The distance ``variant`` of one pool row to the dense record at ages ``1..epochs`` (NaN where
+    a spectrum it needs is missing, as the search reports it). The row's spectra are taken by age
+    (the last measurement of each age, that of its final network); age 0 is the spectrum before
+    training only when the candidate's clock started at init."""
     from hyperprune.lyapunov.distance import spectrum_gap
 
-    mine = {0: list(epoch0 or []), **_by_epoch(row.get("epochs"), row.get("ls"))}
+    ages = row.get("age") or row.get("epochs")
+    trained = list(row.get("epochs") or [])
+    from_init = not trained or not ages or int(trained[-1]) == int(ages[-1])
+    mine = {0: list(epoch0 or []) if from_init else [], **_by_epoch(ages, row.get("ls"))}
     ref = {0: list(dense.get("ls_epoch0") or []), **_by_epoch(dense.get("epochs"), dense.get("ls"))}
     out = []
     for epoch in range(1, epochs + 1):

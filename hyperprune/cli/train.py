@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         training = TrainingRun(spec, method=opts.method, sparsity=opts.sparsity, hparams=hparams,
                                device=opts.device)
         out.mkdir(parents=True, exist_ok=True)
-    while training.epoch < training.total_epochs:
+    while not training.finished():
         metrics = training.train_epoch()
         print(progress_line(metrics, training.total_epochs), flush=True)
         training.save(checkpoint)

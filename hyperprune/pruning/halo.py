@@ -25,9 +25,11 @@ Differences from the reference implementation, on purpose:
   penalty added to the task loss treats lambda as a constant, so the model's optimizer only
   sees its effect on the weights.
 * Pruning: the reference pruned once after training with no fine-tuning. Here the one-shot
-  global ``|w|`` pruning to the exact target happens at the end of the epoch at fraction
-  ``prune_at`` of the run, followed by masked fine-tuning (with the penalty still on) to the
-  end; ``prune_at=1`` gives the reference's behaviour.
+  global ``|w|`` pruning to the exact target happens at the end of epoch ``prune_epoch``,
+  followed by masked fine-tuning (with the penalty still on). The pruned weights keep training
+  (no rewind), so the run's age counts from init (:mod:`hyperprune.pruning.core.clock`): a
+  search narrows ``prune_epoch`` to before its first rung. Configurations saved with the
+  earlier ``prune_at`` (a fraction of the run) load with the epoch it meant.
 
 Each weight carries a coefficient, so the prunable part of the model takes twice the memory.
 
@@ -46,12 +48,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from hyperprune.pruning.core.clock import Clock
 from hyperprune.pruning.core.hparams import HParam
 from hyperprune.pruning.core.kept_count import kept_count
 from hyperprune.pruning.core.layer_allocation import ALLOCATIONS
 from hyperprune.pruning.core.layer_sets import layer_names
 from hyperprune.pruning.core.method import PruneContext, PruningMethod
-from hyperprune.pruning.core.prune_schedule import epoch_at_fraction
 from hyperprune.pruning.core.top_k import magnitude_scores, prune_to
 
 LAMBDA_FLOOR = 1e-3
@@ -86,11 +88,35 @@ class Halo(PruningMethod):
         HParam("coef_lr", "float", 0.01, 1e-4, 1.0, log=True, help="SGD learning rate of the coefficients"),
         HParam("variant", "choice", "halo", choices=("halo", "l1", "sws"),
                help="halo: one learned lambda per weight; l1: lambda fixed; sws: one shared lambda"),
-        HParam("prune_at", "float", 0.5, 0.1, 1.0,
-               help="fraction of the run after which the weights are pruned to the target"),
+        HParam("prune_epoch", "int", 1, 1, 5, step=1,
+               help="epoch at whose end the weights are pruned to the target (then fine-tuned)"),
         HParam("allocation", "choice", "global", choices=ALLOCATIONS,
                help="how the kept weights are spread over layers (see the early-mask methods)"),
     )
+
+    PRUNE_EPOCH_HPARAM = "prune_epoch"
+
+    @classmethod
+    def prunes_without_rewind(cls, hp):
+        return True
+
+    @classmethod
+    def upgrade_hparams(cls, hp, run_epochs):
+        """``prune_at`` (a fraction of the run, as saved before) becomes the epoch it meant."""
+        if "prune_at" not in hp:
+            return dict(hp)
+        hp = dict(hp)
+        fraction = float(hp.pop("prune_at"))
+        epoch = min(max(math.ceil(fraction * run_epochs - 1e-9), 1), max(run_epochs, 1))
+        hp.setdefault("prune_epoch", min(epoch, int(next(h.high for h in cls.HPARAMS if h.name == "prune_epoch"))))
+        return hp
+
+    @classmethod
+    def effective_hparams(cls, hp):
+        # l1 keeps every coefficient at lambda_init: nothing learns them, and psi weighs no term
+        if hp.get("variant") == "l1":
+            return {k: v for k, v in hp.items() if k not in ("coef_lr", "psi")}
+        return dict(hp)
 
     @classmethod
     def extra_passes(cls, hp, shape):
@@ -120,7 +146,12 @@ class Halo(PruningMethod):
             rho.requires_grad_(variant != "l1")
         if variant != "l1":
             self.coef_optimizer = torch.optim.SGD(self.rhos, lr=self.hp["coef_lr"], momentum=COEF_MOMENTUM)
-        self.prune_epoch = epoch_at_fraction(self.hp["prune_at"], ctx.prune_by)
+        self.prune_epoch = int(self.hp["prune_epoch"])
+
+    def clock(self) -> Clock:
+        if self.sparsity <= 0.0:
+            return Clock(0, 0)
+        return Clock(0, self.prune_epoch if self.pruned else None)
 
     # -- penalty and coefficients -------------------------------------------------------------
     def coefficients(self) -> list[torch.Tensor]:

@@ -3,10 +3,12 @@
 Each round removes ``prune_rate`` of the weights still alive, then rewinds the survivors and
 restarts the optimizer. The number of rounds is the smallest ``R`` with
 ``(1 - prune_rate) ** R <= 1 - sparsity``; the last round is clipped so the run ends exactly
-at the target (counted as a fraction of the originally prunable weights). Rounds are spread
-over the run's own epochs (:func:`~hyperprune.pruning.core.prune_schedule.spread_rounds`): with a short
-budget several rounds share an epoch end; the last one always leaves the rest of the run for
-training the ticket.
+at the target (counted as a fraction of the originally prunable weights). Each round trains
+``round_epochs`` epochs from the rewind point before it prunes: round ``r`` ends at epoch
+``k + r * round_epochs``, where ``k`` is the rewind epoch (0 unless ``rewind=epoch``). A higher
+``prune_rate`` therefore means fewer rounds and an earlier ticket. After the last round the
+ticket trains for the whole run (``ctx.total_epochs`` epochs of age, see
+:mod:`hyperprune.pruning.core.clock`); the epochs of the rounds are the cost of finding it.
 
 Options, all explicit:
 
@@ -33,11 +35,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from hyperprune.pruning.core.clock import Clock
 from hyperprune.pruning.core.hparams import HParam
 from hyperprune.pruning.core.kept_count import kept_at_density, kept_count
 from hyperprune.pruning.core.layer_sets import ALL_SET_NAMES, layer_names
 from hyperprune.pruning.core.method import PruneContext, PruningMethod
-from hyperprune.pruning.core.prune_schedule import rounds_needed, spread_rounds
+from hyperprune.pruning.core.prune_schedule import rounds_needed
 from hyperprune.pruning.core.rewind import reinitialise, restore, snapshot
 from hyperprune.pruning.core.top_k import magnitude_scores, prune_to, random_scores
 
@@ -57,6 +60,8 @@ class LotteryTicket(PruningMethod):
                help="after each round: weights at init, at the end of rewind_epoch, or fresh"),
         HParam("rewind_epoch", "int", 1, 0, 5, step=1,
                help="epoch whose end weights are the rewind point when rewind=epoch"),
+        HParam("round_epochs", "int", 1, 1, 3, step=1,
+               help="epochs each round trains from the rewind point before it prunes"),
         HParam("layers", "choice", "all", choices=ALL_SET_NAMES,
                help="prunable groups, meaning per task kind in hyperprune.pruning.core.layer_sets"),
     )
@@ -71,8 +76,24 @@ class LotteryTicket(PruningMethod):
         self.start: dict[str, torch.Tensor] | None = None
         self.events: list[dict[str, Any]] = []
 
+    @classmethod
+    def effective_hparams(cls, hp: dict[str, Any]) -> dict[str, Any]:
+        if hp.get("rewind") == "epoch" and hp.get("rewind_epoch") != 0:
+            return dict(hp)
+        # rewinding to the end of epoch 0 is rewinding to init
+        rewind = "init" if hp.get("rewind") == "epoch" else hp.get("rewind")
+        return {**{k: v for k, v in hp.items() if k != "rewind_epoch"}, **({"rewind": rewind} if "rewind" in hp else {})}
+
     def prunable_names(self, model: nn.Module, task_kind: str) -> list[str]:
         return layer_names(model, task_kind, self.hp["layers"])
+
+    def clock(self) -> Clock:
+        if self.rounds == 0:
+            return Clock(0, 0)
+        last = self.events[-1]["epoch"] if self.events else 0
+        if self.rounds_done < self.rounds:
+            return Clock(last, None, restarts=True)
+        return Clock(last, last)
 
     def setup(self, ctx: PruneContext) -> None:
         super().setup(ctx)
@@ -82,9 +103,9 @@ class LotteryTicket(PruningMethod):
         self.keep_plan = [max(final, kept_at_density(total, (1.0 - rate) ** r)) for r in range(1, self.rounds)]
         self.keep_plan.append(final)
         self.keep_plan = self.keep_plan[: self.rounds]
-        self.round_epochs = spread_rounds(self.rounds, ctx.prune_by)
-        first = self.round_epochs[0] if self.round_epochs else ctx.prune_by
-        self.rewind_at = min(self.hp["rewind_epoch"], first - 1) if self.hp["rewind"] == "epoch" else 0
+        self.rewind_at = self.hp["rewind_epoch"] if self.hp["rewind"] == "epoch" else 0
+        spacing = self.hp["round_epochs"]
+        self.round_epochs = [self.rewind_at + r * spacing for r in range(1, self.rounds + 1)]
         if self.hp["rewind"] != "reinit" and self.rewind_at == 0:
             self.start = snapshot(ctx.model)
 

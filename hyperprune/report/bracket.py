@@ -1,7 +1,7 @@
 """The elimination bracket: who was dropped in which round, with the metric value there.
 
-The table lists each round (rung epoch, candidates ranked, kept, and the excluded ones with
-their metric); the figure draws every candidate's metric across the rungs, ending in a cross
+The table lists each round (rung age, candidates ranked, kept, and the excluded ones with
+their metric and, where finding their mask cost epochs before their clock started, that cost); the figure draws every candidate's metric across the rungs, ending in a cross
 where it was excluded, with the noise floor (what a different initialisation alone gives) as a
 shaded band above each rung's best and the dense control, when the search had one, as a
 dashed line.
@@ -34,6 +34,13 @@ def _fmt_floor(mean: float | None, spread: float | None) -> str:
     return f"{_fmt(mean)} ± {spread:.2g}" if finite(mean) and finite(spread) else _fmt(mean)
 
 
+def _cost_at(row: dict, age: int | None) -> float | None:
+    """The candidate's cost (epochs before its clock started plus extra passes) at rung age ``age``."""
+    ages, costs = row.get("age") or [], row.get("cost_epochs") or []
+    hits = [c for a, c in zip(ages, costs, strict=False) if a == age and c is not None]
+    return hits[-1] if hits else None
+
+
 def bracket_rounds(data: SearchData) -> list[dict]:
     """Per round: ``round`` (1-based), ``epoch``, ``ranked``, ``kept``, ``excluded`` [(id, value, status)]."""
     ranked_rows = data.ranked_rows()
@@ -43,11 +50,11 @@ def bracket_rounds(data: SearchData) -> list[dict]:
     rounds = []
     for i in sorted(indices):
         ranked = [cid for cid, m in metrics.items() if i in m]
-        excluded = [(r["candidate_id"], metrics[r["candidate_id"]].get(i), r["status"])
+        epoch = data.rung_epoch(i)
+        excluded = [(r["candidate_id"], metrics[r["candidate_id"]].get(i), r["status"], _cost_at(r, epoch))
                     for r in ranked_rows if r["round_excluded"] == i]
         excluded.sort(key=lambda x: (x[1] if finite(x[1]) else float("inf"), x[0]))
-        out_ids = {cid for cid, _, _ in excluded}
-        epoch = data.rung_epoch(i)
+        out_ids = {cid for cid, *_ in excluded}
         rounds.append({"round": i + 1, "epoch": epoch, "ranked": len(ranked),
                        "kept": len([c for c in ranked if c not in out_ids]), "excluded": excluded,
                        "noise_floor": data.floor_by_epoch().get(epoch) if epoch is not None else None,
@@ -58,8 +65,9 @@ def bracket_rounds(data: SearchData) -> list[dict]:
 def bracket_table(data: SearchData) -> dict:
     rows = []
     for rnd in bracket_rounds(data):
-        dropped = ", ".join(f"{cid} ({_fmt(v)}{'' if status == 'eliminated' else ', ' + status})"
-                            for cid, v, status in rnd["excluded"]) or "-"
+        dropped = ", ".join(f"{cid} ({_fmt(v)}{'' if status == 'eliminated' else ', ' + status}"
+                            f"{f', cost {cost:.3g} epochs' if cost else ''})"
+                            for cid, v, status, cost in rnd["excluded"]) or "-"
         rows.append([rnd["round"], rnd["epoch"] if rnd["epoch"] is not None else "-", rnd["ranked"],
                      rnd["kept"], _fmt_floor(rnd["noise_floor"], rnd["noise_floor_sd"]), dropped])
     finalists = [r for r in data.rows if r["status"] in ("finished", "finalist", "winner", "running", "paused")
@@ -68,7 +76,7 @@ def bracket_table(data: SearchData) -> dict:
         names = ", ".join(f"{r['candidate_id']}{' (winner)' if r['candidate_id'] == data.winner_id else ''}"
                           for r in sorted(finalists, key=lambda r: r["candidate_id"]))
         rows.append(["final", "-", len(finalists), len(finalists), "-", f"finalists: {names}"])
-    return {"header": ["round", "rung epoch", "ranked", "kept", "noise floor",
+    return {"header": ["round", "rung age", "ranked", "kept", "noise floor",
                        f"excluded ({data.metric_label} at the rung)"], "rows": rows}
 
 
@@ -102,7 +110,7 @@ def plot_bracket(data: SearchData, folder: Path) -> Figure:
                         xytext=(6, 3 - 9 * (labelled % 3)), fontsize=7, color=color)
             labelled += 1
     integer_x(ax, all_x)
-    ax.set_xlabel("rung epoch" if data.e0 is not None else "round")
+    ax.set_xlabel("rung age (epochs since the last rewind)" if data.e0 is not None else "round")
     ax.set_ylabel(f"{data.metric_label} at the rung (lower is better)")
     ax.set_title("Candidates across the halving rounds (cross: excluded there)")
     ax.legend(fontsize=8)

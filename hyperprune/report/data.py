@@ -121,11 +121,13 @@ class SearchData:
 
 
 def at_epoch(row: dict, column: str, epoch: int) -> float | None:
-    """A per-epoch column's value at ``epoch`` (``None`` when the candidate never reached it)."""
-    epochs = list(row.get("epochs") or [])
+    """A per-epoch column's value at age ``epoch`` (the rungs' clock: epochs since the candidate's
+    last prune-and-rewind event; the last measurement of that age, that of its final network;
+    ``None`` when the candidate never reached it)."""
+    ages = list(row.get("age") or row.get("epochs") or [])
     values = list(row.get(column) or [])
-    if epoch in epochs:
-        index = epochs.index(epoch)
+    if epoch in ages:
+        index = len(ages) - 1 - ages[::-1].index(epoch)
         if index < len(values):
             return values[index]
     return None

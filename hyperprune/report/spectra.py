@@ -35,7 +35,7 @@ def _rung_epochs(data: SearchData) -> list[int]:
     epochs = [data.rung_epoch(i) for i in range(0, (max(rounds) + 1) if rounds else 1)]
     epochs = [e for e in epochs if e is not None]
     if not epochs:  # no options recorded: use the epochs that hold spectra
-        epochs = sorted({e for r in data.rows for e, s in zip(r["epochs"] or [], r["ls"] or [], strict=False) if s})
+        epochs = sorted({e for r in data.rows for e, s in zip(r.get("age") or r["epochs"] or [], r["ls"] or [], strict=False) if s})
     if len(epochs) > 3:
         epochs = [epochs[0], epochs[len(epochs) // 2], epochs[-1]]
     return epochs

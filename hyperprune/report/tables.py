@@ -21,7 +21,8 @@ def _last(values) -> float | None:
 
 
 def pool_table(data: SearchData) -> dict:
-    header = ["id", "method", "status", "excluded in round", "epochs", f"val {data.quality_name}",
+    header = ["id", "method", "status", "excluded in round", "epochs", "age", "cost (epochs)",
+              f"val {data.quality_name}",
               "LS distance", "rung metrics", "weight sparsity", f"final val {data.quality_name}",
               f"test {data.quality_name}", "node", "hyperparameters"]
     rows = []
@@ -31,7 +32,8 @@ def pool_table(data: SearchData) -> dict:
         rows.append([
             r["candidate_id"], r["method"], r["status"],
             _fmt(r["round_excluded"] + 1 if r["round_excluded"] is not None else None),
-            _fmt(_last(r["epochs"])), _fmt(_last(r["val_metric"])), _fmt(_last(r["ls_distance"])), rungs,
+            _fmt(_last(r["epochs"])), _fmt(_last(r.get("age") or r["epochs"])), _fmt(_last(r.get("cost_epochs")), 3),
+            _fmt(_last(r["val_metric"])), _fmt(_last(r["ls_distance"])), rungs,
             _fmt(_last(r["weight_sparsity"]), 3), _fmt(r.get("final_val_metric")), _fmt(r.get("test_metric")),
             (r.get("node_id") or "-")[:8], params or "-",
         ])
@@ -47,7 +49,9 @@ def summary_lines(data: SearchData) -> list[str]:
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
     lines.append(f"{len(data.rows)} candidates: " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) + ".")
     lines.append(f"Early ranking by {data.metric_label}"
-                 + (f", first rung at epoch {data.e0}, then every {data.ei} epoch(s)." if data.e0 else "."))
+                 + (f", first rung at age {data.e0} (epochs trained since a candidate's last prune-and-rewind "
+                    f"event), then every {data.ei} epoch(s); epochs spent finding a mask before it are "
+                    "cost (the pool's cost column)." if data.e0 else "."))
     if result is None:
         lines.append("The search has not finished (no result.json): the figures show its state so far.")
         return lines

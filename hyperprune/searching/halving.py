@@ -1,6 +1,12 @@
 """Pure bookkeeping of synchronous successive halving (no Ray): rungs, ranking, survivors.
 
-The rungs are at epochs ``e0, e0 + ei, e0 + 2 ei, ...``. At each rung every live candidate
+The rungs are at ages ``e0, e0 + ei, e0 + 2 ei, ...``: a candidate's age is the number of epochs
+it has trained since its last prune-and-rewind event (:mod:`hyperprune.pruning.core.clock`), so
+every candidate is ranked after the same training as the network it finishes as, and the
+finalists train to age ``final_epochs``. Epochs a method spends finding its mask before a rewind
+are reported as not rankable and pass no rung. A candidate that reaches a rung age with a mask
+that is not final and will not restart (a method that prunes without rewinding after the first
+rung) is an error: it cannot be compared with the others. At each rung every live candidate
 reports its metric; the better half is kept (at least ``final_count``), the rest excluded, and
 this repeats until ``final_count`` remain. Ties are broken by candidate id, so a decision never
 depends on the order results arrived in. A candidate whose metric is not finite is excluded as
@@ -70,6 +76,7 @@ class Candidate:
     round_excluded: int | None = None
     rung_metrics: dict[int, float] = field(default_factory=dict)
     inputs: dict[int, dict[str, float]] = field(default_factory=dict)  # epoch -> the signal's inputs
+    error: str | None = None
 
 
 @dataclass
@@ -104,13 +111,28 @@ class HalvingBook:
             c.waiting = False
             c.round_excluded = self.round
 
-    def record(self, trial_id: str, epoch: int, value: float, diverged: bool = False) -> str:
-        """Record a result; returns ``"continue"``, ``"wait"`` (at the rung), ``"finished"`` or ``"diverged"``.
+    def record(self, trial_id: str, epoch: int, value: float, diverged: bool = False, rankable: bool = True,
+               restarts: bool = False) -> str:
+        """Record a result at age ``epoch``; returns ``"continue"``, ``"wait"`` (at the rung),
+        ``"finished"``, ``"diverged"`` or ``"unrankable"``.
 
         A candidate is diverged when its training says so, or when its metric is not finite at
-        a rung where it must be ranked.
+        a rung where it must be ranked. A result that is not ``rankable`` passes no rung: while
+        its clock ``restarts`` (a rewind is still to come) the candidate trains on; otherwise,
+        at a rung age, it is excluded as an error (see the module docstring).
         """
         c = self.candidates[trial_id]
+        if not rankable and c.status != "control":
+            if diverged:
+                self.exclude(trial_id, "diverged")
+                return "diverged"
+            due = self.final_epochs if self.phase == "final" else self.rung_epoch
+            if restarts or epoch < due:
+                return "continue"
+            c.error = (f"{c.candidate_id} reached age {epoch} (a rung) before its mask was final: a method "
+                       "that prunes without rewinding must prune before the first rung (--e0)")
+            self.exclude(trial_id, "error")
+            return "unrankable"
         c.epoch = max(c.epoch, epoch)
         if isinstance(value, dict):
             c.inputs[epoch] = {k: float(v) if v is not None else math.nan for k, v in value.items()}

@@ -2,7 +2,11 @@
 
 Columns: ``candidate_id``, ``trial_id``, ``method``, ``sparsity``, ``hparams`` (JSON text),
 ``seed``, ``status`` (running, paused, eliminated, diverged, error, finalist, winner, control),
-``round_excluded``, per-epoch lists (``epochs``, ``val_loss``, ``val_metric``, ``ls_distance``,
+``round_excluded``, per-epoch lists (``epochs``: the training iteration of each measurement,
+``age``: epochs since the candidate's last prune-and-rewind event, which is what rungs and the
+dense reference's epochs are matched on, ``cost_epochs``: epochs trained before that event plus
+the method's extra passes in training epochs, cumulative (see
+:mod:`hyperprune.pruning.core.clock`), ``val_loss``, ``val_metric``, ``ls_distance``,
 ``weight_sparsity``, ``measured_sparsity``, ``method_passes``: forward passes the pruning method
 spent beyond training in that epoch, see :mod:`hyperprune.pruning.core.cost`; seconds of the epoch's
 phases: ``train_s``, ``eval_s``, ``method_s`` (the method's epoch-end update), ``ls_s`` and
@@ -41,7 +45,7 @@ if TYPE_CHECKING:
 
 POOL_FILE = "pool.parquet"
 #: per-epoch lists added after the first pools were written (they read back as empty lists there)
-EPOCH_LISTS = ("measured_sparsity", "method_passes", "train_s", "eval_s", "method_s", "ls_s", "checkpoint_s")
+EPOCH_LISTS = ("age", "cost_epochs", "measured_sparsity", "method_passes", "train_s", "eval_s", "method_s", "ls_s", "checkpoint_s")
 
 SCHEMA = pa.schema([
     ("candidate_id", pa.string()),
@@ -53,6 +57,8 @@ SCHEMA = pa.schema([
     ("status", pa.string()),
     ("round_excluded", pa.int64()),
     ("epochs", pa.list_(pa.int64())),
+    ("age", pa.list_(pa.int64())),
+    ("cost_epochs", pa.list_(pa.float64())),
     ("val_loss", pa.list_(pa.float64())),
     ("val_metric", pa.list_(pa.float64())),
     ("ls_distance", pa.list_(pa.float64())),
@@ -119,6 +125,9 @@ def read_pool(path: str | Path) -> list[dict[str, Any]]:
         row["failures"] = row.get("failures") or 0
         for name in EPOCH_LISTS:
             row[name] = row.get(name) or []
+        if not row["age"]:  # written before the fair clock: every measurement aged from init
+            row["age"] = list(row["epochs"] or [])
+            row["cost_epochs"] = [0.0] * len(row["age"])
         try:
             row["hparams_dict"] = json.loads(row["hparams"] or "{}")
         except json.JSONDecodeError:

@@ -28,6 +28,8 @@ def _summary(row: dict) -> dict:
         "hparams": json.loads(row["hparams"] or "{}"),
         "seed": row["seed"],
         "epochs": (row["epochs"] or [0])[-1],
+        "age": (row.get("age") or row["epochs"] or [0])[-1],
+        "cost_epochs": (row.get("cost_epochs") or [0.0])[-1],
         "val_loss": row["final_val_loss"],
         "val_metric": row["final_val_metric"],
         "test_loss": row["test_loss"],

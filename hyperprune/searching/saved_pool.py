@@ -1,6 +1,6 @@
 """A saved round-1 pool as the candidates of a new search (``--initial-pool``) or a calibration.
 
-Each row of the pool's ``pool.parquet`` that kept its epoch-``e0`` checkpoint becomes a
+Each row of the pool's ``pool.parquet`` that kept its age-``e0`` checkpoint becomes a
 candidate that resumes from it; the checkpoints are checked before anything trains. The
 candidates keep the seed they were trained with; a search with another master seed would not
 share their start (initial weights, data order) with its dense reference, so a pool from another
@@ -37,8 +37,8 @@ def saved_pool_candidates(path: str, e0: int, seed: int | None = None) -> list[d
                             "the pool directory must keep its pool/ folder")
         saved_at = checkpoint_epoch(ckpt_path, row["candidate_id"])
         if saved_at != e0:
-            raise UserError(f"the saved pool was taken at epoch {saved_at} (its candidates reach their target "
-                            f"sparsity by then), not --e0 {e0}; use --e0 {saved_at}")
+            raise UserError(f"the saved pool was taken at age {saved_at} (its first rung), not --e0 {e0}; "
+                            f"use --e0 {saved_at}")
         replay.append({"candidate_id": row["candidate_id"], "method": row["method"],
                        "sparsity": row["sparsity"], "hparams": row["hparams_dict"], "seed": row["seed"],
                        "init_checkpoint": str(ckpt_path), "control": row["status"] == "control"})
@@ -49,13 +49,17 @@ def saved_pool_candidates(path: str, e0: int, seed: int | None = None) -> list[d
 
 def checkpoint_epoch(path: Path, candidate_id: str) -> int:
     """Refuse a pool checkpoint that is not a plain hyperprune run state before anything trains;
-    returns the epoch it was saved at (the first rung of the search or calibration that saved it)."""
+    returns the age it was saved at (the first rung of the search or calibration that saved it; the
+    epoch for a checkpoint written before the fair clock)."""
     from hyperprune.training.checkpoint import load_safe
     from hyperprune.training.run import CHECKPOINT_FORMAT
 
     state = load_safe(path)
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise UserError(f"pool checkpoint of {candidate_id} ({path}) is not a hyperprune training checkpoint")
+    history = state.get("history") or []
+    if history and "age" in history[-1]:
+        return int(history[-1]["age"])
     return int(state.get("epoch") or 0)
 
 

@@ -97,6 +97,9 @@ class SearchSpace:
     methods: tuple[MethodSpace, ...]
     sparsity: float | None = None
     control: bool = False
+    #: the latest prune epoch of a configuration that prunes without rewinding (None: any), set
+    #: for a search's first rung by hyperprune.searching.first_rung
+    unrewound_prune_by: int | None = None
 
     @property
     def method_names(self) -> list[str]:
@@ -116,7 +119,16 @@ class SearchSpace:
             if full is None:
                 raise UserError(f"search space {self.name}: {proposal['method']} cannot satisfy "
                                 f"{constraint} with {before}")
+        full = self._first_rung_repair(method, full)
         return {"method": proposal["method"], "hparams": {k: full[k] for k in hparams}}
+
+    def _first_rung_repair(self, method, full: dict) -> dict:
+        """A configuration that prunes without rewinding after ``unrewound_prune_by`` prunes then."""
+        name = method.PRUNE_EPOCH_HPARAM
+        bound = self.unrewound_prune_by
+        if bound is None or name is None or not method.prunes_without_rewind(full) or full[name] <= bound:
+            return full
+        return {**full, name: bound}
 
     def size(self) -> float:
         total = 0.0

@@ -13,8 +13,13 @@ hyperparameters. The model and masks are built after seeding, so a candidate is 
 ``init_seed`` replaces the master seed for the initial weights only (the search's noise floor:
 a second dense network that differs from the reference in its initialisation alone).
 
-``prune_by`` is the epoch by which the method reaches its target (default: the whole run); a
-search sets it to its first rung. With an :class:`~hyperprune.lyapunov.probe.LSProbe` attached
+``total_epochs`` is the run's length as the network it finishes as: its *age* at the end (see
+:mod:`hyperprune.pruning.core.clock`). A method that spends epochs finding its mask before a
+rewind (lottery rounds, InCoP iterations, an early mask's score epochs) trains those epochs on
+top, so :meth:`TrainingRun.finished` (not ``epoch``) says when the run is done. Every epoch's
+metrics carry ``age``, ``rankable`` (the mask is final and has trained an epoch since) and
+``cost_epochs`` (epochs before the clock started plus the method's extra passes in epochs,
+cumulative). With an :class:`~hyperprune.lyapunov.probe.LSProbe` attached
 (:meth:`TrainingRun.attach_probe`) each epoch's metrics carry the spectrum as well; every
 epoch is measured by :func:`~hyperprune.training.measure.measure`, after the method's
 end-of-epoch update.
@@ -22,7 +27,7 @@ end-of-epoch update.
 Example::
 
     run = TrainingRun(preset("tiny"), method="dense", total_epochs=3)
-    for _ in range(3):
+    while not run.finished():
         print(run.train_epoch())
     run.save("out/checkpoint.pt")
     run = TrainingRun.load("out/checkpoint.pt")
@@ -44,7 +49,15 @@ from hyperprune.config import RunSpec, spec_from_dict, spec_hash, spec_to_dict
 from hyperprune.data import Corpus, load_data
 from hyperprune.errors import UserError
 from hyperprune.models import build_model, task_kind_of
-from hyperprune.pruning import PruneContext, WorkCounter, build_method, counted, epoch_shape, sparsity_report
+from hyperprune.pruning import (
+    METHODS,
+    PruneContext,
+    WorkCounter,
+    build_method,
+    counted,
+    epoch_shape,
+    sparsity_report,
+)
 from hyperprune.training.asgd import averaged_state, make_asgd, should_switch, swapped_in
 from hyperprune.training.checkpoint import load_safe, save_atomic
 from hyperprune.training.classifier_task import ClassifierTask
@@ -61,17 +74,13 @@ class TrainingRun:
 
     def __init__(self, spec: RunSpec, method: str = "dense", sparsity: float = 0.0,
                  hparams: dict | None = None, seed: int | None = None,
-                 total_epochs: int | None = None, device: str = "cpu", prune_by: int | None = None,
-                 init_seed: int | None = None) -> None:
+                 total_epochs: int | None = None, device: str = "cpu", init_seed: int | None = None) -> None:
         self.spec = spec
         self.seed = int(spec.train.seed if seed is None else seed)
         self.init_seed = self.seed if init_seed is None else int(init_seed)
         self.total_epochs = int(spec.train.epochs if total_epochs is None else total_epochs)
         if self.total_epochs < 1:
             raise UserError(f"total epochs must be at least 1, got {self.total_epochs}")
-        self.prune_by = min(int(prune_by or self.total_epochs), self.total_epochs)
-        if self.prune_by < 1:
-            raise UserError(f"prune_by must be at least 1 epoch, got {prune_by}")
         self.probe = None
         self.ls_epoch0: list[float] = []
         self.device = torch.device(device)
@@ -90,6 +99,8 @@ class TrainingRun:
 
         self.task_kind = task_kind_of(spec.model)
         self.data = load_data(spec.data)
+        if method in METHODS:
+            hparams = METHODS.get(method).upgrade_hparams(dict(hparams or {}), self.total_epochs)
         self.method = build_method(method, sparsity, hparams)
         self.method_name = method
         if self.task_kind not in self.method.task_kinds:
@@ -128,7 +139,7 @@ class TrainingRun:
             generator=self.generator, batches=self.task.fixed_batches, loss=loss,
             evaluate=evaluate, reset_optimizer=self._reset_optimizer,
             extras={"spec": spec, "seed": self.seed, "device": self.device, "data": self.data},
-            prune_by=self.prune_by, work=work,
+            work=work,
         )
         self.method.setup(self.ctx)
         self.method.masks.apply()
@@ -251,6 +262,7 @@ class TrainingRun:
             pruned = pruned_fraction(self.method.masks)
         metrics.update(sparsity=float(self.sparsity_report()["global"]["sparsity"]), measured_sparsity=pruned, ls=[],
                        lr=float(self.optimizer.param_groups[0]["lr"]), asgd=self.asgd, diverged=True)
+        metrics.update(self._clock_figures(epoch))
         return metrics
 
     def train_epoch(self) -> dict[str, Any]:
@@ -258,9 +270,30 @@ class TrainingRun:
         with self._own_rng():
             metrics = self._epoch(self.epoch + 1)
         metrics["method_passes"] = self.ctx.work.take()
+        passes = sum(float(m.get("method_passes") or 0.0) for m in self.history) + metrics["method_passes"]
+        clock = self.method.clock()
+        metrics["cost_epochs"] = clock.pre_clock_epochs() + passes / self.ctx.work.shape.plain_passes
         self.epoch += 1
         self.history.append(metrics)
         return dict(metrics)
+
+    def _clock_figures(self, epoch: int) -> dict[str, Any]:
+        clock = self.method.clock()
+        return {"age": clock.age(epoch), "rankable": clock.rankable(epoch), "clock_restarts": clock.restarts}
+
+    @property
+    def age(self) -> int:
+        """The age of the last measured epoch (0 before the first)."""
+        return int(self.history[-1]["age"]) if self.history else 0
+
+    def finished(self) -> bool:
+        """Trained to age ``total_epochs`` as the final network, or diverged."""
+        if self.diverged:
+            return True
+        if not self.history:
+            return False
+        last = self.history[-1]
+        return bool(last.get("rankable", True)) and int(last.get("age", last["epoch"])) >= self.total_epochs
 
     def _epoch(self, epoch: int) -> dict[str, Any]:
         self.timing = {"train_s": 0.0, "method_s": 0.0, "eval_s": 0.0, "ls_s": 0.0}
@@ -282,18 +315,22 @@ class TrainingRun:
         self.method.at_epoch_end(epoch, {"epoch": epoch, "train_loss": float(train_loss)})
         self.method.masks.apply()
         self.timing["method_s"] = time.perf_counter() - start
-        probe = self.probe if self.ls_epochs is None or epoch in self.ls_epochs else None
+        clock = self._clock_figures(epoch)
+        # ls_epochs are ages: the spectrum is measured where the final network can be ranked
+        wanted = self.ls_epochs is None or (clock["rankable"] and clock["age"] in self.ls_epochs)
+        probe = self.probe if wanted else None
         self.on_phase(f"validation{' and Lyapunov spectrum' if probe is not None else ''}, epoch {epoch}")
         measured = measure(self, probe, timing=self.timing)
         if measured["diverged"]:
             self.diverged = True
             return self._diverged_metrics(epoch, train_loss)
-        return self._finish_epoch(epoch, train_loss, measured)
+        return self._finish_epoch(epoch, train_loss, measured, clock)
 
-    def _finish_epoch(self, epoch: int, train_loss: float, measured: dict[str, Any]) -> dict[str, Any]:
+    def _finish_epoch(self, epoch: int, train_loss: float, measured: dict[str, Any],
+                      clock: dict[str, Any]) -> dict[str, Any]:
         cfg = self.spec.train
         val_loss = float(measured["val_loss"])
-        metrics: dict[str, Any] = {"epoch": epoch, "train_loss": float(train_loss), **measured}
+        metrics: dict[str, Any] = {"epoch": epoch, "train_loss": float(train_loss), **measured, **clock}
         asgd_allowed = cfg.nt_asgd and cfg.optimizer == "sgd" and not self.asgd
         if asgd_allowed and should_switch(self._val_losses, val_loss, cfg.nonmono):
             self._switch_to_asgd()
@@ -305,7 +342,7 @@ class TrainingRun:
     def _identity(self) -> dict[str, Any]:
         return {"spec_hash": spec_hash(self.spec), "method": self.method_name,
                 "sparsity": self.sparsity, "hparams": dict(self.hparams), "seed": self.seed,
-                "init_seed": self.init_seed, "prune_by": self.prune_by}
+                "init_seed": self.init_seed}
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue this run bit for bit (tensors and plain values only)."""
@@ -331,9 +368,18 @@ class TrainingRun:
         """Restore a state from :meth:`state_dict` of the same spec, method and seed."""
         if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
             raise UserError("not a hyperprune training checkpoint (missing format marker)")
-        defaults = {"init_seed": state.get("seed"), "prune_by": state.get("total_epochs")}
+        defaults = {"init_seed": state.get("seed")}
         mine = self._identity()
         theirs = {k: state.get(k, defaults.get(k)) for k in mine}
+        if theirs["method"] in METHODS and isinstance(theirs["hparams"], dict):
+            # a checkpoint of an earlier version: compare the hyperparameters it shares with today's
+            # (new ones take their defaults there; renamed ones were translated when this run was built)
+            saved = dict(theirs["hparams"])
+            defaults = {h.name: h.default for h in self.method.HPARAMS}
+            shared = [k for k in saved if k in defaults]
+            if "prune_by" in state or set(saved) != set(defaults):
+                theirs["hparams"] = {k: saved[k] for k in shared}
+                mine["hparams"] = {k: mine["hparams"][k] for k in shared}
         if mine != theirs:
             diff = next(k for k in mine if mine[k] != theirs[k])
             raise UserError(f"checkpoint belongs to another run ({diff}: {theirs[diff]!r}, this run has "
@@ -373,10 +419,14 @@ class TrainingRun:
         state = load_safe(path, map_location="cpu")
         if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
             raise UserError(f"{path} is not a hyperprune training checkpoint")
+        hparams = state["hparams"]
+        if state["method"] in METHODS:  # hyperparameters saved by an earlier version, renamed
+            saved_length = int(state.get("prune_by") or state["total_epochs"])
+            hparams = METHODS.get(state["method"]).upgrade_hparams(dict(hparams), saved_length)
         run = cls(spec_from_dict(state["spec"]), method=state["method"], sparsity=state["sparsity"],
-                  hparams=state["hparams"], seed=state["seed"],
+                  hparams=hparams, seed=state["seed"],
                   total_epochs=total_epochs or state["total_epochs"], device=device,
-                  prune_by=state.get("prune_by") or state["total_epochs"], init_seed=state.get("init_seed"))
+                  init_seed=state.get("init_seed"))
         run.load_state_dict(state)
         return run
 

@@ -122,7 +122,7 @@ def _train_dense(spec_dict, seed, epochs, ls_seed, state, with_ls, device, init_
 
     spec = spec_from_dict(spec_dict)
     run = TrainingRun(spec, method="dense", seed=seed, total_epochs=max(epochs, 1), device=device,
-                      prune_by=1, init_seed=init_seed)
+                      init_seed=init_seed)
     record = {"epochs": [], "val_loss": [], "val_metric": [], "ls": []}
     publish = (lambda done=False: feed.publish.remote(name, record, done)) if feed is not None else (
         lambda done=False: None)

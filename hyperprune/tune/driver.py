@@ -58,6 +58,9 @@ class Search:
         validate(opts)
         check_storage(opts.storage)
         space = load_space(opts.space)
+        from hyperprune.searching.first_rung import narrow_to_first_rung
+
+        narrow_to_first_rung(space, opts.e0)  # a space with nothing rankable at --e0 fails here
         if opts.sparsity is None:
             opts = SearchOptions.from_json({**opts.to_json(), "sparsity": space.sparsity or 0.67})
         spec = build_spec(opts)
@@ -127,7 +130,7 @@ class Search:
         trials_ref = {"ls": {int(k): v for k, v in known["ls"].items()},
                       "val_loss": {int(k): v for k, v in known["val_loss"].items()}}
         settings = {"final_epochs": self.opts.final_epochs, "ls_seed": self.opts.seed,
-                    "gpus_per_trial": self.opts.gpus_per_trial, "with_ls": True, "prune_by": self.opts.e0,
+                    "gpus_per_trial": self.opts.gpus_per_trial, "with_ls": True,
                     "ls_distance": self.opts.ls_variant, "control_epochs": self._last_rung(),
                     "ls_epochs": self.opts.ls_epochs(), "status_board": self.board,
                     "reference_feed": feed, "dense_progress_timeout": self.opts.dense_progress_timeout}
@@ -165,6 +168,7 @@ class Search:
         from ray.tune.stopper import CombinedStopper
 
         from hyperprune.searching.cost_budget import fit_to_budget, spec_epoch_shape
+        from hyperprune.searching.first_rung import narrow_to_first_rung
         from hyperprune.searching.searchers import SEARCHERS
         from hyperprune.searching.space import load_space
         from hyperprune.tune.busy import BusyWatcher
@@ -178,6 +182,7 @@ class Search:
         concurrency = self._concurrency()
         replay = self._fixed_candidates()
         space = fit_to_budget(load_space(o.space), spec_epoch_shape(self.spec), log=self.log)
+        space = narrow_to_first_rung(space, o.e0, log=self.log)
         backend = SEARCHERS.get(o.hpo)(space, seed=o.seed, startup=max(concurrency, o.max_evals // 4))
         control = space.control and not replay
         seeder = PoolSeeder(backend, max_evals=len(replay) if replay else o.max_evals,

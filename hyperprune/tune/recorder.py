@@ -2,7 +2,7 @@
 
 :class:`PoolRecorder` keeps one row per candidate from the results it sees, takes each row's
 status from the scheduler's book, writes ``pool.parquet`` after every change, copies each
-candidate's epoch-``e0`` checkpoint into ``OUT/pool/`` (the saved pool that ``--initial-pool``
+candidate's age-``e0`` checkpoint into ``OUT/pool/`` (the saved pool that ``--initial-pool``
 continues from) and deletes the Tune checkpoints of excluded candidates. Its state is saved
 with the experiment, so a resumed search keeps the history of epochs trained before.
 """
@@ -56,6 +56,7 @@ class PoolRecorder(Callback):
         self.floor_lookup = floor_lookup  # (mean, spread over the noise-floor draws) at an epoch
         self.noise_seeds = noise_seeds
         self.rows: dict[str, dict] = {}
+        self.rankable: dict[str, bool] = {}  # whether a candidate's last result could be ranked
         self.reported_at: dict[str, float] = {}
         self.rounds_printed = 0
         self.started = time.time()
@@ -111,6 +112,8 @@ class PoolRecorder(Callback):
             else:
                 row["status"] = cand.status
                 row["round_excluded"] = cand.round_excluded
+                if getattr(cand, "error", None) and not row.get("error"):
+                    row["error"] = cand.error
             row["rung_metrics"] = json.dumps({str(k): v for k, v in cand.rung_metrics.items()})
 
     def save(self) -> None:
@@ -121,8 +124,13 @@ class PoolRecorder(Callback):
     def on_trial_result(self, iteration, trials, trial, result, **info) -> None:
         row = self._row(trial)
         epoch = int(result.get("epoch", 0))
+        if not hasattr(self, "rankable"):  # restored from an experiment saved before the fair clock
+            self.rankable = {}
+        self.rankable[trial.trial_id] = bool(result.get("rankable", True))
         if epoch not in row["epochs"]:
             row["epochs"] = row["epochs"] + [epoch]
+            row["age"] = (row.get("age") or []) + [int(result.get("age", epoch))]
+            row["cost_epochs"] = (row.get("cost_epochs") or []) + [_num(result.get("cost_epochs", 0.0))]
             row["val_loss"] = row["val_loss"] + [_num(result.get("val_loss"))]
             row["val_metric"] = row["val_metric"] + [_num(result.get("val_ppl", result.get("val_acc")))]
             row["ls_distance"] = row["ls_distance"] + [_num(result.get("ls_distance"))]
@@ -159,8 +167,8 @@ class PoolRecorder(Callback):
         if reported is not None and row["checkpoint_s"]:
             # from the epoch's result to its saved checkpoint: the save and Tune's handling of it
             row["checkpoint_s"] = row["checkpoint_s"][:-1] + [time.time() - reported]
-        epoch = row["epochs"][-1] if row["epochs"] else None
-        if epoch == self.e0 and not row["pool_checkpoint"]:
+        age = row["age"][-1] if row.get("age") else None
+        if age == self.e0 and self.rankable.get(trial.trial_id) and not row["pool_checkpoint"]:
             target = Path(self.out_dir) / "pool" / row["candidate_id"]
             target.mkdir(parents=True, exist_ok=True)
             checkpoint.to_directory(str(target))
@@ -204,7 +212,9 @@ class PoolRecorder(Callback):
         metric = result.get(self.metric_key)
         shown = f"{metric:.4g}" if isinstance(metric, float) and math.isfinite(metric) else "-"
         val = result.get("val_ppl", result.get("val_acc"))
-        self._say(f"  {result.get('candidate_id')} epoch {result.get('epoch')}: "
+        age, cost = result.get("age", result.get("epoch")), _num(result.get("cost_epochs")) or 0.0
+        clock = f" (age {age}{f', cost {cost:.3g} epochs' if cost else ''})" if age != result.get("epoch") or cost else ""
+        self._say(f"  {result.get('candidate_id')} epoch {result.get('epoch')}{clock}: "
                   f"{'val_ppl' if 'val_ppl' in result else 'val_acc'} {val:.4g}, {self.metric_key} {shown}"
                   f"{' (from saved pool)' if result.get('replayed') else _seconds(result)}"
                   f"{' DIVERGED' if result.get('diverged') else ''}")
@@ -220,6 +230,6 @@ class PoolRecorder(Callback):
             eta = f", ETA {elapsed / spent * remaining / 60:.1f} min" if spent else ""
             floor = self.floor_at(int(h["epoch"]))
             floor_text = f", noise floor {describe(floor, getattr(self, 'noise_seeds', None))}" if floor is not None else ""
-            self._say(f"round {h['round'] + 1} @ epoch {h['epoch']}: {len(h['ranking'])} ranked, "
+            self._say(f"round {h['round'] + 1} @ age {h['epoch']}: {len(h['ranking'])} ranked, "
                       f"kept {len(h['kept'])} ({', '.join(h['kept'])}); best {self.metric_key} "
                       f"{best:.4g} ({best_id}){floor_text}; {spent} epochs spent, {elapsed / 60:.1f} min{eta}")

@@ -3,7 +3,8 @@
 Every candidate trains to the current rung and is PAUSED there (Tune checkpoints it and frees
 its resources). When the pool is complete and every live candidate has reported the rung, the
 better half is kept: losers are stopped, winners resume from their checkpoints. Once
-``final_count`` remain they train on to ``final_epochs`` without pausing.
+``final_count`` remain they train on to age ``final_epochs`` without pausing. Rungs are ages
+(epochs since a candidate's last prune-and-rewind event), read from each result's ``age``.
 
 Ray does not save schedulers with an experiment (a restored experiment rebuilds them in their
 initial state), so the state lives in :class:`~hyperprune.searching.halving.HalvingBook`, which
@@ -54,15 +55,18 @@ class SyncHalvingScheduler(FIFOScheduler):
             trial.set_status(Trial.PAUSED)
 
     def on_trial_result(self, tune_controller, trial: Trial, result: dict) -> str:
-        epoch = int(result.get("epoch", 0))
+        age = int(result.get("age", result.get("epoch", 0)))  # rungs are ages (see halving.py)
         value = signal_inputs(getattr(self.book, "signal", None), result)
         if value is None:
             value = result.get(self.metric_key)
             value = float(value) if value is not None else math.nan
         loss = result.get("val_loss")
         diverged = bool(result.get("diverged")) or (loss is not None and not math.isfinite(float(loss)))
-        outcome = self.book.record(trial.trial_id, epoch, value, diverged)
-        if outcome in ("diverged", "finished"):
+        outcome = self.book.record(trial.trial_id, age, value, diverged, rankable=bool(result.get("rankable", True)),
+                                   restarts=bool(result.get("clock_restarts", False)))
+        if outcome == "unrankable":
+            print(f"error: {self.book.candidates[trial.trial_id].error}", flush=True)
+        if outcome in ("diverged", "finished", "unrankable"):
             self._maybe_halve(tune_controller)
             return TrialScheduler.STOP
         if outcome == "continue":
@@ -88,7 +92,7 @@ class SyncHalvingScheduler(FIFOScheduler):
             result = result or {}
             loss = result.get("val_loss")
             diverged = bool(result.get("diverged")) or (loss is not None and not math.isfinite(float(loss)))
-            epoch = int(result.get("epoch", cand.epoch))
+            epoch = int(result.get("age", result.get("epoch", cand.epoch)))
             if diverged:
                 self.book.exclude(trial.trial_id, "diverged")
             elif epoch >= self.book.final_epochs:
@@ -141,7 +145,7 @@ class SyncHalvingScheduler(FIFOScheduler):
 
     def debug_string(self) -> str:
         alive = len(self.book.alive())
-        return f"SyncHalving: round {self.book.round}, rung epoch {self.book.rung_epoch}, {alive} alive"
+        return f"SyncHalving: round {self.book.round}, rung age {self.book.rung_epoch}, {alive} alive"
 
     # -- persistence ---------------------------------------------------------------------------
     def get_state(self) -> dict:

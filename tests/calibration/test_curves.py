@@ -28,3 +28,22 @@ def test_accuracy_is_turned_into_badness():
     rows = [_row("c000", [1.0, 0.5], [0.6, 0.8], [1.0, 1.0]), _row("c001", [1.0, 0.4], [0.6, 0.9], [1.0, 1.0])]
     curves = Curves.from_rows(rows, epochs=2, lower_is_better=False, metrics={"loss": "val_loss"})
     assert curves.final_badness() == [-0.8, -0.9]
+
+
+def test_curves_are_indexed_by_age_and_replays_count_the_epochs_before_the_clock():
+    from hyperprune.calibration.analysis import schedules
+    from hyperprune.calibration.replay import replay
+
+    # a ticket: two prune rounds (epochs 1, 2; age 0 after each rewind), then ages 1..3
+    ticket = _row("c000", [6.0, 7.0, 5.0, 4.0, 3.0], [400.0, 1100.0, 150.0, 55.0, 20.0], [4.0, 9.0, 2.0, 1.0, 0.5])
+    ticket.update(age=[0, 0, 1, 2, 3], cost_epochs=[1.0, 2.0, 2.0, 2.0, 2.0])
+    dense_from_init = _row("c001", [5.5, 4.5, 3.5], [250.0, 90.0, 33.0], [3.0, 1.5, 1.0])
+    dense_from_init.update(age=[1, 2, 3], cost_epochs=[0.0, 0.0, 0.0])
+    curves = Curves.from_rows([ticket, dense_from_init], epochs=3)
+    # at age 1 the ticket has trained one epoch since its rewind: never its rewound weights (7.0)
+    assert curves.at("loss", 1) == [5.0, 5.5] and curves.at("ls", 3) == [0.5, 1.0]
+    assert curves.final == [20.0, 33.0] and curves.pre_clock == [2, 0]
+    outcome = replay(curves, "loss", e0=1, ei=1, final_count=1)
+    assert outcome.winner == "c000" and outcome.epochs_by_candidate == {"c000": 3 + 2, "c001": 1}
+    rows = schedules(curves, ["loss"], [(1, 1, 1), (2, 1, 1), (3, 1, 1)], prune_by=2)
+    assert [r["same_first_rung"] for r in rows] == [False, True, True]

@@ -89,14 +89,21 @@ def test_penalty_value_and_gradient(hand_context):
     assert all(rho.grad is None for rho in method.rhos)  # coefficients step on their own
 
 
-def test_prunes_once_at_the_chosen_fraction_then_fine_tunes(hand_context, run_hooks, masked_zero):
-    method, ctx = make(hand_context, sparsity=0.7, epochs=4, prune_at=0.5, xi=1e-6, psi=1e-6)
-    assert method.prune_epoch == 2
+def test_saved_fraction_loads_as_the_epoch_it_meant():
+    assert Halo.upgrade_hparams({"prune_at": 0.5, "xi": 1e-6}, 4) == {"prune_epoch": 2, "xi": 1e-6}
+    assert Halo.upgrade_hparams({"prune_at": 0.1}, 2) == {"prune_epoch": 1}
+    assert Halo.upgrade_hparams({"prune_epoch": 3}, 2) == {"prune_epoch": 3}
+
+
+def test_prunes_once_at_its_epoch_then_fine_tunes(hand_context, run_hooks, masked_zero):
+    method, ctx = make(hand_context, sparsity=0.7, epochs=4, prune_epoch=2, xi=1e-6, psi=1e-6)
+    assert method.prune_epoch == 2 and method.clock().settled_at is None and not method.clock().restarts
     run_hooks(method, ctx, [1])
     assert method.masks.kept() == method.masks.total()
     run_hooks(method, ctx, [2])
     target = round(0.3 * method.masks.total())
     assert method.pruned and method.masks.kept() == target
+    assert (method.clock().start, method.clock().settled_at, method.clock().rankable(2)) == (0, 2, False)
     before = snapshot(ctx.model)
     run_hooks(method, ctx, [3, 4], check=masked_zero)
     assert method.masks.kept() == target

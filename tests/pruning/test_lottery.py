@@ -25,32 +25,33 @@ def test_round_plan_ends_exactly_on_the_target(hand_context):
     assert method.keep_plan == expected
 
 
-def test_short_run_reaches_target_with_rewind_to_init(hand_context, run_hooks, masked_zero):
+def test_rounds_keep_their_spacing_whatever_the_run_length(hand_context, run_hooks, masked_zero):
     method, ctx = make(hand_context, sparsity=0.6, epochs=2, prune_rate=0.3)
     init = snapshot(ctx.model)
-    run_hooks(method, ctx, [1], check=masked_zero)
-    assert method.rounds == 3 and method.round_epochs == [1, 1, 1]
-    assert method.rounds_done == 3
+    assert method.rounds == 3 and method.round_epochs == [1, 2, 3]
+    assert method.clock().restarts
+    run_hooks(method, ctx, [1, 2, 3], check=masked_zero)
+    assert method.rounds_done == 3 and [e["epoch"] for e in method.events] == [1, 2, 3]
     assert method.pruned_fraction() == pytest.approx(0.6, abs=1.0 / method.masks.total())
     # right after the rounds the survivors hold their initial values, the rest are zero
     for name, param, mask in method.masks:
         assert torch.equal(param.detach(), init[name] * mask)
-    run_hooks(method, ctx, [2], check=masked_zero)
+    clock = method.clock()
+    assert (clock.start, clock.settled_at, clock.age(3), clock.rankable(3), clock.rankable(4)) == (3, 3, 0, False, True)
+    run_hooks(method, ctx, [4], check=masked_zero)
     counted = sum(int(torch.count_nonzero(p.detach())) for _, p, _ in method.masks)
     assert counted == method.masks.kept()
 
 
-def test_rounds_spread_over_a_longer_run(hand_context, run_hooks, masked_zero):
-    method, ctx = make(hand_context, sparsity=0.5, epochs=6, prune_rate=0.5)
-    assert method.round_epochs == [3]
-    run_hooks(method, ctx, range(1, 7), check=masked_zero)
-    assert [e["epoch"] for e in method.events] == [3]
-    assert method.masks.kept() == round(method.masks.total() * 0.5)
+def test_prune_rate_sets_the_number_of_rounds_and_round_epochs_their_spacing(hand_context):
+    assert make(hand_context, sparsity=0.5, epochs=6, prune_rate=0.5)[0].round_epochs == [1]
+    assert make(hand_context, sparsity=0.5, epochs=6, prune_rate=0.2)[0].round_epochs == [1, 2, 3, 4]
+    assert make(hand_context, sparsity=0.5, epochs=1, prune_rate=0.2, round_epochs=2)[0].round_epochs == [2, 4, 6, 8]
 
 
 def test_layerwise_scope_gives_every_tensor_the_same_density(hand_context, run_hooks):
-    method, ctx = make(hand_context, sparsity=0.7, epochs=1, scope="layerwise")
-    run_hooks(method, ctx, [1])
+    method, ctx = make(hand_context, sparsity=0.7, epochs=1, scope="layerwise", prune_rate=0.5)
+    run_hooks(method, ctx, [1, 2])
     densities = [float(m.float().mean()) for _, _, m in method.masks]
     sizes = [m.numel() for _, _, m in method.masks]
     for density, size in zip(densities, sizes, strict=True):
@@ -71,6 +72,7 @@ def test_random_criterion_is_reproducible_and_differs_from_magnitude(hand_contex
 def test_late_rewind_keeps_the_weights_of_the_chosen_epoch(hand_context, run_hooks):
     method, ctx = make(hand_context, sparsity=0.2, epochs=4, rewind="epoch", rewind_epoch=1)
     assert method.round_epochs == [2] and method.rewind_at == 1
+    assert make(hand_context, sparsity=0.2, epochs=4)[0].round_epochs == [1]  # init: rounds start at once
     run_hooks(method, ctx, [1])
     after_one = snapshot(ctx.model)
     run_hooks(method, ctx, [2])
@@ -78,9 +80,9 @@ def test_late_rewind_keeps_the_weights_of_the_chosen_epoch(hand_context, run_hoo
         assert torch.equal(param.detach(), after_one[name] * mask)
 
 
-def test_rewind_epoch_is_clipped_before_the_first_round(hand_context):
-    method, _ = make(hand_context, sparsity=0.5, epochs=2, rewind="epoch", rewind_epoch=5)
-    assert method.rewind_at == 0 and method.start is not None
+def test_a_late_rewind_epoch_is_kept_on_a_short_run(hand_context):
+    method, _ = make(hand_context, sparsity=0.5, epochs=2, rewind="epoch", rewind_epoch=5, prune_rate=0.5)
+    assert method.rewind_at == 5 and method.start is None and method.round_epochs == [6]
 
 
 def test_reinit_draws_fresh_weights_without_touching_the_global_rng(hand_context, run_hooks):

@@ -49,9 +49,13 @@ def test_magnitude_variant_keeps_the_largest_and_no_rewind_keeps_epoch_k_weights
     assert ctx.extras["resets"] == 0
 
 
-def test_score_epoch_is_clamped_to_the_run():
+def test_score_epoch_is_kept_with_rewind_and_clamped_to_the_run_without():
     ctx, _ = linear_context(total_epochs=3)
     method = MagSign(0.5, {"score_epoch": 5})
+    method.setup(ctx)
+    assert method.mask_epoch == 5 and not method.found and method.clock().restarts
+    ctx, _ = linear_context(total_epochs=3)
+    method = MagSign(0.5, {"score_epoch": 5, "rewind": False})
     method.setup(ctx)
     assert method.mask_epoch == 2 and not method.found
     method.at_epoch_end(1, {})
@@ -59,6 +63,6 @@ def test_score_epoch_is_clamped_to_the_run():
     method.at_epoch_end(2, {})
     assert method.found and method.masks.sparsity() == 0.5
     single, _ = linear_context(total_epochs=1)
-    method = MagSign(0.5, {"score_epoch": 3})
+    method = MagSign(0.5, {"score_epoch": 3, "rewind": False})
     method.setup(single)
     assert method.found and method.mask_epoch == 0

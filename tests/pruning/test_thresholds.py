@@ -7,12 +7,7 @@ from torch import nn
 from hyperprune.pruning.core.allocation import apportion
 from hyperprune.pruning.core.kept_count import kept_count as keep_count
 from hyperprune.pruning.core.masks import MaskSet
-from hyperprune.pruning.core.prune_schedule import (
-    epoch_at_fraction,
-    last_event_epoch,
-    rounds_needed,
-    spread_rounds,
-)
+from hyperprune.pruning.core.prune_schedule import last_event_epoch, rounds_needed
 from hyperprune.pruning.core.top_k import (
     global_keep,
     layerwise_keep,
@@ -120,24 +115,7 @@ def test_rounds_needed_is_the_smallest_sufficient_count():
         rounds_needed(0.2, 1.0)
 
 
-def test_spread_rounds_covers_short_and_long_runs():
-    assert spread_rounds(3, 10) == [2, 5, 7]
-    assert spread_rounds(5, 2) == [1, 1, 1, 1, 1]
-    assert spread_rounds(2, 1) == [1, 1]
-    assert spread_rounds(0, 4) == []
-    for rounds in range(1, 12):
-        for total in range(1, 15):
-            ends = spread_rounds(rounds, total)
-            assert ends == sorted(ends) and ends[0] >= 1 and ends[-1] <= total
-            if total > rounds:
-                assert ends[-1] < total  # training follows the last round
-
-
-def test_fraction_and_deadline_epochs():
-    assert epoch_at_fraction(0.5, 10) == 5
-    assert epoch_at_fraction(0.5, 1) == 1
-    assert epoch_at_fraction(1.0, 7) == 7
-    assert epoch_at_fraction(0.1, 3) == 1
+def test_deadline_epochs():
     assert last_event_epoch(1, 2, 10) == 8
     assert last_event_epoch(3, 2, 4) == 3
     assert last_event_epoch(1, 2, 1) == 1

@@ -84,8 +84,8 @@ def test_bracket_follows_the_halving(make_search):
         assert len(rnd["excluded"]) == rnd["ranked"] - rnd["kept"]
         worst_kept = max(json.loads(r["rung_metrics"])[str(rnd["round"] - 1)] for r in data.rows
                          if str(rnd["round"] - 1) in json.loads(r["rung_metrics"])
-                         and r["candidate_id"] not in {c for c, _, _ in rnd["excluded"]})
-        assert all(v > worst_kept for _, v, _ in rnd["excluded"])
+                         and r["candidate_id"] not in {c for c, *_ in rnd["excluded"]})
+        assert all(v > worst_kept for _, v, *_ in rnd["excluded"])
 
 
 def test_two_finalists_say_not_enough_finished(make_search):

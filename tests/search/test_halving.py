@@ -90,3 +90,30 @@ def test_ranked_epochs_are_the_rungs_and_the_end():
     assert SearchOptions().ls_epochs() == [2, 3, 5]
     assert SearchOptions(ls_every_epoch=True).ls_epochs() is None
     assert SearchOptions(ls_distance="trajectory").ls_epochs() is None  # the trajectory spans every epoch
+
+
+def test_rungs_are_ages_and_a_mask_still_searched_passes_no_rung():
+    from hyperprune.searching.halving import HalvingBook
+
+    book = HalvingBook(e0=1, ei=1, final_count=1, final_epochs=3)
+    book.add("t1", "ticket")
+    book.add("t2", "dst")
+    # the ticket's rounds: age 0 after each rewind, age 1 in between, never rankable while rounds remain
+    assert book.record("t1", 0, 9.0, rankable=False, restarts=True) == "continue"
+    assert book.record("t1", 1, 9.0, rankable=False, restarts=True) == "continue"
+    assert book.record("t1", 0, 9.0, rankable=False) == "continue"  # the last rewind: age 0
+    assert book.record("t2", 1, 2.0) == "wait"
+    assert not book.ready(pool_complete=True)
+    assert book.record("t1", 1, 1.0) == "wait"  # first rankable measurement at age e0
+    book.halve()
+    assert book.history[0]["ranking"] == [("ticket", 1.0), ("dst", 2.0)]
+
+
+def test_a_candidate_unrankable_at_a_rung_age_is_an_error_with_its_reason():
+    from hyperprune.searching.halving import HalvingBook
+
+    book = HalvingBook(e0=1, ei=1, final_count=1, final_epochs=3)
+    book.add("t1", "halo-late")
+    assert book.record("t1", 1, 0.5, rankable=False, restarts=False) == "unrankable"
+    cand = book.candidates["t1"]
+    assert cand.status == "error" and "before its mask was final" in cand.error and "--e0" in cand.error

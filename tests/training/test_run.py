@@ -17,7 +17,8 @@ def test_tiny_lm_learns(tiny_lm):
     assert run.epoch == 2 and len(run.history) == 2 and run.task_kind == "lm"
     assert second["val_loss"] < first["val_loss"] < math.log(len(run.data.vocab))
     assert set(first) == {"epoch", "train_loss", "val_loss", "val_ppl", "sparsity", "measured_sparsity", "ls", "lr",
-                          "asgd", "diverged", "method_passes"}
+                          "asgd", "diverged", "method_passes", "age", "rankable", "clock_restarts", "cost_epochs"}
+    assert (first["age"], second["age"], first["rankable"], first["cost_epochs"]) == (1, 2, True, 0.0)
     assert first["method_passes"] == 0.0  # the dense method spends nothing beyond training
     assert first["val_ppl"] == pytest.approx(math.exp(first["val_loss"]))
     assert first["sparsity"] == 0.0 and first["lr"] == 20.0 and first["diverged"] is False

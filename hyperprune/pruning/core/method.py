@@ -27,11 +27,13 @@ method is built (0 included: a run that prunes nothing).
 
 Methods differ only in which hooks they use. ``state_dict`` must carry everything needed to
 continue bit-for-bit after a restore (masks, counters, coefficients, RNG state of their own).
-The target sparsity must be reached by the end of epoch ``ctx.prune_by`` (at most
-``ctx.total_epochs``; a search sets it to its first rung, so that no candidate is ranked while
-still dense), counted from the weights over ``self.masks``, and masked weights must stay exactly
-zero after every step. Prune events are scheduled within ``prune_by`` epochs; anything that
-decays over the whole run (DST's death rate) still spans ``total_epochs``.
+Every method keeps its own schedule (lottery rounds, InCoP iterations, HALO's prune epoch, an
+early mask's score epoch); the target sparsity is reached when that schedule says, counted from
+the weights over ``self.masks``, and masked weights must stay exactly zero after every step.
+``ctx.total_epochs`` is the run's length *as the final sparse network* (its age at the end, see
+:mod:`hyperprune.pruning.core.clock`): anything that decays over the run (DST's death rate)
+spans it. :meth:`PruningMethod.clock` says since when the network trains as the sparse network
+it finishes as; a search ranks candidates by that age, and epochs before it are cost.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from hyperprune.pruning.core.clock import FROM_INIT, Clock
 from hyperprune.pruning.core.constraints import Constraint, check_constraints
 from hyperprune.pruning.core.cost import EpochShape, WorkCounter
 from hyperprune.pruning.core.hparams import HParam, resolve
@@ -74,12 +77,8 @@ class PruneContext:
     evaluate: Callable[[nn.Module, list[Batch]], float]
     reset_optimizer: Callable[[], torch.optim.Optimizer]
     extras: dict[str, Any] = field(default_factory=dict)
-    prune_by: int = 0  # epoch by which the target is reached; 0: total_epochs
     #: passes the method spends beyond training (see hyperprune.pruning.core.cost)
     work: WorkCounter = field(default_factory=lambda: WorkCounter(EpochShape(steps=1, batch_items=1)))
-
-    def __post_init__(self) -> None:
-        self.prune_by = min(self.prune_by or self.total_epochs, self.total_epochs)
 
 
 class PruningMethod:
@@ -107,12 +106,41 @@ class PruningMethod:
         single epoch beyond training it, with hyperparameters ``hp``; an upper bound."""
         return 0.0
 
+    @classmethod
+    def effective_hparams(cls, hp: dict[str, Any]) -> dict[str, Any]:
+        """``hp`` without the hyperparameters that cannot change what this configuration does
+        (two configurations with equal effective hyperparameters train identically); the
+        default keeps them all."""
+        return dict(hp)
+
+    @classmethod
+    def upgrade_hparams(cls, hp: dict[str, Any], run_epochs: int) -> dict[str, Any]:
+        """``hp`` as saved by an earlier version, in today's hyperparameters (``run_epochs``: the
+        length of the run it was saved with); the default changes nothing."""
+        return dict(hp)
+
+    #: the hyperparameter holding the epoch at which the method prunes without rewinding (a
+    #: search narrows it to before its first rung, see :meth:`prunes_without_rewind`)
+    PRUNE_EPOCH_HPARAM: ClassVar[str | None] = None
+
+    @classmethod
+    def prunes_without_rewind(cls, hp: dict[str, Any]) -> bool:
+        """Whether a configuration prunes at ``hp[PRUNE_EPOCH_HPARAM]`` and keeps training the
+        pruned weights (no rewind): its age counts from init, so it is ranked only if that epoch
+        comes before the first rung."""
+        return False
+
     def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
         self.sparsity = check_sparsity(sparsity, f"{self.name}: sparsity", allow_zero=True)
         self.hp = resolve(self.HPARAMS, dict(hparams or {}), where=f"{self.name}: ")
         check_constraints(self.CONSTRAINTS, self.hp, where=f"{self.name}: ")
         self.masks: MaskSet | None = None
         self.ctx: PruneContext | None = None
+
+    def clock(self) -> Clock:
+        """Since when the network trains as the sparse network it finishes as (see
+        :mod:`hyperprune.pruning.core.clock`); by default from init, the mask fixed at setup."""
+        return FROM_INIT
 
     # -- hooks -------------------------------------------------------------------------------
     def prunable_names(self, model: nn.Module, task_kind: str) -> list[str]:

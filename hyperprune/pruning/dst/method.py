@@ -77,6 +77,15 @@ class DynamicSparseTraining(PruningMethod):
         "classifier": ("conv", "linear", "classifier"),
     }
 
+    @classmethod
+    def effective_hparams(cls, hp: dict[str, Any]) -> dict[str, Any]:
+        inert = set()
+        if "momentum" not in (hp.get("growth"), hp.get("redistribution")):
+            inert.add("momentum")
+        if hp.get("death") != "threshold":
+            inert.add("threshold")
+        return {k: v for k, v in hp.items() if k not in inert}
+
     def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
         super().__init__(sparsity, hparams)
         self.units = []

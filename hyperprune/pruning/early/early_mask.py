@@ -13,10 +13,12 @@ Every method of the family (SNIP, MagSign, random, simulated annealing) works th
    epoch-K weights, masked, and the current optimizer;
 4. train the masked network to the end of the run; the mask never changes again.
 
-When K >= ``ctx.total_epochs`` the search is moved to the end of epoch ``total_epochs - 1``
-(or to setup when the run has a single epoch), so that the masked network trains at least
-one epoch and the target sparsity holds at the end of the run; it is also moved no later than
-``ctx.prune_by`` (a search's first rung), so the network is sparse whenever it is ranked.
+With ``rewind`` the run's clock (:mod:`hyperprune.pruning.core.clock`) starts at the rewind:
+the K score epochs are the cost of finding the mask, and the masked network then trains for
+the whole run. Without it the pruned weights keep training, the clock counts from init, and K
+must come before the end of the run (K >= ``ctx.total_epochs`` is moved to the end of epoch
+``total_epochs - 1``, or to setup for a single epoch); a search narrows K to before its first
+rung for such configurations.
 
 A subclass implements :meth:`EarlyMaskMethod.scores` (higher = keep) or, for a search,
 overrides :meth:`EarlyMaskMethod.choose`.
@@ -30,6 +32,7 @@ import torch
 from torch import nn
 
 from hyperprune.errors import UserError
+from hyperprune.pruning.core.clock import Clock
 from hyperprune.pruning.core.hparams import HParam
 from hyperprune.pruning.core.layer_allocation import allocation_hparams, density_bounds
 from hyperprune.pruning.core.masks import MaskSet
@@ -48,7 +51,7 @@ def early_hparams(score_epoch: int = 0) -> tuple[HParam, ...]:
                     "allocation global means uniform); units: whole hidden units of the recurrent "
                     "layers, sparsity counted in units (language models)"),
         HParam("score_epoch", "int", score_epoch, low=0, high=5, step=1,
-               help="dense epochs before the mask is chosen (0: at init); at most total_epochs - 1"),
+               help="dense epochs before the mask is chosen (0: at init); without rewind at most total_epochs - 1"),
         HParam("rewind", "bool", True,
                help="after choosing the mask, rewind the weights to init and reset the optimizer"),
     ) + allocation_hparams()
@@ -62,6 +65,26 @@ class EarlyMaskMethod(PruningMethod):
     """Base class of the family: when to search, exact top-k keep, rewind to init, state."""
 
     HPARAMS = early_hparams()
+    PRUNE_EPOCH_HPARAM = "score_epoch"
+
+    @classmethod
+    def prunes_without_rewind(cls, hp: dict[str, Any]) -> bool:
+        return not hp.get("rewind", True)
+
+    @classmethod
+    def effective_hparams(cls, hp: dict[str, Any]) -> dict[str, Any]:
+        # a mask chosen at init has nothing to rewind from
+        if hp.get("score_epoch") == 0:
+            return {k: v for k, v in hp.items() if k != "rewind"}
+        return dict(hp)
+
+    def clock(self) -> Clock:
+        if self.mask_epoch == 0:
+            return Clock(0, 0)
+        rewinds = bool(self.hp["rewind"])
+        if not self.found:
+            return Clock(0, None, restarts=rewinds)
+        return Clock(self.mask_epoch if rewinds else 0, self.mask_epoch)
 
     def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
         super().__init__(sparsity, hparams)
@@ -97,7 +120,9 @@ class EarlyMaskMethod(PruningMethod):
         seed = int(torch.randint(0, 2**62, (1,), generator=ctx.generator))
         self.rng = torch.Generator().manual_seed(seed)
         self.init_state = _state_copy(model)
-        self.mask_epoch = min(int(self.hp["score_epoch"]), ctx.prune_by, max(ctx.total_epochs - 1, 0))
+        self.mask_epoch = int(self.hp["score_epoch"])
+        if not self.hp["rewind"]:
+            self.mask_epoch = min(self.mask_epoch, max(ctx.total_epochs - 1, 0))
         self.found = False
         if self.mask_epoch == 0:
             self._find_mask()

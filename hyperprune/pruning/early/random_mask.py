@@ -23,5 +23,12 @@ class RandomMask(EarlyMaskMethod):
     summary = "uniformly random mask with the exact kept count, global or per layer"
     HPARAMS = early_hparams(score_epoch=0)
 
+    @classmethod
+    def effective_hparams(cls, hp):
+        # the draw ignores the weights: after a rewind (or at init) the score epochs leave nothing behind
+        if hp.get("rewind", True) or hp.get("score_epoch") == 0:
+            return {k: v for k, v in hp.items() if k not in ("score_epoch", "rewind")}
+        return dict(hp)
+
     def choose(self) -> dict[str, torch.Tensor]:
         return self.space.random(self.rng)

@@ -24,12 +24,13 @@ them over the whole training set twice per epoch, and its gradient signal re-rea
 ``.grad`` buffers and compared a norm with a mean; here both sides are the same statistic of
 fresh gradients).
 
-Budget: the first prune event happens at the end of the warm-up (shortened if the run is too
-short to hold it and one iteration). Events can happen up to epoch ``total - iter_epochs``;
-an event at that last slot prunes exactly to the target whatever the adaptive ratio says.
-No event prunes past the target: a ratio that would overshoot is clipped, and once the
-target is reached the rest of the run trains the pruned network. With a short budget InCoP
-therefore reduces to one global magnitude prune at the end of the warm-up with rewinding.
+Budget: the first prune event happens at the end of the warm-up (shortened if the run, of
+``total_epochs``, is too short to hold it and one iteration). Events can happen up to epoch
+``total - iter_epochs``; an event at that last slot prunes exactly to the target whatever the
+adaptive ratio says. No event prunes past the target: a ratio that would overshoot is clipped.
+Once the target is reached the pruned network trains for the whole run: the clock
+(:mod:`hyperprune.pruning.core.clock`) starts at the last prune-and-rewind event, and the
+warm-up and iterations before it are the cost of finding the mask.
 
 Example::
 
@@ -44,6 +45,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from hyperprune.pruning.core.clock import Clock
 from hyperprune.pruning.core.constraints import Constraint
 from hyperprune.pruning.core.cost import STEP_PASSES
 from hyperprune.pruning.core.hparams import HParam
@@ -99,14 +101,26 @@ class InCoP(PruningMethod):
         self.events: list[dict[str, Any]] = []
         self.distances: list[dict[str, float]] = []
 
+    @classmethod
+    def effective_hparams(cls, hp):
+        flow = hp.get("criterion") in ("if", "gf")
+        inert = set() if flow else {"epsilon", "stat_batches"}
+        inert |= {"p", "q", "eta", "cap"} if hp.get("criterion") == "lth" else {"prune_ratio"}
+        return {k: v for k, v in hp.items() if k not in inert}
+
+    def clock(self) -> Clock:
+        if self.done:
+            return Clock(self.last_event, self.last_event)
+        return Clock(self.last_event, None, restarts=True)
+
     def prunable_names(self, model: nn.Module, task_kind: str) -> list[str]:
         return layer_names(model, task_kind, "all")
 
     def setup(self, ctx: PruneContext) -> None:
         super().setup(ctx)
         tail = self.hp["iter_epochs"]
-        self.warmup_end = min(self.hp["warmup_epochs"], max(1, ctx.prune_by - tail))
-        self.deadline = last_event_epoch(self.warmup_end, tail, ctx.prune_by)
+        self.warmup_end = min(self.hp["warmup_epochs"], max(1, ctx.total_epochs - tail))
+        self.deadline = last_event_epoch(self.warmup_end, tail, ctx.total_epochs)
         self.target_keep = kept_count(self.masks.total(), self.sparsity)
         self.done = self.target_keep == self.masks.total()
 
