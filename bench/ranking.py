@@ -24,13 +24,18 @@ from __future__ import annotations
 
 import sys
 
+#: 3 candidates (the fewest that correlate), 2 epochs of 2 batches, no replicates, few bootstrap resamples
+SMOKE = ["--max-evals", "3", "--epochs", "2", "--e0", "1", "--replicates", "1", "--bootstrap", "20",
+         "--set", "train.max_batches=2", "--set", "train.max_eval_batches=2", "--set", "train.ls_batches=1",
+         "--set", "model.hidden_size=16", "--set", "model.emb_size=16", "--no-report", "--quiet"]
 DEFAULTS = {"--max-evals": "26", "--epochs": "8", "--space": "reference", "--out": "runs/ranking"}
 
 
 def main(argv: list[str] | None = None) -> int:
     from hyperprune.cli import main as cli_main
+    from hyperprune.figures.bench_output import with_smoke
 
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = with_smoke(list(sys.argv[1:] if argv is None else argv), SMOKE)
     if argv[:1] == ["--render"] and len(argv) == 2:
         from hyperprune.calibration.files import read_calibration
         from hyperprune.calibration.summary import render

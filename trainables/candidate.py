@@ -118,6 +118,8 @@ class CandidateTrainable(tune.Trainable):
         return spectrum_gap(variant, mine, dense)
 
     def step(self) -> dict[str, Any]:
+        import torch
+
         if self.replay:
             metrics = dict(self.run.history[-1])
             metrics["replayed"] = True
@@ -130,6 +132,7 @@ class CandidateTrainable(tune.Trainable):
             metrics.update(self.run.timing)
         epoch = int(metrics["epoch"])
         metrics["candidate_id"] = self.candidate_id
+        metrics["torch_threads"] = torch.get_num_threads()  # the run's train.threads, from --cpus-per-trial
         metrics["control"] = self.control
         metrics.update(self.node)
         metrics["ls"] = list(metrics.get("ls") or [])
