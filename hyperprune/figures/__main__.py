@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=None, help="default: ROOT/bench/results")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--rerun", nargs="*", metavar="TABLE", help="rerun these tables' benches (none: all)")
+    mode.add_argument("--only", nargs="+", metavar="TABLE", help="re-render only these tables")
     mode.add_argument("--check", action="store_true", help="only compare; exit 1 when a table differs")
     mode.add_argument("--list", action="store_true", help="list the tables and their bench runs")
     args = parser.parse_args(argv)
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.rerun is not None:
             for name in args.rerun or list(tables()):
                 rerun(table(name), args.root, results)
-        changed = rewrite(readme, results, args.rerun or None)
+        changed = rewrite(readme, results, args.rerun or args.only or None)
         print(f"rewrote {len(changed)} table(s) in {readme}: {', '.join(changed) or 'none changed'}")
         return 0
     except UserError as exc:

@@ -45,8 +45,9 @@ def sections(text: str) -> dict[str, str]:
     return found
 
 
-def stale_sections(readme: Path, results: Path) -> dict[str, tuple[str, str]]:
-    """Sections whose content differs from the rendering: name -> (in README, rendered)."""
+def stale_sections(readme: Path, results: Path, names: list[str] | None = None) -> dict[str, tuple[str, str]]:
+    """Sections (those named, default all) whose content differs from the rendering:
+    name -> (in README, rendered)."""
     known, text = tables(), readme.read_text(encoding="utf-8")
     present = sections(text)
     unknown = sorted(set(present) - set(known))
@@ -57,6 +58,8 @@ def stale_sections(readme: Path, results: Path) -> dict[str, tuple[str, str]]:
         raise UserError(f"README lacks the markers of tables: {', '.join(missing)}")
     stale = {}
     for name, body in present.items():
+        if names is not None and name not in names:
+            continue
         rendered = render(known[name], results)
         if body != rendered:
             stale[name] = (body, rendered)
@@ -66,8 +69,8 @@ def stale_sections(readme: Path, results: Path) -> dict[str, tuple[str, str]]:
 def rewrite(readme: Path, results: Path, names: list[str] | None = None) -> list[str]:
     """Replace the named (default: all) sections by their renderings; returns the names changed."""
     text = readme.read_text(encoding="utf-8")
-    stale = stale_sections(readme, results)
-    changed = [name for name in stale if names is None or name in names]
+    stale = stale_sections(readme, results, names)
+    changed = list(stale)
 
     def replace(match: re.Match) -> str:
         name = match["name"]
