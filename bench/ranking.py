@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import sys
 
-#: 3 candidates (the fewest that correlate), 2 epochs of 2 batches, no replicates, few bootstrap resamples
-SMOKE = ["--max-evals", "3", "--epochs", "2", "--e0", "1", "--replicates", "1", "--bootstrap", "20",
+#: 3 candidates (the fewest that correlate), 2 epochs of 2 batches, no replicates, the fewest bootstrap resamples
+SMOKE = ["--max-evals", "3", "--epochs", "2", "--e0", "1", "--replicates", "1", "--bootstrap", "100",
          "--set", "train.max_batches=2", "--set", "train.max_eval_batches=2", "--set", "train.ls_batches=1",
          "--set", "model.hidden_size=16", "--set", "model.emb_size=16", "--no-report", "--quiet"]
 DEFAULTS = {"--max-evals": "26", "--epochs": "8", "--space": "reference", "--out": "runs/ranking"}
