@@ -15,7 +15,7 @@ def provenance(records: dict[str, dict]) -> str:
     lines = []
     for record in records.values():
         m = record["machine"]
-        load = f", load average {m['load_average']}" if m.get("load_average") is not None else ""
+        load = f", load average {m['load_average']} at its end" if m.get("load_average") is not None else ""
         lines.append(
             f"Run `{record['command']}`: {m['date']}, {m['cpu']} ({m['cores']} cores), "
             f"{m['torch_threads']} torch thread(s), torch {m['torch']}{load}."
