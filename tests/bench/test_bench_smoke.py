@@ -41,7 +41,7 @@ def test_bench_runs_at_smoke_size(bench, tmp_path):
     env = dict(
         os.environ, PYTHONPATH=str(ROOT), HYPERPRUNE_CACHE=str(tmp_path / "cache"), RAY_AIR_NEW_OUTPUT="0"
     )
-    done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=850)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     if not fed:
         return
