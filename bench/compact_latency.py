@@ -35,11 +35,15 @@ from torch import nn
 
 from hyperprune.config import override, preset
 from hyperprune.export import architecture, parameter_count, write_torch
+from hyperprune.figures.bench_output import parse_bench_args, write_result
 from hyperprune.pruning import UnitMaskSet, hidden_unit_space, remove_units, unit_scores
 from hyperprune.training import TrainingRun
 from hyperprune.training.lm_task import detach_hidden
 
 SPARSITIES = (0.5, 0.67)
+#: the tiny size, a few steps of each phase, one short timing
+SMOKE = ["--sizes", "tiny", "--dense-steps", "3", "--finetune-steps", "2", "--eval-batches", "2",
+         "--repeats", "1", "--latency-steps", "2"]
 
 
 def spec_for(size: str, args):
@@ -132,7 +136,7 @@ def bench_size(size: str, args) -> list[dict]:
     return rows
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["tiny", "paper"], choices=["tiny", "paper"])
     parser.add_argument("--dense-steps", type=int, default=200, help="dense training steps before pruning")
@@ -142,14 +146,17 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timing repeats (the median is reported)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--data-path", default=None, help="a PTB directory (default: the embedded sample)")
-    args = parser.parse_args()
+    args = parse_bench_args(parser, SMOKE, argv)
     torch.set_num_threads(args.threads)
     print("| size | model | hidden | parameters | file (MB) | ms/token b=1 | ms/token b=20 | val ppl |")
     print("|---|---|---|---:|---:|---:|---:|---:|")
+    rows = []
     for size in args.sizes:
         for r in bench_size(size, args):
+            rows.append(r)
             print(f"| {r['size']} | {r['model']} | {r['hidden']} | {r['parameters']:,} | {r['file_mb']:.2f} | "
                   f"{r['ms_b1']:.3f} | {r['ms_b20']:.3f} | {r['val_ppl']:.1f} |", flush=True)
+    write_result(args, rows, dense_steps=args.dense_steps, finetune_steps=args.finetune_steps)
 
 
 if __name__ == "__main__":

@@ -27,12 +27,17 @@ import time
 import torch
 
 from hyperprune.config import override, preset
+from hyperprune.figures.bench_output import parse_bench_args, write_result
 from hyperprune.lyapunov import LSProbe, ls_distance
 from hyperprune.training import TrainingRun
 from hyperprune.tune.dense_reference import noise_init_seed
 
+#: 1 epoch of 2 batches of 2x16 networks, 1 and 2 LS batches, 2 sets
+SMOKE = ["--epochs", "1", "--batches", "1", "2", "--sets", "2", "--set", "model.hidden_size=16",
+         "--set", "model.emb_size=16", "--set", "train.max_batches=2", "--set", "train.max_eval_batches=2"]
 
-def parse_args() -> argparse.Namespace:
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", default="tiny")
     p.add_argument("--epochs", type=int, default=2, help="training epochs before measuring (default 2)")
@@ -41,7 +46,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--sets", type=int, default=4, help="independent sets of N batches per network (even)")
-    return p.parse_args()
+    return parse_bench_args(p, SMOKE, argv)
 
 
 def _trained(spec, epochs: int, **kwargs) -> TrainingRun:
@@ -71,8 +76,8 @@ def _seconds(run: TrainingRun, batches: int, seed: int) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     torch.set_num_threads(args.threads)
     settings = dict(s.split("=", 1) for s in args.settings)
     spec = override(preset(args.preset), {"train.seed": args.seed, "train.threads": args.threads, **settings})
@@ -86,6 +91,7 @@ def main() -> None:
     print()
     print("| LS batches | floor | batch noise (dense) | batch noise (dst) | noise / floor | time (s) |")
     print("|---|---|---|---|---|---|")
+    rows = []
     for n in args.batches:
         # set 0 is the search's own batches (the master seed); the others are independent sets
         seeds = [args.seed] + [args.seed + 1_000 * (i + 1) for i in range(args.sets - 1)]
@@ -99,6 +105,10 @@ def main() -> None:
         seconds = _seconds(dense, n, args.seed)
         print(f"| {n} | {floor:.3f} | {noise_dense:.3f} | {noise_dst:.3f} | {noise_dense / floor:.2f} | "
               f"{seconds:.3f} |", flush=True)
+        rows.append({"batches": n, "floor": floor, "noise_dense": noise_dense, "noise_dst": noise_dst,
+                     "seconds": seconds})
+    write_result(args, rows, epochs=args.epochs, preset=args.preset, sets=args.sets,
+                 qr_every=spec.train.ls_qr_every, ls_dtype=spec.train.ls_dtype)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ Usage::
 
     python bench/ls_fidelity.py                           # 14 pruned 2x256 LSTMs, tiny preset
     python bench/ls_fidelity.py --hidden 512 --epochs 3 --qr-every 1 2 3 4
+    python bench/ls_fidelity.py --batches 1 --qr-every 1 2 4 8 --json bench/results/ls_fidelity.json
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ import torch
 from scipy.stats import spearmanr
 
 from hyperprune.config import TrainConfig, override, preset
+from hyperprune.figures.bench_output import parse_bench_args, write_result
 from hyperprune.lyapunov.probe import LSProbe
 from hyperprune.training.run import TrainingRun
 
 #: differently pruned networks at one sparsity, as a search's pool is: methods and their settings
 POOL = [
     ("random", {}),
-    ("random", {"scope": "layerwise"}),
+    ("random", {"allocation": "uniform"}),
     ("magsign", {}),
     ("magsign", {"score": "magnitude"}),
     ("snip", {}),
@@ -50,6 +52,11 @@ POOL = [
     ("incop", {}),
     ("lottery", {"scope": "layerwise", "rewind": "epoch"}),
 ]
+
+
+#: a pool of 3 small networks, 1 epoch of 2 batches, 2 levers on 5 steps of 1 sequence
+SMOKE = ["--networks", "3", "--hidden", "16", "--epochs", "1", "--max-batches", "2", "--qr-every", "1", "2",
+         "--steps", "5", "--batch", "1", "--exact-steps", "5", "--exact-batch", "1", "--batches", "1"]
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         default=TrainConfig().ls_batches,
         help="evaluation batches averaged, for every lever (the search's train.ls_batches)",
     )
-    args = parser.parse_args(argv)
+    args = parse_bench_args(parser, SMOKE, argv)
     torch.set_num_threads(args.threads)
     dense, runs = build_pool(args)
     cfg = dense.spec.train
@@ -162,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
         f"`batch` sequences; exact = float64, qr_every=1, steps={args.exact_steps}, batch={args.exact_batch}"
     )
     print(f"{'lever':<40} {'cpu_s':>8} {'vs_exact':>9} {'vs_f32_qr1':>11} {'max_err':>9} {'spearman':>9}")
-    seconds_of, best = {}, None
+    seconds_of, best, rows = {}, None, []
     for lever in levers:
         probe = lever_probe(dense, lever, args.batches)
         results = [measure(run, probe) for run in networks]
@@ -179,9 +186,14 @@ def main(argv: list[str] | None = None) -> None:
             f"{seconds_of.get(base, seconds) / seconds:>10.2f}x {err:>9.2e} {rho:>9.3f}",
             flush=True,
         )
+        rows.append({"dtype": str(lever.dtype)[6:], "qr_every": lever.qr_every, "steps": lever.steps,
+                     "sequences": lever.batch, "cpu_s": seconds, "vs_exact": seconds_of[exact] / seconds,
+                     "vs_float32_qr1": seconds_of.get(base, seconds) / seconds, "max_error": err,
+                     "spearman": rho})
         if rho >= args.min_spearman and (best is None or seconds < seconds_of[best]):
             best = lever
     print(f"# fastest with Spearman >= {args.min_spearman}: {best.label() if best else 'none'}")
+    write_result(args, rows, networks=len(runs), threads=torch.get_num_threads())
 
 
 if __name__ == "__main__":

@@ -26,8 +26,11 @@ import time
 import torch
 
 from hyperprune.config import TrainConfig
+from hyperprune.figures.bench_output import parse_bench_args, write_result
 from hyperprune.lyapunov import lyapunov_spectrum
 
+#: two hidden sizes of 5 steps, one run each
+SMOKE = ["--hidden", "8", "16", "--steps", "5", "--repeats", "1", "--warmup-runs", "0"]
 #: wall time, or this process's CPU time (steadier on a shared machine; single-threaded CPU runs only)
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
@@ -100,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall", help="cpu: process CPU seconds")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    args = parser.parse_args(argv)
+    args = parse_bench_args(parser, SMOKE, argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -113,6 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"{'hidden':>7} {'qr_every':>8} {'ls_time_s':>10} {'floor_time_s':>13} {'ls/floor':>9} {'speedup':>8}"
     )
+    rows = []
     for hidden in args.hidden:
         exact_time = math.nan
         for qr_every in intervals:
@@ -123,6 +127,9 @@ def main(argv: list[str] | None = None) -> None:
                 f"{exact_time / ls_time:>7.2f}x",
                 flush=True,
             )
+            rows.append({"hidden": hidden, "steps": args.steps, "qr_every": qr_every, "ls_time_s": ls_time,
+                         "floor_time_s": floor_time, "speedup": exact_time / ls_time})
+    write_result(args, rows, clock=args.clock, dtype=args.dtype, device=str(device))
 
 
 if __name__ == "__main__":

@@ -22,9 +22,13 @@ import time
 import torch
 
 from hyperprune.config import override, preset
+from hyperprune.figures.bench_output import parse_bench_args, write_result
 from hyperprune.lyapunov import ls_distance
 from hyperprune.lyapunov.probe import LSProbe
 from hyperprune.training.run import TrainingRun
+
+#: a 2x16 stand-in on the CPU, 2 training batches
+SMOKE = ["--device", "cpu", "--hidden", "16", "--train-batches", "2"]
 
 
 def _sync(device: torch.device) -> None:
@@ -60,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hidden", type=int, default=None, help="override the preset's 1500 (CPU stand-in)")
     parser.add_argument("--data-path", default=None, help="a PTB directory (default: the embedded corpus)")
     parser.add_argument("--train-batches", type=int, default=50)
-    args = parser.parse_args(argv)
+    args = parse_bench_args(parser, SMOKE, argv)
     values = (
         {"data.name": "ptb", "data.path": args.data_path} if args.data_path else {"data.name": "embedded"}
     )
@@ -99,6 +103,7 @@ def main(argv: list[str] | None = None) -> None:
         results[(dtype, qr_every)] = timed_spectrum(run, dtype, qr_every)
     exact, _ = results[(torch.float64, 1)]
     print(f"{'setting':<26} {'time_s':>8} {'share_of_epoch':>15} {'max_abs_diff':>13} {'ls_distance':>12}")
+    rows = []
     for (dtype, qr_every), (spectrum, seconds) in results.items():
         share = seconds / (per_batch * steps_full)
         diff = (spectrum - exact).abs().max().item()
@@ -106,10 +111,14 @@ def main(argv: list[str] | None = None) -> None:
             f"{str(dtype)[6:]:>7} qr_every={qr_every:<8d} {seconds:>8.2f} {share:>14.1%} {diff:>13.2e} "
             f"{ls_distance(spectrum, exact):>12.4f}"
         )
+        rows.append({"dtype": str(dtype)[6:], "qr_every": qr_every, "seconds": seconds, "share_of_epoch": share,
+                     "max_abs_diff": diff, "ls_distance": ls_distance(spectrum, exact)})
     print(
         f"# spectrum range (float64, exact): {exact.min().item():.3f} .. {exact.max().item():.3f}, "
         f"norm {exact.norm().item():.3f}"
     )
+    write_result(args, rows, device=args.device, hidden=spec.model.hidden_size, train_s=train_s,
+                 epoch_batches=steps_full)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,11 @@ import argparse
 import json
 from pathlib import Path
 
+from hyperprune.figures.bench_output import parse_bench_args, write_result
 from hyperprune.searching.halving import schedule
+
+#: the table is arithmetic and instant; the smoke size is one small pool
+SMOKE = ["--pools", "8"]
 
 
 def reference_schedule(pool: int, e0: int, ei: int, final_count: int, final_epochs: int) -> int:
@@ -31,7 +35,7 @@ def reference_schedule(pool: int, e0: int, ei: int, final_count: int, final_epoc
     return epochs + alive * final_epochs
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pools", default="8,16,26,40", help="pool sizes to tabulate")
     parser.add_argument("--e0", type=int, default=3)
@@ -39,7 +43,8 @@ def main() -> None:
     parser.add_argument("--final-count", type=int, default=2)
     parser.add_argument("--final-epochs", type=int, default=100)
     parser.add_argument("--pool", help="a finished search directory to count")
-    args = parser.parse_args()
+    args = parse_bench_args(parser, SMOKE, argv)
+    rows = []
 
     print(f"e0={args.e0} ei={args.ei} final_count={args.final_count} final_epochs={args.final_epochs}")
     header = f"{'pool':>5} {'rounds':>7} {'this search':>12} {'reference':>10} {'full':>7} {'vs ref':>7} {'vs full':>8}"
@@ -50,6 +55,10 @@ def main() -> None:
         ref = reference_schedule(n, args.e0, args.ei, args.final_count, args.final_epochs)
         print(f"{n:>5} {len(plan['rounds']):>7} {plan['epochs']:>12} {ref:>10} {plan['full']:>7} "
               f"{plan['epochs'] / ref:>7.2f} {plan['epochs'] / plan['full']:>8.2f}")
+        rows.append({"pool": n, "rounds": len(plan["rounds"]), "this_search": plan["epochs"],
+                     "reference": ref, "full": plan["full"]})
+    write_result(args, rows, e0=args.e0, ei=args.ei, final_count=args.final_count,
+                 final_epochs=args.final_epochs)
 
     if args.pool:
         from hyperprune.searching.pool import read_pool

@@ -46,6 +46,10 @@ SPLIT_KEYS = {
     "method_s": "method updates",
     "ls_s": "LS",
 }
+#: search flags of the smoke size: 2 candidates, 2 batches an epoch, one rung, one finalist
+SMOKE_SEARCH = ["--max-evals", "2", "--e0", "1", "--ei", "1", "--final-count", "1", "--final-epochs", "2",
+                "--set", "train.max_batches=2", "--set", "train.max_eval_batches=2", "--set", "train.ls_batches=1",
+                "--set", "model.hidden_size=16", "--set", "model.emb_size=16", "--no-noise-floor", "--no-report"]
 LAUNCH = "import sys; from hyperprune.cli import main; sys.argv[0] = 'hyperprune'; sys.exit(main())"
 
 
@@ -223,7 +227,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", help="keep the search directories under this folder")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("search_args", nargs="*", help="extra search flags after --")
+    parser.add_argument("--smoke", action="store_true", help="a search that takes seconds (given flags win)")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.search_args = [*SMOKE_SEARCH, *args.search_args]
     results = {}
     with tempfile.TemporaryDirectory(prefix="search-overhead-") as tmp:
         base = Path(args.keep) if args.keep else Path(tmp)

@@ -121,6 +121,8 @@ class CandidateTrainable(tune.Trainable):
         return spectrum_gap(variant, mine, dense)
 
     def step(self) -> dict[str, Any]:
+        import torch
+
         if self.replay:
             metrics = dict(self.run.history[-1])
             metrics["replayed"] = True
@@ -137,6 +139,7 @@ class CandidateTrainable(tune.Trainable):
         metrics.setdefault("rankable", True)
         metrics.setdefault("cost_epochs", 0.0)
         metrics["candidate_id"] = self.candidate_id
+        metrics["torch_threads"] = torch.get_num_threads()  # the run's train.threads, from --cpus-per-trial
         metrics["control"] = self.control
         metrics.update(self.node)
         metrics["ls"] = list(metrics.get("ls") or [])

@@ -23,6 +23,11 @@ T = TypeVar("T", bound="ProblemOptions")
 REUSE_ACTORS = ("auto", "yes", "no")
 
 
+def threads_per_trial(cpus_per_trial: float) -> int:
+    """The torch threads of a run given ``cpus_per_trial`` CPUs: the whole CPUs, at least 1."""
+    return max(1, int(cpus_per_trial))
+
+
 @dataclass(frozen=True)
 class ProblemOptions(RunOptions):
     hpo: str = option(
@@ -58,6 +63,12 @@ class ProblemOptions(RunOptions):
         choices=REUSE_ACTORS,
     )
     quiet: bool = option(False, "print only the final result")
+
+    def run_settings(self) -> dict[str, Any]:
+        """Every run (candidate, dense reference, noise floor) uses as many torch threads as it has
+        CPUs (``--cpus-per-trial``, at least 1), so a run's numerics do not depend on the machine's
+        core count; ``--set train.threads=N`` still wins."""
+        return {"train.threads": threads_per_trial(self.cpus_per_trial), **super().run_settings()}
 
     def problem(self) -> dict[str, Any]:
         """The values of the fields every :class:`ProblemOptions` has."""

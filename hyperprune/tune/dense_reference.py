@@ -133,6 +133,7 @@ def _train_dense(spec_dict, seed, epochs, ls_seed, state, with_ls, device, init_
     if with_ls:
         run.attach_probe(LSProbe.for_run(run, ls_seed))
         record["ls_epoch0"] = list(run.ls_epoch0)
+    record["threads"] = torch.get_num_threads()  # the run's train.threads, from --cpus-per-trial
     publish()
     while run.epoch < epochs:
         _fault_if_asked(name, run.epoch + 1)

@@ -1,0 +1,1 @@
+"""One module per generated README table; each registers its renderer with ``register_table``."""
