@@ -74,7 +74,7 @@ def correlations(scores: list[list[float]], final: list[float], epochs: int, *, 
 
 def schedules(curves: Curves, metrics: list[str], grid: list[tuple[int, int, int]],
               first_comparable: int = 1) -> list[dict]:
-    full = curves.size * curves.epochs
+    full = curves.size * curves.epochs + sum(curves.pre_clock)  # every candidate trained fully, mask search included
     out = []
     for metric in metrics:
         for e0, ei, fc in grid:

@@ -45,5 +45,6 @@ def test_curves_are_indexed_by_age_and_replays_count_the_epochs_before_the_clock
     assert curves.final == [20.0, 33.0] and curves.pre_clock == [2, 0]
     outcome = replay(curves, "loss", e0=1, ei=1, final_count=1)
     assert outcome.winner == "c000" and outcome.epochs_by_candidate == {"c000": 3 + 2, "c001": 1}
-    rows = schedules(curves, ["loss"], [(1, 1, 1), (2, 1, 1), (3, 1, 1)], prune_by=2)
-    assert [r["same_first_rung"] for r in rows] == [False, True, True]
+    rows = schedules(curves, ["loss"], [(1, 1, 1), (2, 1, 1), (3, 1, 1)], first_comparable=2)
+    assert [r["comparable"] for r in rows] == [False, True, True]
+    assert rows[0]["epochs_fraction"] == (3 + 2 + 1) / (2 * 3 + 2)
