@@ -17,7 +17,10 @@ LABEL = "dense reference 0a1b2c"
 
 @pytest.fixture(scope="module")
 def one_cpu_ray():
+    if ray.is_initialized():  # a Ray another module started without shutting it down: this one needs 1 CPU
+        ray.shutdown()
     ray.init(
+        address="local",  # a Ray of its own, whatever else runs on the machine
         num_cpus=1,
         include_dashboard=False,
         log_to_driver=False,
