@@ -31,7 +31,11 @@ class ProblemOptions(RunOptions):
         names="hyperprune.search.searchers:SEARCHERS",
     )
     max_evals: int = option(8, "candidates proposed")
-    sparsity: float | None = option(None, "target sparsity in (0, 1)", default_text="the space's, else 0.67")
+    sparsity: float | tuple[float, ...] | str | None = option(
+        None,
+        "target sparsity in (0, 1), or several separated by commas (0.5,0.67,0.8,0.9): one search, a front",
+        default_text="the space's, else 0.67",
+    )
     space: str = option(
         "reference",
         "search space: a built-in name or a YAML file",
@@ -68,5 +72,6 @@ class ProblemOptions(RunOptions):
         values = {}
         for f in dataclasses.fields(cls):
             if f.name in data:
-                values[f.name] = tuple(data[f.name]) if isinstance(f.default, tuple) else data[f.name]
+                value = data[f.name]
+                values[f.name] = tuple(value) if isinstance(f.default, tuple) or isinstance(value, list) else value
         return cls(**values)

@@ -54,8 +54,10 @@ class Search:
 
         validate(opts)
         space = load_space(opts.space)
-        if opts.sparsity is None:
-            opts = SearchOptions.from_json({**opts.to_json(), "sparsity": space.sparsity or 0.67})
+        from hyperprune.search.levels import option_value, parse_levels
+
+        chosen = opts.sparsity if opts.sparsity is not None else (space.sparsity or 0.67)
+        opts = SearchOptions.from_json({**opts.to_json(), "sparsity": option_value(parse_levels(chosen))})
         spec = build_spec(opts)
         from hyperprune.models import task_kind_of
 
@@ -149,6 +151,8 @@ class Search:
         from ray.tune import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
 
         from hyperprune.search.cost_budget import fit_to_budget, spec_epoch_shape
+        from hyperprune.search.levels import levels_of
+        from hyperprune.search.searchers.across_levels import AcrossLevels
         from hyperprune.search.searchers import SEARCHERS
         from hyperprune.search.space import load_space
         from hyperprune.tune.busy import BusyWatcher
@@ -162,21 +166,26 @@ class Search:
         concurrency = self._concurrency()
         replay = self._fixed_candidates()
         space = fit_to_budget(load_space(o.space), spec_epoch_shape(self.spec), log=self.log)
-        backend = SEARCHERS.get(o.hpo)(space, seed=o.seed, startup=max(concurrency, o.max_evals // 4))
+        levels = levels_of(o)
+        proposals = o.max_evals * len(levels)  # --max-evals and --final-count count per level
+        backend = SEARCHERS.get(o.hpo)(space, seed=o.seed, startup=max(concurrency, proposals // 4))
+        if len(levels) > 1:
+            backend = AcrossLevels(backend, levels)
         control = space.control and not replay
-        seeder = PoolSeeder(backend, max_evals=len(replay) if replay else o.max_evals,
-                            concurrency=concurrency, e0=o.e0, sparsity=o.sparsity, seed=o.seed,
+        seeder = PoolSeeder(backend, max_evals=len(replay) if replay else proposals,
+                            concurrency=concurrency, e0=o.e0, sparsity=levels[0], seed=o.seed,
                             metric_key=o.metric_key, replay=replay, control=control)
         scheduler = SyncHalvingScheduler(metric_key=o.metric_key, e0=o.e0, ei=o.ei,
                                          final_count=o.final_count, final_epochs=o.final_epochs,
-                                         control_epochs=self._last_rung())
+                                         control_epochs=self._last_rung(), levels=levels)
         recorder = PoolRecorder(str(self.out), scheduler, e0=o.e0, ei=o.ei, final_count=o.final_count,
                                 final_epochs=o.final_epochs, metric_key=o.metric_key,
-                                max_evals=o.max_evals, quiet=o.quiet,
+                                max_evals=proposals, quiet=o.quiet,
                                 floor_lookup=functools.partial(live_reference.floor_at, str(self.out)))
-        self.watch = FailureWatch(wave=concurrency, pool_size=(len(replay) if replay else o.max_evals) + int(control),
+        self.watch = FailureWatch(wave=concurrency, pool_size=(len(replay) if replay else proposals) + int(control),
                                   quiet=o.quiet)
-        self.log(f"seeding {o.max_evals if not replay else len(replay)} candidates with {o.hpo} "
+        at_levels = f" at sparsities {', '.join(f'{v:g}' for v in levels)}" if len(levels) > 1 else ""
+        self.log(f"seeding {proposals if not replay else len(replay)} candidates{at_levels} with {o.hpo} "
                  f"({concurrency} at a time){' plus the dense control' if control else ''}, ranking by "
                  f"{o.metric}{' (' + o.ls_distance + ' distance)' if o.metric == 'ls' else ''}")
         return tune.Tuner(

@@ -217,6 +217,7 @@ class PoolRecorder(Callback):
             eta = f", ETA {elapsed / spent * remaining / 60:.1f} min" if spent else ""
             floor = self.floor_at(int(h["epoch"]))
             floor_text = f", noise floor {floor:.3g}" if floor is not None else ""
-            self._say(f"round {h['round'] + 1} @ epoch {h['epoch']}: {len(h['ranking'])} ranked, "
+            level = f" at sparsity {h['level']:g}" if h.get("level") is not None else ""
+            self._say(f"round {h['round'] + 1}{level} @ epoch {h['epoch']}: {len(h['ranking'])} ranked, "
                       f"kept {len(h['kept'])} ({', '.join(h['kept'])}); best {self.metric_key} "
                       f"{best:.4g} ({best_id}){floor_text}; {spent} epochs spent, {elapsed / 60:.1f} min{eta}")

@@ -84,16 +84,19 @@ class PoolSeeder(Searcher):
                 return None  # the next proposal must know a score that has not arrived yet
             token, proposal = self.backend.ask()
             self.asked += 1
-            key = candidate_key(proposal["method"], self.sparsity, proposal["hparams"])
+            # a backend seeding several levels names each proposal's (see searchers.across_levels)
+            sparsity = proposal.get("sparsity", self.sparsity)
+            key = candidate_key(proposal["method"], sparsity, proposal["hparams"])
             if key in self.by_key:
                 original = self.by_key[key]
                 self.duplicates.append({"key": key, "duplicate_of": original["cid"], "token": token,
-                                        "method": proposal["method"], "hparams": proposal["hparams"]})
+                                        "method": proposal["method"], "sparsity": sparsity,
+                                        "hparams": proposal["hparams"]})
                 if self._was_told(key):
                     self.backend.tell(token, original["score"])
                     self.duplicates[-1]["token"] = None
                 continue
-            candidate = {"method": proposal["method"], "hparams": proposal["hparams"]}
+            candidate = {"method": proposal["method"], "sparsity": sparsity, "hparams": proposal["hparams"]}
             return self._launch(trial_id, candidate, token=token)
         return Searcher.FINISHED
 
