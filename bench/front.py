@@ -25,21 +25,55 @@ import tempfile
 import time
 from pathlib import Path
 
-FULL = {"levels": "0.5,0.67,0.8,0.9", "max_evals": 8, "final_count": 1, "e0": 2, "ei": 1, "final_epochs": 6,
-        "settings": []}
-SMOKE = {"levels": "0.5,0.8", "max_evals": 2, "final_count": 1, "e0": 1, "ei": 1, "final_epochs": 2,
-         "settings": ["model.hidden_size=16", "model.emb_size=16", "train.max_batches=3",
-                      "train.max_eval_batches=2", "train.ls_steps=6", "train.ls_warmup=2"]}
+FULL = {
+    "levels": "0.5,0.67,0.8,0.9",
+    "max_evals": 8,
+    "final_count": 1,
+    "e0": 2,
+    "ei": 1,
+    "final_epochs": 6,
+    "settings": [],
+}
+SMOKE = {
+    "levels": "0.5,0.8",
+    "max_evals": 2,
+    "final_count": 1,
+    "e0": 1,
+    "ei": 1,
+    "final_epochs": 2,
+    "settings": [
+        "model.hidden_size=16",
+        "model.emb_size=16",
+        "train.max_batches=3",
+        "train.max_eval_batches=2",
+        "train.ls_steps=6",
+        "train.ls_warmup=2",
+    ],
+}
 
 
 def _search(out: Path, cache: Path, sparsity: str, plan: dict, seed: int, hpo: str) -> tuple[dict, float]:
     import hyperprune
 
     started = time.perf_counter()
-    hyperprune.search(preset="tiny", space="reference", hpo=hpo, sparsity=sparsity, seed=seed,
-                      max_evals=plan["max_evals"], final_count=plan["final_count"], e0=plan["e0"], ei=plan["ei"],
-                      final_epochs=plan["final_epochs"], settings=plan["settings"], out=str(out),
-                      cache_dir=str(cache), dashboard=False, quiet=True, report=False)
+    hyperprune.search(
+        preset="tiny",
+        space="reference",
+        hpo=hpo,
+        sparsity=sparsity,
+        seed=seed,
+        max_evals=plan["max_evals"],
+        final_count=plan["final_count"],
+        e0=plan["e0"],
+        ei=plan["ei"],
+        final_epochs=plan["final_epochs"],
+        settings=plan["settings"],
+        out=str(out),
+        cache_dir=str(cache),
+        dashboard=False,
+        quiet=True,
+        report=False,
+    )
     return json.loads((out / "result.json").read_text()), time.perf_counter() - started
 
 
@@ -57,7 +91,9 @@ def main() -> None:
     parser.add_argument("--max-evals", type=int, help="candidates per level (default 8; smoke: 2)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--hpo", default="tpe")
-    parser.add_argument("--keep", metavar="DIR", help="keep the searches in DIR (default: a temporary folder)")
+    parser.add_argument(
+        "--keep", metavar="DIR", help="keep the searches in DIR (default: a temporary folder)"
+    )
     args = parser.parse_args()
     plan = dict(SMOKE if args.smoke else FULL)
     if args.levels:
@@ -70,26 +106,35 @@ def main() -> None:
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     root = Path(args.keep or tempfile.mkdtemp(prefix="front-bench-"))
     levels = plan["levels"].split(",")
-    print(f"reference space, tiny preset, {args.hpo}, seed {args.seed}: levels {plan['levels']}, "
-          f"{plan['max_evals']} candidates and {plan['final_count']} finalist per level, e0 {plan['e0']}, "
-          f"ei {plan['ei']}, {plan['final_epochs']} epochs; {os.getloadavg()[0]:.2f} load", flush=True)
+    print(
+        f"reference space, tiny preset, {args.hpo}, seed {args.seed}: levels {plan['levels']}, "
+        f"{plan['max_evals']} candidates and {plan['final_count']} finalist per level, e0 {plan['e0']}, "
+        f"ei {plan['ei']}, {plan['final_epochs']} epochs; {os.getloadavg()[0]:.2f} load",
+        flush=True,
+    )
     front, front_s = _search(root / "front", root / "cache-front", plan["levels"], plan, args.seed, args.hpo)
     singles = {}
     for level in levels:
-        singles[level] = _search(root / f"level-{level}", root / f"cache-{level}", level, plan, args.seed, args.hpo)
+        singles[level] = _search(
+            root / f"level-{level}", root / f"cache-{level}", level, plan, args.seed, args.hpo
+        )
 
     print("\n| level | search | winner | method | val ppl | test ppl | sparsity (counted) |")
     print("|---|---|---|---|---|---|---|")
     for level in levels:
         label = f"{float(level):g}"
         w = _figures(front, label)
-        print(f"| {label} | front | {w['candidate_id']} | {w['method']} | {w['val_metric']:.1f} | "
-              f"{w['test_metric']:.1f} | {w['measured_sparsity']:.3f} |")
+        print(
+            f"| {label} | front | {w['candidate_id']} | {w['method']} | {w['val_metric']:.1f} | "
+            f"{w['test_metric']:.1f} | {w['measured_sparsity']:.3f} |"
+        )
         s = _figures(singles[level][0])
         counted = (singles[level][0].get("winner_sparsity") or {}).get("global", {}).get("sparsity")
         counted_text = f"{counted:.3f} (zeros)" if counted is not None else "-"
-        print(f"| {label} | one level | {s['candidate_id']} | {s['method']} | {s['val_metric']:.1f} | "
-              f"{s['test_metric']:.1f} | {counted_text} |")
+        print(
+            f"| {label} | one level | {s['candidate_id']} | {s['method']} | {s['val_metric']:.1f} | "
+            f"{s['test_metric']:.1f} | {counted_text} |"
+        )
 
     epochs = front["front"]["epochs"]
     single_cand = sum(r["epochs_spent"] for r, _ in singles.values())
@@ -97,13 +142,19 @@ def main() -> None:
     single_s = sum(s for _, s in singles.values())
     print("\n| compute | candidates' epochs | dense reference + noise floor | total epochs | wall s |")
     print("|---|---|---|---|---|")
-    print(f"| front search | {front['epochs_spent']} | {epochs['dense_reference']} | "
-          f"{front['epochs_spent'] + epochs['dense_reference']} | {front_s:.0f} |")
-    print(f"| one search per level | {single_cand} | {single_dense} | {single_cand + single_dense} | {single_s:.0f} |")
+    print(
+        f"| front search | {front['epochs_spent']} | {epochs['dense_reference']} | "
+        f"{front['epochs_spent'] + epochs['dense_reference']} | {front_s:.0f} |"
+    )
+    print(
+        f"| one search per level | {single_cand} | {single_dense} | {single_cand + single_dense} | {single_s:.0f} |"
+    )
     print(f"| every candidate of the front's pool trained fully | | | {epochs['full_training']} | |")
     print(f"| every strategy proposed, fully at every level | | | {epochs['every_strategy_every_level']} | |")
-    print("\nfront search, per level: " + ", ".join(f"{k}: {v['spent']} of {v['full']} epochs"
-                                                   for k, v in epochs["per_level"].items()))
+    print(
+        "\nfront search, per level: "
+        + ", ".join(f"{k}: {v['spent']} of {v['full']} epochs" for k, v in epochs["per_level"].items())
+    )
     print(f"non-dominated (val loss, kept parameters): {', '.join(front['front']['non_dominated'])}")
     print(f"searches in {root}")
     ray.shutdown()

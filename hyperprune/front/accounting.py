@@ -14,9 +14,12 @@ def front_epochs(rows: list[dict], levels: tuple[float, ...], level_of, opts, de
     for level in levels:
         mine = [r for r in rows if level_of(r) == level]
         plan = schedule(len(mine), opts.e0, opts.ei, opts.final_count, opts.final_epochs)
-        per_level[f"{level:g}"] = {"candidates": len(mine),
-                                   "spent": int(sum(r["epochs_trained"] or 0 for r in mine)),
-                                   "planned": plan["epochs"], "full": plan["full"]}
+        per_level[f"{level:g}"] = {
+            "candidates": len(mine),
+            "spent": int(sum(r["epochs_trained"] or 0 for r in mine)),
+            "planned": plan["epochs"],
+            "full": plan["full"],
+        }
     strategies = {(r["method"], r["hparams"]) for r in rows}
     spent = sum(v["spent"] for v in per_level.values())
     return {

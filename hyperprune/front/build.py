@@ -38,9 +38,14 @@ def build_front(out: Path, finalists: list[dict], winners: dict[float, dict], su
         if run is None:
             continue
         runs[row["candidate_id"]] = run
-        points[row["candidate_id"]] = {"candidate_id": row["candidate_id"], "level": row["sparsity"],
-                                       "method": row["method"], "val_loss": row["final_val_loss"],
-                                       "val_metric": row["final_val_metric"], **counted(run)}
+        points[row["candidate_id"]] = {
+            "candidate_id": row["candidate_id"],
+            "level": row["sparsity"],
+            "method": row["method"],
+            "val_loss": row["final_val_loss"],
+            "val_metric": row["final_val_metric"],
+            **counted(run),
+        }
     for level, row in sorted(winners.items()):
         label = f"{level:g}"
         folder = out / FRONT_DIR / label
@@ -49,25 +54,35 @@ def build_front(out: Path, finalists: list[dict], winners: dict[float, dict], su
         run = runs.get(row["candidate_id"])
         if run is not None:
             run.save_weights(folder / "weights.pt")
-            entry.update(points[row["candidate_id"]], weights=f"{FRONT_DIR}/{label}/weights.pt",
-                         **exported(run, folder))
+            entry.update(
+                points[row["candidate_id"]],
+                weights=f"{FRONT_DIR}/{label}/weights.pt",
+                **exported(run, folder),
+            )
             entry["export"] = f"{FRONT_DIR}/{label}/{entry['export']}"
             points[row["candidate_id"]]["ms_per_token"] = entry["ms_per_token"]
         by_level[label] = entry
         write_json(folder / "winner.json", entry)
     size = {cid: (p["val_loss"], p["kept_parameters"]) for cid, p in points.items()}
     latency = {cid: (p["val_loss"], p["ms_per_token"]) for cid, p in points.items() if p.get("ms_per_token")}
-    return {"levels": sorted(winners), "by_level": by_level, "points": list(points.values()),
-            "non_dominated": non_dominated(size), "non_dominated_latency": non_dominated(latency),
-            "dense": dense}
+    return {
+        "levels": sorted(winners),
+        "by_level": by_level,
+        "points": list(points.values()),
+        "non_dominated": non_dominated(size),
+        "non_dominated_latency": non_dominated(latency),
+        "dense": dense,
+    }
 
 
 def level_winners(finalists: list[dict], levels: tuple[float, ...], level_of) -> dict[float, dict]:
     """Per level the finalist with the lowest final validation loss (ties: candidate id)."""
     winners = {}
     for level in levels:
-        mine = sorted((r for r in finalists if level_of(r) == level),
-                      key=lambda r: (r["final_val_loss"], r["candidate_id"]))
+        mine = sorted(
+            (r for r in finalists if level_of(r) == level),
+            key=lambda r: (r["final_val_loss"], r["candidate_id"]),
+        )
         if mine:
             winners[level] = mine[0]
     return winners

@@ -40,8 +40,12 @@ def exported(run, folder: Path) -> dict:
 
     structured = is_structured(run)
     info = export_run(run, folder / "model.pt", sparse=not structured)
-    figures = {"export": "model.pt", "export_bytes": int(info["file_bytes"]), "structured": structured,
-               "ms_per_token": None}
+    figures = {
+        "export": "model.pt",
+        "export_bytes": int(info["file_bytes"]),
+        "structured": structured,
+        "ms_per_token": None,
+    }
     if structured:  # a recurrent language model's compact module; None for other models
         figures["ms_per_token"] = ms_per_token(load_exported(folder / "model.pt"))
     return figures

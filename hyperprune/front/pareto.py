@@ -12,6 +12,6 @@ def non_dominated(points: dict[str, Sequence[float]]) -> list[str]:
     finite = {name: tuple(p) for name, p in points.items() if all(math.isfinite(v) for v in p)}
 
     def dominated(p: tuple) -> bool:
-        return any(all(a <= b for a, b in zip(q, p)) and q != p for q in finite.values())
+        return any(all(a <= b for a, b in zip(q, p, strict=True)) and q != p for q in finite.values())
 
     return sorted((name for name, p in finite.items() if not dominated(p)), key=lambda n: (finite[n], n))

@@ -26,13 +26,35 @@ def front_table(data: SearchData, front: dict) -> dict:
     rows = []
     for label, w in front["by_level"].items():
         spent = epochs.get(label) or {}
-        rows.append([label, w["candidate_id"], w["method"], _fmt(w.get("val_metric")), _fmt(w.get("test_metric")),
-                     w.get("kept_parameters", "-"), _fmt(w.get("measured_sparsity"), 3),
-                     w.get("export_bytes", "-"), _fmt(w.get("ms_per_token"), 3),
-                     f"{spent.get('spent', '-')} / {spent.get('full', '-')}"])
-    return {"header": ["level", "winner", "method", f"val {data.quality_name}", f"test {data.quality_name}",
-                       "kept parameters", "sparsity (counted)", "export bytes", "ms/token",
-                       "epochs spent / full training"], "rows": rows}
+        rows.append(
+            [
+                label,
+                w["candidate_id"],
+                w["method"],
+                _fmt(w.get("val_metric")),
+                _fmt(w.get("test_metric")),
+                w.get("kept_parameters", "-"),
+                _fmt(w.get("measured_sparsity"), 3),
+                w.get("export_bytes", "-"),
+                _fmt(w.get("ms_per_token"), 3),
+                f"{spent.get('spent', '-')} / {spent.get('full', '-')}",
+            ]
+        )
+    return {
+        "header": [
+            "level",
+            "winner",
+            "method",
+            f"val {data.quality_name}",
+            f"test {data.quality_name}",
+            "kept parameters",
+            "sparsity (counted)",
+            "export bytes",
+            "ms/token",
+            "epochs spent / full training",
+        ],
+        "rows": rows,
+    }
 
 
 def plot_front(data: SearchData, folder: Path) -> Figure | None:
@@ -43,28 +65,65 @@ def plot_front(data: SearchData, folder: Path) -> Figure | None:
     if not points:
         return Figure(TITLE, note="No candidate finished the full budget at any level: there is no front.")
     fig, (ax,) = new_figure(8.0, 5.0)
-    ax.scatter([p["kept_parameters"] for p in points], [p["val_metric"] for p in points], color=FADED_COLOR,
-               s=22, label="finished candidates", zorder=2)
+    ax.scatter(
+        [p["kept_parameters"] for p in points],
+        [p["val_metric"] for p in points],
+        color=FADED_COLOR,
+        s=22,
+        label="finished candidates",
+        zorder=2,
+    )
     best = {p["candidate_id"]: p for p in points}
     chain = [best[c] for c in front.get("non_dominated", []) if c in best]
     chain.sort(key=lambda p: p["kept_parameters"])
     if len(chain) > 1:
-        ax.plot([p["kept_parameters"] for p in chain], [p["val_metric"] for p in chain], color=WINNER_COLOR,
-                lw=1, ls=":", label="non-dominated", zorder=3)
-    winners = [w for w in front["by_level"].values() if finite(w.get("val_metric")) and "kept_parameters" in w]
-    ax.scatter([w["kept_parameters"] for w in winners], [w["val_metric"] for w in winners], marker="*", s=180,
-               color=WINNER_COLOR, edgecolor="black", label="winner per level", zorder=4)
+        ax.plot(
+            [p["kept_parameters"] for p in chain],
+            [p["val_metric"] for p in chain],
+            color=WINNER_COLOR,
+            lw=1,
+            ls=":",
+            label="non-dominated",
+            zorder=3,
+        )
+    winners = [
+        w for w in front["by_level"].values() if finite(w.get("val_metric")) and "kept_parameters" in w
+    ]
+    ax.scatter(
+        [w["kept_parameters"] for w in winners],
+        [w["val_metric"] for w in winners],
+        marker="*",
+        s=180,
+        color=WINNER_COLOR,
+        edgecolor="black",
+        label="winner per level",
+        zorder=4,
+    )
     for w in winners:
-        ax.annotate(f"{w['level']:g}", (w["kept_parameters"], w["val_metric"]), textcoords="offset points",
-                    xytext=(6, 6), fontsize=9)
+        ax.annotate(
+            f"{w['level']:g}",
+            (w["kept_parameters"], w["val_metric"]),
+            textcoords="offset points",
+            xytext=(6, 6),
+            fontsize=9,
+        )
     dense = front.get("dense") or {}
     if finite(dense.get("val_metric")):
-        ax.axhline(dense["val_metric"], color=DENSE_COLOR, lw=1, ls="--",
-                   label=f"dense reference (epoch {dense.get('epoch')})")
+        ax.axhline(
+            dense["val_metric"],
+            color=DENSE_COLOR,
+            lw=1,
+            ls="--",
+            label=f"dense reference (epoch {dense.get('epoch')})",
+        )
     ax.set_xlabel("kept parameters (counted from the weights)")
     ax.set_ylabel(f"validation {data.quality_name}")
     ax.set_title("Winners per target sparsity (stars, labelled with the level)")
     ax.legend(fontsize=8)
-    caption = ("Each grey point is a candidate trained to the full budget at its own level; stars are the winners, "
-               "each chosen only among candidates of its level. The dashed line is the dense reference.")
-    return Figure(TITLE, image=save(fig, folder, "front.png"), caption=caption, table=front_table(data, front))
+    caption = (
+        "Each grey point is a candidate trained to the full budget at its own level; stars are the winners, "
+        "each chosen only among candidates of its level. The dashed line is the dense reference."
+    )
+    return Figure(
+        TITLE, image=save(fig, folder, "front.png"), caption=caption, table=front_table(data, front)
+    )

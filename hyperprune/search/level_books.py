@@ -53,7 +53,9 @@ class LevelBooks:
         return min(self.levels, key=lambda level: abs(level - float(value)))
 
     # -- the book interface --------------------------------------------------------------------
-    def add(self, trial_id: str, candidate_id: str, control: bool = False, level: float | None = None) -> Candidate:
+    def add(
+        self, trial_id: str, candidate_id: str, control: bool = False, level: float | None = None
+    ) -> Candidate:
         if trial_id not in self.level_of:
             self.level_of[trial_id] = self.levels[0] if control else self.level(level)
         return self.book_of(trial_id).add(trial_id, candidate_id, control=control)

@@ -27,8 +27,9 @@ def parse_levels(value: Any, what: str = "--sparsity") -> tuple[float, ...]:
         try:
             items = [float(v) for v in items]
         except ValueError:
-            raise UserError(f"{what} must be numbers strictly between 0 and 1 separated by commas, "
-                            f"got {value!r}") from None
+            raise UserError(
+                f"{what} must be numbers strictly between 0 and 1 separated by commas, got {value!r}"
+            ) from None
     elif isinstance(value, dict):
         items = _range(value, what)
     elif isinstance(value, (list, tuple)):
@@ -46,7 +47,9 @@ def parse_levels(value: Any, what: str = "--sparsity") -> tuple[float, ...]:
 
 def _range(spec: dict, what: str) -> list[float]:
     if set(spec) != {"low", "high", "count"}:
-        raise UserError(f"{what}: a range needs exactly low, high and count, e.g. {{low: 0.5, high: 0.9, count: 5}}")
+        raise UserError(
+            f"{what}: a range needs exactly low, high and count, e.g. {{low: 0.5, high: 0.9, count: 5}}"
+        )
     low, high, count = spec["low"], spec["high"], spec["count"]
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise UserError(f"{what}: count must be a whole number of levels, at least 1, got {count!r}")

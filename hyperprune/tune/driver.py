@@ -152,8 +152,8 @@ class Search:
 
         from hyperprune.search.cost_budget import fit_to_budget, spec_epoch_shape
         from hyperprune.search.levels import levels_of
-        from hyperprune.search.searchers.across_levels import AcrossLevels
         from hyperprune.search.searchers import SEARCHERS
+        from hyperprune.search.searchers.across_levels import AcrossLevels
         from hyperprune.search.space import load_space
         from hyperprune.tune.busy import BusyWatcher
         from hyperprune.tune.failures import FailureWatch

@@ -18,16 +18,35 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "hyperprune", *map(str, args)], capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "hyperprune", *map(str, args)], capture_output=True, text=True, timeout=600
+    )
 
 
 @pytest.fixture(scope="module")
 def front_search(tmp_path_factory):
     root = tmp_path_factory.mktemp("front")
     out, cache = root / "out", root / "cache"
-    done = _cli(*search_args(out, cache, "--sparsity", ",".join(map(str, LEVELS)), "--max-evals", "3",
-                             "--final-count", "1", "--e0", "1", "--ei", "1", "--final-epochs", "3", "--seed", "2"))
+    done = _cli(
+        *search_args(
+            out,
+            cache,
+            "--sparsity",
+            ",".join(map(str, LEVELS)),
+            "--max-evals",
+            "3",
+            "--final-count",
+            "1",
+            "--e0",
+            "1",
+            "--ei",
+            "1",
+            "--final-epochs",
+            "3",
+            "--seed",
+            "2",
+        )
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return out, cache, json.loads((out / "result.json").read_text())
 
@@ -39,7 +58,9 @@ def test_one_dense_reference_serves_every_level(front_search):
     assert epochs["dense_reference"] == result["epochs_dense_reference"] > 0
     assert epochs["one_search_per_level"] == epochs["candidates"] + 3 * epochs["dense_reference"]
     assert set(epochs["per_level"]) == {"0.5", "0.67", "0.8"}
-    assert sum(v["spent"] for v in epochs["per_level"].values()) == result["epochs_spent"] - _control_epochs(out)
+    assert sum(v["spent"] for v in epochs["per_level"].values()) == result["epochs_spent"] - _control_epochs(
+        out
+    )
     assert all(v["spent"] < v["full"] for v in epochs["per_level"].values())
 
 
@@ -55,10 +76,12 @@ def test_a_winner_per_level_at_its_own_target(front_search):
 
     rows = read_pool(out)
     assert sorted(r["sparsity"] for r in rows if r["status"] == "winner") == list(LEVELS)
-    assert sorted({r["sparsity"] for r in rows if r["status"] != "control"}) == list(LEVELS)  # the pool's levels
+    assert sorted({r["sparsity"] for r in rows if r["status"] != "control"}) == list(
+        LEVELS
+    )  # the pool's levels
     front = result["front"]
     assert front["levels"] == list(LEVELS)
-    for label, level in zip(("0.5", "0.67", "0.8"), LEVELS):
+    for label, level in zip(("0.5", "0.67", "0.8"), LEVELS, strict=True):
         w = front["by_level"][label]
         assert w["sparsity"] == level
         assert abs(w["measured_sparsity"] - level) <= 0.005
@@ -67,7 +90,9 @@ def test_a_winner_per_level_at_its_own_target(front_search):
         assert (out / w["weights"]).is_file() and (out / w["export"]).stat().st_size == w["export_bytes"]
     kept = [front["by_level"][k]["kept_parameters"] for k in ("0.5", "0.67", "0.8")]
     assert kept == sorted(kept, reverse=True)
-    assert front["non_dominated"] and set(front["non_dominated"]) <= {p["candidate_id"] for p in front["points"]}
+    assert front["non_dominated"] and set(front["non_dominated"]) <= {
+        p["candidate_id"] for p in front["points"]
+    }
     assert result["winner"]["sparsity"] == 0.8  # the search's winner: the one at the highest level
 
 
@@ -91,8 +116,20 @@ def test_the_report_shows_the_front(front_search, tmp_path):
     if not CHROMIUM.exists():
         pytest.skip("chromium is not installed at /usr/bin/chromium")
     shot = tmp_path / "front.png"
-    subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                    f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000",
-                    f"--screenshot={shot}", "--window-size=1280,2400", index.as_uri()],
-                   capture_output=True, timeout=50)
+    subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=10000",
+            f"--screenshot={shot}",
+            "--window-size=1280,2400",
+            index.as_uri(),
+        ],
+        capture_output=True,
+        timeout=50,
+    )
     assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000

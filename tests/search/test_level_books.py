@@ -45,7 +45,9 @@ def test_a_round_ranks_only_candidates_of_one_level():
         assert [len(h["ranking"]) for h in rounds] == [4, 2]
         assert [len(h["kept"]) for h in rounds] == [2, 1]
     finalists = [c.candidate_id for c in books.candidates.values() if c.status in ("finalist", "finished")]
-    assert sorted(level_of[c] for c in finalists) == sorted(LEVELS)  # one finalist per level, not three at 0.5
+    assert sorted(level_of[c] for c in finalists) == sorted(
+        LEVELS
+    )  # one finalist per level, not three at 0.5
     assert books.candidates["dense"].status == "control"
 
 

@@ -18,8 +18,9 @@ def _proposals(hpo: str, good_rate: float, n: int = 24) -> list[dict]:
     """Seed ``n`` candidates one at a time; at 0.5 the score is the distance of death_rate from
     ``good_rate``, at 0.8 every candidate scores the same (that level alone teaches nothing)."""
     backend = AcrossLevels(SEARCHERS.get(hpo)(parse_space(SPACE), seed=3, startup=4), LEVELS)
-    seeder = PoolSeeder(backend, max_evals=n, concurrency=1, e0=1, sparsity=LEVELS[0], seed=0,
-                        metric_key="ls_distance")
+    seeder = PoolSeeder(
+        backend, max_evals=n, concurrency=1, e0=1, sparsity=LEVELS[0], seed=0, metric_key="ls_distance"
+    )
     configs = []
     for i in range(n):
         config = seeder.suggest(f"t{i}")
