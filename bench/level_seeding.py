@@ -11,7 +11,10 @@ found; 0 is the optimum), averaged over levels and ``--seeds``:
 * ``across (quantiles)``: one backend for all levels, levels in turn, scores told as quantiles
   within their level (what a search does, ``hyperprune.search.searchers.across_levels``);
 * ``across (raw scores)``: the same, scores told as they are;
-* ``per level``: one backend per level, learning only from its own level.
+* ``per level``: one backend per level, learning only from its own level;
+* ``random (baseline)``: independent draws, what every model must beat.
+
+The mean regret is shown with its standard error over the seeds.
 
     python bench/level_seeding.py --hpo tpe --seeds 10
 """
@@ -83,7 +86,8 @@ def main() -> None:
     seeds, n = (2, 4) if args.smoke else (args.seeds, args.per_level)
     ways = {"across (quantiles)": lambda s: across(args.hpo, s, n, AcrossLevels),
             "across (raw scores)": lambda s: across(args.hpo, s, n, RawScores),
-            "per level": lambda s: per_level(args.hpo, s, n)}
+            "per level": lambda s: per_level(args.hpo, s, n),
+            "random (baseline)": lambda s: per_level("random", s, n)}
     print(f"{args.hpo}, {n} candidates per level at {', '.join(map(str, LEVELS))}, {seeds} seeds; "
           "regret = best penalty found (0 = optimum), lower is better")
     print("| seeding | mean regret | " + " | ".join(f"at {level}" for level in LEVELS) + " |")
@@ -91,7 +95,9 @@ def main() -> None:
     for name, run in ways.items():
         results = [run(seed) for seed in range(seeds)]
         by_level = {level: statistics.mean(r[level] for r in results) for level in LEVELS}
-        print(f"| {name} | {statistics.mean(by_level.values()):.3f} | "
+        per_seed = [statistics.mean(r.values()) for r in results]
+        error = statistics.stdev(per_seed) / len(per_seed) ** 0.5 if len(per_seed) > 1 else 0.0
+        print(f"| {name} | {statistics.mean(by_level.values()):.3f} ± {error:.3f} | "
               + " | ".join(f"{by_level[level]:.3f}" for level in LEVELS) + " |", flush=True)
 
 

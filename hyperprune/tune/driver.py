@@ -152,8 +152,7 @@ class Search:
 
         from hyperprune.search.cost_budget import fit_to_budget, spec_epoch_shape
         from hyperprune.search.levels import levels_of
-        from hyperprune.search.searchers import SEARCHERS
-        from hyperprune.search.searchers.across_levels import AcrossLevels
+        from hyperprune.search.searchers.level_seeding import seeding_backend
         from hyperprune.search.space import load_space
         from hyperprune.tune.busy import BusyWatcher
         from hyperprune.tune.failures import FailureWatch
@@ -168,9 +167,8 @@ class Search:
         space = fit_to_budget(load_space(o.space), spec_epoch_shape(self.spec), log=self.log)
         levels = levels_of(o)
         proposals = o.max_evals * len(levels)  # --max-evals and --final-count count per level
-        backend = SEARCHERS.get(o.hpo)(space, seed=o.seed, startup=max(concurrency, proposals // 4))
-        if len(levels) > 1:
-            backend = AcrossLevels(backend, levels)
+        backend = seeding_backend(o.hpo, space, seed=o.seed, concurrency=concurrency, per_level=o.max_evals,
+                                  levels=levels)
         control = space.control and not replay
         seeder = PoolSeeder(backend, max_evals=len(replay) if replay else proposals,
                             concurrency=concurrency, e0=o.e0, sparsity=levels[0], seed=o.seed,

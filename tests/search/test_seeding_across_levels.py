@@ -1,12 +1,14 @@
-"""The seeder learns across target sparsities: what scores well at one level shapes the
-proposals at another (a synthetic objective, real hyperopt TPE and Optuna)."""
+"""The seeder learns across target sparsities where its searcher does that well (Optuna): what
+scores well at one level shapes the proposals at another; hyperopt's TPE is seeded per level,
+so its proposals at a level depend only on that level's scores (a synthetic objective, the
+real searchers)."""
 
 import statistics
 
 import pytest
 
-from hyperprune.search.searchers import SEARCHERS
-from hyperprune.search.searchers.across_levels import AcrossLevels, level_quantile
+from hyperprune.search.searchers.across_levels import level_quantile
+from hyperprune.search.searchers.level_seeding import seeding_backend
 from hyperprune.search.space import parse_space
 from hyperprune.tune.seeder import PoolSeeder
 
@@ -17,7 +19,7 @@ LEVELS = (0.5, 0.8)
 def _proposals(hpo: str, good_rate: float, n: int = 24) -> list[dict]:
     """Seed ``n`` candidates one at a time; at 0.5 the score is the distance of death_rate from
     ``good_rate``, at 0.8 every candidate scores the same (that level alone teaches nothing)."""
-    backend = AcrossLevels(SEARCHERS.get(hpo)(parse_space(SPACE), seed=3, startup=4), LEVELS)
+    backend = seeding_backend(hpo, parse_space(SPACE), seed=3, concurrency=1, per_level=n // 2, levels=LEVELS)
     seeder = PoolSeeder(
         backend, max_evals=n, concurrency=1, e0=1, sparsity=LEVELS[0], seed=0, metric_key="ls_distance"
     )
@@ -33,10 +35,9 @@ def _proposals(hpo: str, good_rate: float, n: int = 24) -> list[dict]:
     return configs
 
 
-@pytest.mark.parametrize("hpo", ["tpe", "optuna"])
-def test_proposals_at_one_level_follow_scores_at_another(hpo):
-    high = _proposals(hpo, good_rate=0.85)
-    low = _proposals(hpo, good_rate=0.15)
+def test_proposals_at_one_level_follow_scores_at_another():
+    high = _proposals("optuna", good_rate=0.85)
+    low = _proposals("optuna", good_rate=0.15)
     assert {c["sparsity"] for c in high[:4]} == set(LEVELS)  # levels in turn
     # the proposals at 0.8 before any score was known are the same; later ones follow what 0.5 taught
     late = slice(8, None)
@@ -44,6 +45,17 @@ def test_proposals_at_one_level_follow_scores_at_another(hpo):
     at_08_low = [c["hparams"]["death_rate"] for c in low[late] if c["sparsity"] == 0.8]
     assert at_08_high != at_08_low
     assert statistics.mean(at_08_high) > statistics.mean(at_08_low) + 0.2
+
+
+def test_hyperopt_is_seeded_per_level():
+    high = _proposals("tpe", good_rate=0.85)
+    low = _proposals("tpe", good_rate=0.15)
+
+    def at(configs, level):
+        return [c["hparams"] for c in configs if c["sparsity"] == level]
+
+    assert at(high, 0.8) == at(low, 0.8)
+    assert at(high, 0.5) != at(low, 0.5)
 
 
 def test_scores_are_told_as_quantiles_within_their_level():
