@@ -84,6 +84,14 @@ def _figures(result: dict, level: str | None = None) -> dict:
     return result["winner"]
 
 
+def _measured_sparsity(out: Path, candidate_id: str) -> float:
+    """A one-level search's winner's sparsity at its last epoch, counted from its weights (the pool's)."""
+    from hyperprune.search.pool import read_pool
+
+    row = next(r for r in read_pool(out) if r["candidate_id"] == candidate_id)
+    return row["measured_sparsity"][-1] if row["measured_sparsity"] else float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="a tiny version that runs well under a minute")
@@ -129,8 +137,7 @@ def main() -> None:
             f"{w['test_metric']:.1f} | {w['measured_sparsity']:.3f} |"
         )
         s = _figures(singles[level][0])
-        counted = (singles[level][0].get("winner_sparsity") or {}).get("global", {}).get("sparsity")
-        counted_text = f"{counted:.3f} (zeros)" if counted is not None else "-"
+        counted_text = f"{_measured_sparsity(root / f'level-{level}', s['candidate_id']):.3f}"
         print(
             f"| {label} | one level | {s['candidate_id']} | {s['method']} | {s['val_metric']:.1f} | "
             f"{s['test_metric']:.1f} | {counted_text} |"
