@@ -60,6 +60,13 @@ class ProblemOptions(RunOptions):
     )
     quiet: bool = option(False, "print only the final result")
 
+    def __post_init__(self) -> None:
+        # "0.5,0.8" from the command line, a list from JSON: one level as a float, several as a tuple
+        if isinstance(self.sparsity, (str, list, tuple)):
+            from hyperprune.search.levels import option_value, parse_levels
+
+            object.__setattr__(self, "sparsity", option_value(parse_levels(self.sparsity, "--sparsity")))
+
     def problem(self) -> dict[str, Any]:
         """The values of the fields every :class:`ProblemOptions` has."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(ProblemOptions)}
