@@ -97,6 +97,15 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a tiny version that runs well under a minute")
     parser.add_argument("--levels", help="target sparsities (default 0.5,0.67,0.8,0.9; smoke: 0.5,0.8)")
     parser.add_argument("--max-evals", type=int, help="candidates per level (default 8; smoke: 2)")
+    parser.add_argument("--e0", type=int, help="first rung (default 2; smoke: 1)")
+    parser.add_argument("--final-epochs", type=int, help="finalists' budget (default 6; smoke: 2)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a run setting for every search (train.max_batches=10), on top of the plan's",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--hpo", default="tpe")
     parser.add_argument(
@@ -108,6 +117,11 @@ def main() -> None:
         plan["levels"] = args.levels
     if args.max_evals:
         plan["max_evals"] = args.max_evals
+    if args.e0:
+        plan["e0"] = args.e0
+    if args.final_epochs:
+        plan["final_epochs"] = args.final_epochs
+    plan["settings"] = [*plan["settings"], *args.set]
     import ray
 
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
@@ -117,7 +131,8 @@ def main() -> None:
     print(
         f"reference space, tiny preset, {args.hpo}, seed {args.seed}: levels {plan['levels']}, "
         f"{plan['max_evals']} candidates and {plan['final_count']} finalist per level, e0 {plan['e0']}, "
-        f"ei {plan['ei']}, {plan['final_epochs']} epochs; {os.getloadavg()[0]:.2f} load",
+        f"ei {plan['ei']}, {plan['final_epochs']} epochs, settings {plan['settings'] or 'the preset'}; "
+        f"load {os.getloadavg()[0]:.2f}",
         flush=True,
     )
     front, front_s = _search(root / "front", root / "cache-front", plan["levels"], plan, args.seed, args.hpo)
@@ -163,7 +178,7 @@ def main() -> None:
         + ", ".join(f"{k}: {v['spent']} of {v['full']} epochs" for k, v in epochs["per_level"].items())
     )
     print(f"non-dominated (val loss, kept parameters): {', '.join(front['front']['non_dominated'])}")
-    print(f"searches in {root}")
+    print(f"searches in {root}; load {os.getloadavg()[0]:.2f}")
     ray.shutdown()
 
 
