@@ -20,6 +20,10 @@ inside the training run) differs between them.
 With ``control`` the dense network itself is proposed first as a control candidate, on top of
 ``max_evals``: it is never proposed by the backend, never told to it, and never ranked.
 
+A search over several target sparsities gets a backend that names each proposal's level
+(``"sparsity"``, see :mod:`hyperprune.search.searchers.level_seeding`); the level is part of a
+candidate's identity, so the same strategy at two levels is two candidates.
+
 With ``replay`` (a saved pool) it proposes exactly the pool's candidates, each resuming from its
 saved checkpoint, and nothing else.
 """

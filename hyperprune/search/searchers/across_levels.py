@@ -11,9 +11,10 @@ good". Each score is therefore told as its *quantile within its own level*: the 
 that level's scores known so far that are better, counting ties and itself as half
 (``0.5`` for a level's first score; a diverged candidate counts as worse than all). A strategy
 that is good at 0.67 ranks high among the 0.67 candidates, and the backend proposes more like
-it at 0.8 too. The level itself is not a variable of the backend's model: hyperopt's TPE and
-ATPE and Optuna's (independent) TPE model each hyperparameter on its own, so fixing the level in
-their space would not change what they propose for the others.
+it at 0.8 too. The level itself is not a variable of the backend's model: the TPEs model each
+hyperparameter on its own, so fixing the level in their space would not change what they propose
+for the others. Which searchers are seeded this way, and which per level, is
+:mod:`~hyperprune.search.searchers.level_seeding`'s choice.
 """
 
 from __future__ import annotations
