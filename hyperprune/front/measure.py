@@ -2,8 +2,8 @@
 
 * kept parameters: the parameters of the whole evaluated network that are not pruned (masked
   and zero, counted from its weights), and the sparsity of its prunable weights;
-* the size of its export file: compacted for structured pruning, sparse tensors otherwise
-  (``hyperprune export --sparse``), so the file shrinks with the pruning either way;
+* the size of its export file: compacted for structured pruning; otherwise the smaller of the
+  dense layout and sparse tensors (``hyperprune export`` with or without ``--sparse``);
 * for a structured winner, the compact model's CPU time per token (one token per step, the hidden
   state carried, batch 1; the median over repeats).
 """
@@ -35,19 +35,32 @@ def counted(run) -> dict:
 
 
 def exported(run, folder: Path) -> dict:
-    """Export the candidate into ``folder/model.pt``; its size and whether it was compacted."""
+    """Export the candidate into ``folder/model.pt``: compacted when structured; otherwise the
+    smaller of the dense layout and sparse tensors (sparse storage pays an index per kept weight,
+    so it only wins at high sparsity). Its size, layout and whether it was compacted."""
     from hyperprune.export import export_run, is_structured, load_exported
 
     structured = is_structured(run)
-    info = export_run(run, folder / "model.pt", sparse=not structured)
+    target = folder / "model.pt"
+    info = export_run(run, target)
+    sparse = False
+    if not structured:
+        trial = folder / "model-sparse.pt"
+        sparse_info = export_run(run, trial, sparse=True)
+        if sparse_info["file_bytes"] < info["file_bytes"]:
+            trial.replace(target)
+            info, sparse = {**sparse_info, "file_bytes": target.stat().st_size}, True
+        else:
+            trial.unlink()
     figures = {
         "export": "model.pt",
         "export_bytes": int(info["file_bytes"]),
+        "export_sparse": sparse,
         "structured": structured,
         "ms_per_token": None,
     }
     if structured:  # a recurrent language model's compact module; None for other models
-        figures["ms_per_token"] = ms_per_token(load_exported(folder / "model.pt"))
+        figures["ms_per_token"] = ms_per_token(load_exported(target))
     return figures
 
 
