@@ -1,7 +1,8 @@
 """Figure and table: the front of a search over several target sparsities.
 
 Quality against size: every finalist (trained to the full budget, at any level) in grey at its
-kept parameters counted from the weights, each level's winner marked and labelled with its
+kept parameters counted from the weights, the candidates excluded in a round as faint crosses at
+their last epoch, each level's winner marked and labelled with its
 level, the non-dominated candidates joined, and the dense reference's validation figure as a
 line. The table has one row per level: its winner, figures, size, export file, ms/token where
 measured, and the epochs spent at that level against training its whole pool fully.
@@ -57,6 +58,28 @@ def front_table(data: SearchData, front: dict) -> dict:
     }
 
 
+def _excluded_points(data: SearchData, front: dict) -> list[tuple[float, float]]:
+    """(kept parameters, validation figure) of the candidates excluded in a round, at their last
+    epoch: kept parameters from the sparsity the pool counted there and the network's size."""
+    sized = [p for p in front["points"] if p.get("total_parameters")]
+    if not sized:
+        return []
+    first = sized[0]
+    total = first["total_parameters"]
+    prunable = first.get("prunable_parameters")
+    if prunable is None and first.get("measured_sparsity"):
+        prunable = (total - first["kept_parameters"]) / first["measured_sparsity"]
+    if not prunable:
+        return []
+    points = []
+    for row in data.ranked_rows():
+        if row["status"] != "eliminated" or not row["measured_sparsity"] or not row["val_metric"]:
+            continue
+        if finite(row["val_metric"][-1]) and finite(row["measured_sparsity"][-1]):
+            points.append((total - row["measured_sparsity"][-1] * prunable, row["val_metric"][-1]))
+    return points
+
+
 def plot_front(data: SearchData, folder: Path) -> Figure | None:
     front = (data.result or {}).get("front")
     if not front:
@@ -65,6 +88,18 @@ def plot_front(data: SearchData, folder: Path) -> Figure | None:
     if not points:
         return Figure(TITLE, note="No candidate finished the full budget at any level: there is no front.")
     fig, (ax,) = new_figure(8.0, 5.0)
+    excluded = _excluded_points(data, front)
+    if excluded:
+        ax.scatter(
+            [p[0] for p in excluded],
+            [p[1] for p in excluded],
+            color=FADED_COLOR,
+            s=12,
+            alpha=0.5,
+            marker="x",
+            label="excluded candidates (at their last epoch)",
+            zorder=1,
+        )
     ax.scatter(
         [p["kept_parameters"] for p in points],
         [p["val_metric"] for p in points],
@@ -121,8 +156,9 @@ def plot_front(data: SearchData, folder: Path) -> Figure | None:
     ax.set_title("Winners per target sparsity (stars, labelled with the level)")
     ax.legend(fontsize=8)
     caption = (
-        "Each grey point is a candidate trained to the full budget at its own level; stars are the winners, "
-        "each chosen only among candidates of its level. The dashed line is the dense reference."
+        "Grey points: candidates trained to the full budget at their own level; grey crosses: candidates "
+        "excluded in a round, at the epoch they stopped (fewer epochs, so not comparable with the points); "
+        "stars: the winners, each chosen only among candidates of its level. Dashed: the dense reference."
     )
     return Figure(
         TITLE, image=save(fig, folder, "front.png"), caption=caption, table=front_table(data, front)
