@@ -125,7 +125,10 @@ def main() -> None:
     import ray
 
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    # a Ray of its own even where other searches run one on the same machine
+    ray.init(
+        address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False
+    )
     root = Path(args.keep or tempfile.mkdtemp(prefix="front-bench-"))
     levels = plan["levels"].split(",")
     print(
