@@ -197,6 +197,16 @@ class PoolRecorder(Callback):
             self._say(f"  (could not delete checkpoints of {trial.trial_id}: {exc})")
 
     # -- progress ------------------------------------------------------------------------------
+    def _plan(self) -> dict:
+        """The halving's planned epochs; with several target sparsities, each level's pool halved alone."""
+        levels = {}
+        for row in self.rows.values():
+            levels[row.get("sparsity")] = levels.get(row.get("sparsity"), 0) + 1
+        if len([level for level in levels if level]) <= 1:
+            return schedule(len(self.rows), self.e0, self.ei, self.final_count, self.final_epochs)
+        plans = [schedule(n, self.e0, self.ei, self.final_count, self.final_epochs) for n in levels.values()]
+        return {"epochs": sum(p["epochs"] for p in plans)}
+
     def _progress(self, trial, result) -> None:
         metric = result.get(self.metric_key)
         shown = f"{metric:.4g}" if isinstance(metric, float) and math.isfinite(metric) else "-"
@@ -211,7 +221,7 @@ class PoolRecorder(Callback):
             self.rounds_printed += 1
             best_id, best = h["ranking"][0]
             spent = self.epochs_spent()
-            plan = schedule(len(self.rows), self.e0, self.ei, self.final_count, self.final_epochs)
+            plan = self._plan()
             elapsed = self.elapsed_before + time.time() - self.started
             remaining = max(0, plan["epochs"] - spent)
             eta = f", ETA {elapsed / spent * remaining / 60:.1f} min" if spent else ""
