@@ -36,8 +36,12 @@ INIT = {"uniform": 0.1, "ER": 0.0}
 
 def penalty(level: float, hparams: dict) -> float:
     best_rate = 0.5 + 0.4 * (level - 0.5)  # moves from 0.5 at level 0.5 to 0.66 at 0.9
-    return (DEATH[hparams["death"]] + REDISTRIBUTION[hparams["redistribution"]] + INIT[hparams["sparse_init"]]
-            + 2.0 * (hparams["death_rate"] - best_rate) ** 2)
+    return (
+        DEATH[hparams["death"]]
+        + REDISTRIBUTION[hparams["redistribution"]]
+        + INIT[hparams["sparse_init"]]
+        + 2.0 * (hparams["death_rate"] - best_rate) ** 2
+    )
 
 
 def score(level: float, hparams: dict) -> float:
@@ -84,12 +88,16 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="2 seeds, 4 candidates per level")
     args = parser.parse_args()
     seeds, n = (2, 4) if args.smoke else (args.seeds, args.per_level)
-    ways = {"across (quantiles)": lambda s: across(args.hpo, s, n, AcrossLevels),
-            "across (raw scores)": lambda s: across(args.hpo, s, n, RawScores),
-            "per level": lambda s: per_level(args.hpo, s, n),
-            "random (baseline)": lambda s: per_level("random", s, n)}
-    print(f"{args.hpo}, {n} candidates per level at {', '.join(map(str, LEVELS))}, {seeds} seeds; "
-          "regret = best penalty found (0 = optimum), lower is better")
+    ways = {
+        "across (quantiles)": lambda s: across(args.hpo, s, n, AcrossLevels),
+        "across (raw scores)": lambda s: across(args.hpo, s, n, RawScores),
+        "per level": lambda s: per_level(args.hpo, s, n),
+        "random (baseline)": lambda s: per_level("random", s, n),
+    }
+    print(
+        f"{args.hpo}, {n} candidates per level at {', '.join(map(str, LEVELS))}, {seeds} seeds; "
+        "regret = best penalty found (0 = optimum), lower is better"
+    )
     print("| seeding | mean regret | " + " | ".join(f"at {level}" for level in LEVELS) + " |")
     print("|---|---|" + "---|" * len(LEVELS))
     for name, run in ways.items():
@@ -97,8 +105,12 @@ def main() -> None:
         by_level = {level: statistics.mean(r[level] for r in results) for level in LEVELS}
         per_seed = [statistics.mean(r.values()) for r in results]
         error = statistics.stdev(per_seed) / len(per_seed) ** 0.5 if len(per_seed) > 1 else 0.0
-        print(f"| {name} | {statistics.mean(by_level.values()):.3f} ± {error:.3f} | "
-              + " | ".join(f"{by_level[level]:.3f}" for level in LEVELS) + " |", flush=True)
+        print(
+            f"| {name} | {statistics.mean(by_level.values()):.3f} ± {error:.3f} | "
+            + " | ".join(f"{by_level[level]:.3f}" for level in LEVELS)
+            + " |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

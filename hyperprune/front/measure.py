@@ -31,8 +31,12 @@ def counted(run) -> dict:
         sparsity = float(pruned_fraction(run.method.masks))
     total = int(report["all_parameters"]["total"])
     pruned = round(sparsity * report["global"]["total"])
-    return {"kept_parameters": total - pruned, "total_parameters": total,
-            "prunable_parameters": int(report["global"]["total"]), "measured_sparsity": sparsity}
+    return {
+        "kept_parameters": total - pruned,
+        "total_parameters": total,
+        "prunable_parameters": int(report["global"]["total"]),
+        "measured_sparsity": sparsity,
+    }
 
 
 def exported(run, folder: Path) -> dict:
