@@ -13,7 +13,7 @@ training every candidate fully. Wall seconds are printed too (the runs share one
 turn, so they compare with each other, not across machines).
 
     python bench/front.py                  # 4 levels, 8 candidates per level
-    python bench/front.py --smoke          # 2 levels, 2 candidates, a few batches: well under a minute
+    python bench/front.py --smoke          # 2 levels, 2 candidates, 2 batches, no noise floor
 """
 
 from __future__ import annotations
@@ -41,11 +41,12 @@ SMOKE = {
     "e0": 1,
     "ei": 1,
     "final_epochs": 2,
+    "noise_floor": False,  # the smoke run checks the mechanics; the noise floor only adds time
     "settings": [
         "model.hidden_size=16",
         "model.emb_size=16",
-        "train.max_batches=3",
-        "train.max_eval_batches=2",
+        "train.max_batches=2",
+        "train.max_eval_batches=1",
         "train.ls_steps=6",
         "train.ls_warmup=2",
     ],
@@ -68,6 +69,7 @@ def _search(out: Path, cache: Path, sparsity: str, plan: dict, seed: int, hpo: s
         ei=plan["ei"],
         final_epochs=plan["final_epochs"],
         settings=plan["settings"],
+        noise_floor=plan.get("noise_floor", True),
         out=str(out),
         cache_dir=str(cache),
         dashboard=False,
