@@ -98,6 +98,12 @@ class SearchResult:
         )
 
     @property
+    def front(self) -> dict[str, Any] | None:
+        """A search over several target sparsities: per level the winner and the non-dominated
+        candidates (``result.json["front"]``, see :mod:`hyperprune.front.build`); None otherwise."""
+        return self.raw.get("front")
+
+    @property
     def exit_status(self) -> int:
         """The exit status of ``hyperprune search`` for this result: 0 finished or diverged, 3 failed."""
         from hyperprune.searching.outcome import exit_status

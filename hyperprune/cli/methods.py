@@ -68,10 +68,25 @@ def format_table(entries: list[dict[str, Any]]) -> str:
     return "\n\n".join(blocks)
 
 
+def level_seeding_lines() -> list[str]:
+    """How each searcher seeds a search over several target sparsities (--sparsity 0.5,0.8)."""
+    from hyperprune.searching.searchers import SEARCHERS
+    from hyperprune.searching.searchers.level_seeding import learns_across_levels
+
+    lines = ["Searchers with several target sparsities (--sparsity 0.5,0.67,0.8):"]
+    for name in SEARCHERS.names():
+        how = ("one model for all levels: scores at one level shape proposals at the others"
+               if learns_across_levels(name) else "seeded per level (one model per level, the search's seed)")
+        lines.append(f"  {name:<8}{how}")
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     entries = describe_methods(args.names)
     if args.json:
         print(json.dumps(entries, indent=2))
     else:
         print(format_table(entries))
+        if not args.names:
+            print("\n" + "\n".join(level_seeding_lines()))
     return 0

@@ -14,6 +14,7 @@ from hyperprune.report.bracket import plot_bracket
 from hyperprune.report.correlation import plot_correlation
 from hyperprune.report.curves import plot_curves
 from hyperprune.report.data import load_search
+from hyperprune.report.front import plot_front
 from hyperprune.report.html import Page
 from hyperprune.report.section import add_section
 from hyperprune.report.sparsity import plot_sparsity
@@ -22,7 +23,7 @@ from hyperprune.report.tables import pool_table, summary_lines
 
 REPORT_DIR = "report"
 INDEX = "index.html"
-FIGURES = (plot_bracket, plot_curves, plot_spectra, plot_correlation, plot_sparsity)
+FIGURES = (plot_front, plot_bracket, plot_curves, plot_spectra, plot_correlation, plot_sparsity)
 
 
 def write_report(search_dir: str | Path) -> Path:
@@ -47,7 +48,9 @@ def write_report(search_dir: str | Path) -> Path:
     for line in summary_lines(data):
         page.paragraph(line)
     for plot in FIGURES:
-        add_section(page, plot(data, folder))
+        fig = plot(data, folder)
+        if fig is not None:  # a figure that does not apply to this search (the front of one level)
+            add_section(page, fig)
     page.heading("Candidate pool")
     table = pool_table(data)
     page.table(table["header"], table["rows"])

@@ -18,7 +18,7 @@ from typing import Any
 
 from hyperprune.errors import UserError
 from hyperprune.option_field import option
-from hyperprune.pruning import check_sparsity
+from hyperprune.searching.levels import parse_levels
 from hyperprune.searching.problem_options import REUSE_ACTORS, ProblemOptions
 from hyperprune.spec_checks import MAX_SEED
 
@@ -108,7 +108,7 @@ def validate(opts: SearchOptions) -> None:
     if opts.ls_distance not in DISTANCES:
         raise UserError(f"unknown --ls-distance {opts.ls_distance!r}; choose one of: {', '.join(DISTANCES)}")
     if opts.sparsity is not None:
-        check_sparsity(opts.sparsity, "--sparsity")
+        parse_levels(opts.sparsity, "--sparsity")
     if opts.e0 < 1:
         raise UserError(f"--e0 must be at least 1 epoch, got {opts.e0}")
     if opts.ei < 1:

@@ -1,6 +1,7 @@
 """The candidate pool on disk: ``pool.parquet``, one row per candidate.
 
-Columns: ``candidate_id``, ``trial_id``, ``method``, ``sparsity``, ``hparams`` (JSON text),
+Columns: ``candidate_id``, ``trial_id``, ``method``, ``sparsity`` (the candidate's target: its
+level in a search over several), ``hparams`` (JSON text),
 ``seed``, ``status`` (running, paused, eliminated, diverged, error, finalist, winner, control),
 ``round_excluded``, per-epoch lists (``epochs``: the training iteration of each measurement,
 ``age``: epochs since the candidate's last prune-and-rewind event, which is what rungs and the

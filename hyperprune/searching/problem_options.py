@@ -36,7 +36,11 @@ class ProblemOptions(RunOptions):
         names="hyperprune.searching.searchers:SEARCHERS",
     )
     max_evals: int = option(8, "candidates proposed")
-    sparsity: float | None = option(None, "target sparsity in (0, 1)", default_text="the space's, else 0.67")
+    sparsity: float | tuple[float, ...] | str | None = option(
+        None,
+        "target sparsity in (0, 1), or several separated by commas (0.5,0.67,0.8,0.9): one search, a front",
+        default_text="the space's, else 0.67",
+    )
     space: str = option(
         "reference",
         "search space: a built-in name or a YAML file",
@@ -70,6 +74,13 @@ class ProblemOptions(RunOptions):
         core count; ``--set train.threads=N`` still wins."""
         return {"train.threads": threads_per_trial(self.cpus_per_trial), **super().run_settings()}
 
+    def __post_init__(self) -> None:
+        # "0.5,0.8" from the command line, a list from JSON: one level as a float, several as a tuple
+        if isinstance(self.sparsity, (str, list, tuple)):
+            from hyperprune.searching.levels import option_value, parse_levels
+
+            object.__setattr__(self, "sparsity", option_value(parse_levels(self.sparsity, "--sparsity")))
+
     def problem(self) -> dict[str, Any]:
         """The values of the fields every :class:`ProblemOptions` has."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(ProblemOptions)}
@@ -82,5 +93,6 @@ class ProblemOptions(RunOptions):
         values = {}
         for f in dataclasses.fields(cls):
             if f.name in data:
-                values[f.name] = tuple(data[f.name]) if isinstance(f.default, tuple) else data[f.name]
+                value = data[f.name]
+                values[f.name] = tuple(value) if isinstance(f.default, tuple) or isinstance(value, list) else value
         return cls(**values)

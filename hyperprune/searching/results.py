@@ -6,13 +6,17 @@ split is reported, never used to choose.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from pathlib import Path
 
 from hyperprune.export import export_if_structured
 from hyperprune.files import write_json
+from hyperprune.front.accounting import front_epochs
+from hyperprune.front.build import build_front, level_winners
 from hyperprune.searching.halving import schedule
+from hyperprune.searching.levels import levels_of, nearest_level
 from hyperprune.searching.pool import POOL_FILE, read_pool, write_pool
 
 
@@ -86,14 +90,24 @@ def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print
     rows = [{k: v for k, v in r.items() if k != "hparams_dict"} for r in saved]
     finalists = [r for r in rows if r["status"] in ("finished", "winner") and _finite(r["final_val_loss"])]
     finalists.sort(key=lambda r: (r["final_val_loss"], r["candidate_id"]))
-    winner = finalists[0] if finalists else None
+    levels = levels_of(opts)
+    level_of = functools.partial(nearest_level, levels)
+    # several levels: a winner per level, each chosen among its own level's finalists; the
+    # search's "winner" is the one at the highest level
+    winners = level_winners(finalists, levels, level_of) if len(levels) > 1 else {}
+    winner = winners[max(winners)] if winners else (finalists[0] if finalists else None)
+    winner_ids = {r["candidate_id"] for r in winners.values()} | ({winner["candidate_id"]} if winner else set())
     for r in rows:
-        if winner is not None and r["candidate_id"] == winner["candidate_id"]:
+        if r["candidate_id"] in winner_ids:
             r["status"] = "winner"
     write_pool(out / POOL_FILE, rows)
     sparsity_report = _export_winner(out, winner) if winner else None
     ranked = [r for r in rows if r["status"] != "control"]
     plan = schedule(len(ranked), opts.e0, opts.ei, opts.final_count, opts.final_epochs)
+    if len(levels) > 1:  # each level is halved on its own
+        plans = [schedule(sum(level_of(r) == level for r in ranked), opts.e0, opts.ei, opts.final_count,
+                          opts.final_epochs) for level in levels]
+        plan = {k: sum(p[k] for p in plans) for k in ("epochs", "from_scratch", "full")}
     record = (reference or {}).get("record") or {}
     noise = (reference or {}).get("noise") or {}
     noises = (reference or {}).get("noises") or ([noise] if noise else [])
@@ -120,6 +134,17 @@ def finalize(out: Path, opts, spec, reference: dict, elapsed_s: float, log=print
         "elapsed_s": round(elapsed_s, 1),
         "options": opts.to_json(),
     }
+    if len(levels) > 1:
+        dense = {"epoch": (record.get("epochs") or [None])[-1], "val_loss": (record.get("val_loss") or [None])[-1],
+                 "val_metric": (record.get("val_metric") or [None])[-1]}
+        result["front"] = build_front(out, finalists, winners, _summary, dense)
+        totals = {p["total_parameters"] for p in result["front"]["points"]}
+        result["front"]["dense"]["parameters"] = max(totals) if totals else None
+        result["front"]["epochs"] = front_epochs(ranked, levels, level_of, opts, dense_epochs)
+        for label, entry in result["front"]["by_level"].items():
+            log(f"sparsity {label}: {entry['candidate_id']} {entry['method']}, val {entry['val_metric']:.4g}, "
+                f"test {entry['test_metric']:.4g}, {entry.get('kept_parameters', '?')} parameters kept "
+                f"(sparsity {entry.get('measured_sparsity', float('nan')):.3f} counted)")
     write_json(out / "result.json", result)
     if winner:
         w = result["winner"]

@@ -3,7 +3,8 @@
 A space is a YAML file::
 
     name: reference
-    sparsity: 0.67            # optional: the target sparsity, fixed for every candidate
+    sparsity: 0.67            # optional: the target sparsity, fixed for every candidate; a list
+                              # [0.5, 0.8] or a range {low: 0.5, high: 0.9, count: 5}: a front
     methods:
       dst:
         sparse_init: [uniform, ER]                  # a list: choose one
@@ -37,7 +38,8 @@ from typing import Any
 import yaml
 
 from hyperprune.errors import UserError
-from hyperprune.pruning import METHODS, HParam, check_sparsity
+from hyperprune.pruning import METHODS, HParam
+from hyperprune.searching.levels import option_value, parse_levels
 from hyperprune.searching.setting_space import parse_settings_section
 
 
@@ -95,7 +97,7 @@ class MethodSpace:
 class SearchSpace:
     name: str
     methods: tuple[MethodSpace, ...]
-    sparsity: float | None = None
+    sparsity: float | tuple[float, ...] | None = None
     control: bool = False
     #: the latest prune epoch of a configuration that prunes without rewinding (None: any), set
     #: for a search's first rung by hyperprune.searching.first_rung
@@ -194,7 +196,7 @@ def parse_space(data: Any, name: str = "space") -> SearchSpace:
         raise UserError(f"search space {name}: 'methods' must map at least one method to its parameters")
     sparsity = data.get("sparsity")
     if sparsity is not None:
-        check_sparsity(sparsity, f"search space {name}: sparsity")
+        sparsity = option_value(parse_levels(sparsity, f"search space {name}: sparsity"))
     methods = []
     control = "dense" in methods_raw
     if control and methods_raw["dense"] not in ({}, None):
@@ -225,7 +227,7 @@ def parse_space(data: Any, name: str = "space") -> SearchSpace:
         _check_constraints(name, method, params)
         methods.append(MethodSpace(method, {**params, **settings}))
     return SearchSpace(str(data.get("name", name)), tuple(methods),
-                       float(sparsity) if sparsity is not None else None, control)
+                       sparsity, control)
 
 
 def _check_constraints(name: str, method: str, params: dict[str, Domain]) -> None:

@@ -59,10 +59,11 @@ class Search:
         check_storage(opts.storage)
         space = load_space(opts.space)
         from hyperprune.searching.first_rung import narrow_to_first_rung
+        from hyperprune.searching.levels import option_value, parse_levels
 
         narrow_to_first_rung(space, opts.e0)  # a space with nothing rankable at --e0 fails here
-        if opts.sparsity is None:
-            opts = SearchOptions.from_json({**opts.to_json(), "sparsity": space.sparsity or 0.67})
+        chosen = opts.sparsity if opts.sparsity is not None else (space.sparsity or 0.67)
+        opts = SearchOptions.from_json({**opts.to_json(), "sparsity": option_value(parse_levels(chosen))})
         spec = build_spec(opts)
         from hyperprune.models import task_kind_of
         from hyperprune.signals.registry import get_signal, signals_for
@@ -169,7 +170,8 @@ class Search:
 
         from hyperprune.searching.cost_budget import fit_to_budget, spec_epoch_shape
         from hyperprune.searching.first_rung import narrow_to_first_rung
-        from hyperprune.searching.searchers import SEARCHERS
+        from hyperprune.searching.levels import levels_of
+        from hyperprune.searching.searchers.level_seeding import seeding_backend
         from hyperprune.searching.space import load_space
         from hyperprune.tune.busy import BusyWatcher
         from hyperprune.tune.failures import FailureWatch
@@ -183,23 +185,27 @@ class Search:
         replay = self._fixed_candidates()
         space = fit_to_budget(load_space(o.space), spec_epoch_shape(self.spec), log=self.log)
         space = narrow_to_first_rung(space, o.e0, log=self.log)
-        backend = SEARCHERS.get(o.hpo)(space, seed=o.seed, startup=max(concurrency, o.max_evals // 4))
+        levels = levels_of(o)
+        proposals = o.max_evals * len(levels)  # --max-evals and --final-count count per level
+        backend = seeding_backend(o.hpo, space, seed=o.seed, concurrency=concurrency, per_level=o.max_evals,
+                                  levels=levels)
         control = space.control and not replay
-        seeder = PoolSeeder(backend, max_evals=len(replay) if replay else o.max_evals,
-                            concurrency=concurrency, e0=o.e0, sparsity=o.sparsity, seed=o.seed,
+        seeder = PoolSeeder(backend, max_evals=len(replay) if replay else proposals,
+                            concurrency=concurrency, e0=o.e0, sparsity=levels[0], seed=o.seed,
                             metric_key=o.metric_key, replay=replay, control=control, signal=o.metric,
                             final_epochs=o.final_epochs)
         scheduler = SyncHalvingScheduler(metric_key=o.metric_key, e0=o.e0, ei=o.ei,
                                          final_count=o.final_count, final_epochs=o.final_epochs,
-                                         control_epochs=self._last_rung(), signal=o.metric)
+                                         control_epochs=self._last_rung(), signal=o.metric, levels=levels)
         recorder = PoolRecorder(str(self.out), scheduler, e0=o.e0, ei=o.ei, final_count=o.final_count,
                                 final_epochs=o.final_epochs, metric_key=o.metric_key,
-                                max_evals=o.max_evals, quiet=o.quiet,
+                                max_evals=proposals, quiet=o.quiet,
                                 floor_lookup=functools.partial(live_reference.floor_at, str(self.out)),
                                 noise_seeds=o.noise_floor_seeds if o.noise_floor else None)
-        self.watch = FailureWatch(wave=concurrency, pool_size=(len(replay) if replay else o.max_evals) + int(control),
+        self.watch = FailureWatch(wave=concurrency, pool_size=(len(replay) if replay else proposals) + int(control),
                                   quiet=o.quiet)
-        self.log(f"seeding {o.max_evals if not replay else len(replay)} candidates with {o.hpo} "
+        at_levels = f" at sparsities {', '.join(f'{v:g}' for v in levels)}" if len(levels) > 1 else ""
+        self.log(f"seeding {proposals if not replay else len(replay)} candidates{at_levels} with {o.hpo} "
                  f"({concurrency} at a time){' plus the dense control' if control else ''}, ranking by "
                  f"{o.metric}{' (' + o.ls_variant + ' distance)' if o.metric_key == 'ls_distance' else ''}")
         return tune.Tuner(

@@ -208,6 +208,16 @@ class PoolRecorder(Callback):
             self._say(f"  (could not delete checkpoints of {trial.trial_id}: {exc})")
 
     # -- progress ------------------------------------------------------------------------------
+    def _plan(self) -> dict:
+        """The halving's planned epochs; with several target sparsities, each level's pool halved alone."""
+        levels = {}
+        for row in self.rows.values():
+            levels[row.get("sparsity")] = levels.get(row.get("sparsity"), 0) + 1
+        if len([level for level in levels if level]) <= 1:
+            return schedule(len(self.rows), self.e0, self.ei, self.final_count, self.final_epochs)
+        plans = [schedule(n, self.e0, self.ei, self.final_count, self.final_epochs) for n in levels.values()]
+        return {"epochs": sum(p["epochs"] for p in plans)}
+
     def _progress(self, trial, result) -> None:
         metric = result.get(self.metric_key)
         shown = f"{metric:.4g}" if isinstance(metric, float) and math.isfinite(metric) else "-"
@@ -224,12 +234,13 @@ class PoolRecorder(Callback):
             self.rounds_printed += 1
             best_id, best = h["ranking"][0]
             spent = self.epochs_spent()
-            plan = schedule(len(self.rows), self.e0, self.ei, self.final_count, self.final_epochs)
+            plan = self._plan()
             elapsed = self.elapsed_before + time.time() - self.started
             remaining = max(0, plan["epochs"] - spent)
             eta = f", ETA {elapsed / spent * remaining / 60:.1f} min" if spent else ""
             floor = self.floor_at(int(h["epoch"]))
             floor_text = f", noise floor {describe(floor, getattr(self, 'noise_seeds', None))}" if floor is not None else ""
-            self._say(f"round {h['round'] + 1} @ age {h['epoch']}: {len(h['ranking'])} ranked, "
+            level = f" at sparsity {h['level']:g}" if h.get("level") is not None else ""
+            self._say(f"round {h['round'] + 1}{level} @ age {h['epoch']}: {len(h['ranking'])} ranked, "
                       f"kept {len(h['kept'])} ({', '.join(h['kept'])}); best {self.metric_key} "
                       f"{best:.4g} ({best_id}){floor_text}; {spent} epochs spent, {elapsed / 60:.1f} min{eta}")

@@ -23,6 +23,7 @@ from ray.tune.experiment import Trial
 from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 
 from hyperprune.searching.halving import HalvingBook
+from hyperprune.searching.level_books import LevelBooks
 
 
 class SyncHalvingScheduler(FIFOScheduler):
@@ -30,11 +31,13 @@ class SyncHalvingScheduler(FIFOScheduler):
 
     def __init__(self, *, metric_key: str, e0: int, ei: int, final_count: int, final_epochs: int,
                  control_epochs: int = 0, on_round: Callable[[dict], None] | None = None,
-                 signal: str | None = None) -> None:
+                 signal: str | None = None, levels: tuple[float, ...] = ()) -> None:
         super().__init__()
         self.metric_key = metric_key
-        self.book = HalvingBook(e0=e0, ei=ei, final_count=final_count, final_epochs=final_epochs,
-                                control_epochs=control_epochs, signal=signal)
+        options = dict(e0=e0, ei=ei, final_count=final_count, final_epochs=final_epochs,
+                       control_epochs=control_epochs, signal=signal)
+        # several target sparsities: one book per level, so candidates are ranked like with like
+        self.book = LevelBooks(levels, **options) if len(levels) > 1 else HalvingBook(**options)
         self.on_round = on_round
         self._to_stop: set[str] = set()
 
@@ -43,8 +46,9 @@ class SyncHalvingScheduler(FIFOScheduler):
 
     # -- trial lifecycle -----------------------------------------------------------------------
     def on_trial_add(self, tune_controller, trial: Trial) -> None:
+        level = {"level": trial.config.get("sparsity")} if isinstance(self.book, LevelBooks) else {}
         cand = self.book.add(trial.trial_id, trial.config.get("candidate_id", trial.trial_id),
-                             control=bool(trial.config.get("control")))
+                             control=bool(trial.config.get("control")), **level)
         if trial.status != Trial.PENDING or cand.status == "control":
             return
         if cand.status not in ("alive", "finalist"):

@@ -28,6 +28,10 @@ already learnt, in proposal order (for ``rank``, its mean rank among them). As t
 in proposal order, that score does not depend on timing either; an earlier candidate's score is
 not revised when later ones arrive.
 
+A search over several target sparsities gets a backend that names each proposal's level
+(``"sparsity"``, see :mod:`hyperprune.searching.searchers.level_seeding`); the level is part of a
+candidate's identity, so the same strategy at two levels is two candidates.
+
 With ``replay`` (a saved pool) it proposes exactly the pool's candidates, each resuming from its
 saved checkpoint, and nothing else.
 """
@@ -91,16 +95,19 @@ class PoolSeeder(Searcher):
                 return None  # the next proposal must know a score that has not arrived yet
             token, proposal = self.backend.ask()
             self.asked += 1
-            key = candidate_key(proposal["method"], self.sparsity, proposal["hparams"])
+            # a backend seeding several levels names each proposal's (see searchers.across_levels)
+            sparsity = proposal.get("sparsity", self.sparsity)
+            key = candidate_key(proposal["method"], sparsity, proposal["hparams"])
             if key in self.by_key:
                 original = self.by_key[key]
                 self.duplicates.append({"key": key, "duplicate_of": original["cid"], "token": token,
-                                        "method": proposal["method"], "hparams": proposal["hparams"]})
+                                        "method": proposal["method"], "sparsity": sparsity,
+                                        "hparams": proposal["hparams"]})
                 if self._was_told(key):
                     self.backend.tell(token, original["score"])
                     self.duplicates[-1]["token"] = None
                 continue
-            candidate = {"method": proposal["method"], "hparams": proposal["hparams"]}
+            candidate = {"method": proposal["method"], "sparsity": sparsity, "hparams": proposal["hparams"]}
             return self._launch(trial_id, candidate, token=token)
         return Searcher.FINISHED
 

@@ -11,6 +11,8 @@ from hyperprune.searching.space import SearchSpace
 class OptunaBackend:
     """Optuna's TPE sampler through its ask/tell interface (define-by-run conditional space)."""
 
+    across_levels = True  # one model for several target sparsities seeds better than one per level
+
     def __init__(self, space: SearchSpace, seed: int, startup: int = 5) -> None:
         import optuna
 
