@@ -12,11 +12,10 @@ CPU_ONE_THREAD = ["--clock", "cpu", "--threads", "1", "--repeats", "1"]
     "ls_speed",
     {
         "ls_speed_512": ["bench/ls_speed.py", "--hidden", "512", *CPU_ONE_THREAD],
-        "ls_speed_large": [
+        "ls_speed_1024": [
             "bench/ls_speed.py",
             "--hidden",
             "1024",
-            "1500",
             "--steps",
             "10",
             "--warmup-runs",
