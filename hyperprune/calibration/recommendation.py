@@ -70,6 +70,7 @@ def resampled(curves: Curves, index: np.ndarray) -> Curves:
         final_loss=[curves.final_loss[i] for i in pick],
         lower_is_better=curves.lower_is_better,
         metrics={m: [rows[i] for i in pick] for m, rows in curves.metrics.items()},
+        pre_clock=[curves.pre_clock[i] for i in pick],
     )
 
 
