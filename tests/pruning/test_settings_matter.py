@@ -20,8 +20,12 @@ from hyperprune.errors import UserError
 from hyperprune.pruning import METHODS
 
 SPARSITY = 0.5
-#: InCoP's adaptive ratio reaches a target of 0.5 in one step whatever p, q and cap say
-SPARSITY_OF = {"incop": 0.95}
+#: InCoP's PQ hyperparameters act while its adaptive ratio approaches the target; a target its
+#: iterations do not reach is cut at the deadline by one magnitude prune from the same rewind point,
+#: which on this small LSTM keeps the same weights whatever came before (so 0.3, not 0.5)
+SPARSITY_OF = {"incop": 0.3}
+#: more training batches than the largest SNIP average, so that n_batches can act
+STEPS_OF = {"snip": 33}
 RUN_EPOCHS = 12  # long enough for InCoP's warm-up range to matter
 FIRST_RUNG = 2
 MOST_EPOCHS = 40
@@ -34,7 +38,7 @@ BASES = {
     "dst": [{}],
     "sa": [{}],
     "snip": [{"score_epoch": 1}],
-    "magsign": [{"score_epoch": 3}],
+    "magsign": [{"score_epoch": 5}],
     "random": [{"rewind": False, "score_epoch": 1}],
 }
 
@@ -44,20 +48,23 @@ SAME_FOR_LANGUAGE_MODELS = {("sa", "objective"): "auto scores masks by the loss 
 
 
 #: pairs this small hand-built context cannot tell apart, and why (not equivalences of the method)
+SAME_BATCHES = (
+    "this context trains on the same batches every epoch: its iterations end on the same mask, and a "
+    "ticket retrained from the same rewind point with the same mask ends with the same weights "
+    "whatever the schedule before"
+)
+#: (method, hyperparameter, base index or None for every base) -> why the context cannot tell them apart
+CONTEXT_LIMITS_IN_BASE = {
+    ("incop", "p", 1): SAME_BATCHES,
+    ("incop", "q", 1): SAME_BATCHES,
+    ("incop", "cap", 1): SAME_BATCHES,
+    ("incop", "epsilon", 1): SAME_BATCHES,
+    ("incop", "iter_epochs", 1): SAME_BATCHES,
+    ("incop", "stat_batches", 1): SAME_BATCHES,
+    ("lottery", "prune_rate", 1): SAME_BATCHES,
+}
 CONTEXT_LIMITS = {
-    ("snip", "n_batches"): "the context holds 4 training batches, so 32 batches are those 4",
-    ("incop", "p"): "the PQ-index ratio of this tiny LSTM rounds to no weight: only the deadline prunes",
-    ("incop", "q"): "the PQ-index ratio of this tiny LSTM rounds to no weight: only the deadline prunes",
-    ("incop", "cap"): "the PQ-index ratio of this tiny LSTM rounds to no weight: only the deadline prunes",
-    (
-        "incop",
-        "epsilon",
-    ): "the PQ-index ratio of this tiny LSTM rounds to no weight: only the deadline prunes",
-    (
-        "incop",
-        "stat_batches",
-    ): "the PQ-index ratio of this tiny LSTM rounds to no weight: only the deadline prunes",
-    ("magsign", "score"): "no kept weight of this tiny LSTM changes sign in three epochs",
+    ("magsign", "score"): "no kept weight of this tiny LSTM changes sign before its score epoch",
     ("sa", "decay"): "150 evaluations on this tiny LSTM accept the same moves at either temperature schedule",
     (
         "sa",
@@ -75,14 +82,14 @@ def alternatives(h, base_value):
         return [not base_value]
     if h.kind == "choice":
         return [c for c in h.choices if c != base_value]
-    far = h.high if base_value != h.high else h.low
-    values = [far, h.low if far == h.high else h.high]
+    ends = sorted([h.low, h.high], key=lambda v: -abs(float(v) - float(base_value)))
+    values = ends
     return [h.validate(v) for v in values if v != base_value]
 
 
 def trained_to_first_rung(name: str, hp: dict):
     """Masks and weights of ``name`` with ``hp`` at its first rankable epoch of age FIRST_RUNG."""
-    ctx = build_context(seed=0, total_epochs=RUN_EPOCHS)
+    ctx = build_context(seed=0, total_epochs=RUN_EPOCHS, steps_per_epoch=STEPS_OF.get(name, 4))
     method = METHODS.get(name)(SPARSITY_OF.get(name, SPARSITY), hp)
     method.setup(ctx)
     method.masks.apply()
@@ -101,7 +108,8 @@ def trained_to_first_rung(name: str, hp: dict):
 
 
 def same(a, b) -> bool:
-    if a[0] != b[0] or set(a[1]) != set(b[1]):
+    """Equal masks and weights at the first rung (whenever each reached it)."""
+    if set(a[1]) != set(b[1]):
         return False
     return all(torch.equal(a[1][k], b[1][k]) for k in a[1]) and all(
         torch.equal(a[2][k], b[2][k]) for k in a[2]
@@ -128,6 +136,8 @@ def test_every_method_with_hyperparameters_is_covered():
 def test_one_hyperparameter_changes_the_network_by_the_first_rung(name, base, hparam):
     if (name, hparam) in CONTEXT_LIMITS:
         pytest.xfail(CONTEXT_LIMITS[name, hparam])
+    if (name, hparam, BASES[name].index(base)) in CONTEXT_LIMITS_IN_BASE:
+        pytest.xfail(CONTEXT_LIMITS_IN_BASE[name, hparam, BASES[name].index(base)])
     cls = METHODS.get(name)
     declared = {h.name: h for h in cls.HPARAMS}
     full = {**{h.name: h.default for h in cls.HPARAMS}, **base}
