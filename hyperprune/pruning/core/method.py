@@ -107,6 +107,12 @@ class PruningMethod:
         single epoch beyond training it, with hyperparameters ``hp``; an upper bound."""
         return 0.0
 
+    @classmethod
+    def effective_hparams(cls, hp: dict[str, Any]) -> dict[str, Any]:
+        """``hp`` without the hyperparameters that cannot change what this configuration does (a
+        search trains two proposals with equal effective hyperparameters once); by default all."""
+        return dict(hp)
+
     def __init__(self, sparsity: float, hparams: dict[str, Any] | None = None) -> None:
         self.sparsity = check_sparsity(sparsity, f"{self.name}: sparsity", allow_zero=True)
         self.hp = resolve(self.HPARAMS, dict(hparams or {}), where=f"{self.name}: ")
