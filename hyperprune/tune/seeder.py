@@ -53,8 +53,11 @@ def candidate_key(method: str, sparsity: float, hparams: dict[str, Any]) -> str:
     from hyperprune.pruning.registry import METHODS
 
     effective = METHODS.get(method).effective_hparams(hparams) if method in METHODS else hparams
-    return json.dumps({"method": method, "sparsity": round(float(sparsity), 6), "hparams": effective},
-                      sort_keys=True, default=str)
+    return json.dumps(
+        {"method": method, "sparsity": round(float(sparsity), 6), "hparams": effective},
+        sort_keys=True,
+        default=str,
+    )
 
 
 CONTROL_ID = "dense"
@@ -66,8 +69,19 @@ def control_candidate() -> dict:
 
 
 class PoolSeeder(Searcher):
-    def __init__(self, backend, *, max_evals: int, concurrency: int, e0: int, sparsity: float,
-                 seed: int, metric_key: str, replay: list[dict] | None = None, control: bool = False) -> None:
+    def __init__(
+        self,
+        backend,
+        *,
+        max_evals: int,
+        concurrency: int,
+        e0: int,
+        sparsity: float,
+        seed: int,
+        metric_key: str,
+        replay: list[dict] | None = None,
+        control: bool = False,
+    ) -> None:
         super().__init__(metric=metric_key, mode="min")
         self.backend = backend
         self.max_evals = max_evals
@@ -107,8 +121,9 @@ class PoolSeeder(Searcher):
             token, proposal = self._ask(at_random=repeats >= DUPLICATE_RETRIES)
             key = candidate_key(proposal["method"], self.sparsity, proposal["hparams"])
             if key not in self.by_key:
-                return self._launch(trial_id, {"method": proposal["method"], "hparams": proposal["hparams"]},
-                                    token=token)
+                return self._launch(
+                    trial_id, {"method": proposal["method"], "hparams": proposal["hparams"]}, token=token
+                )
             self._duplicate(key, token, proposal)
             repeats += 1
         self.exhausted = True
@@ -122,8 +137,15 @@ class PoolSeeder(Searcher):
 
     def _duplicate(self, key: str, token: Any, proposal: dict) -> None:
         original = self.by_key[key]
-        self.duplicates.append({"key": key, "duplicate_of": original["cid"], "token": token,
-                                "method": proposal["method"], "hparams": proposal["hparams"]})
+        self.duplicates.append(
+            {
+                "key": key,
+                "duplicate_of": original["cid"],
+                "token": token,
+                "method": proposal["method"],
+                "hparams": proposal["hparams"],
+            }
+        )
         if self._was_told(key):
             self.backend.tell(token, original["score"])
             self.duplicates[-1]["token"] = None
@@ -133,8 +155,9 @@ class PoolSeeder(Searcher):
             token, proposal = self._ask(at_random=False)
             key = candidate_key(proposal["method"], self.sparsity, proposal["hparams"])
             if key not in self.by_key:
-                return self._launch(trial_id, {"method": proposal["method"], "hparams": proposal["hparams"]},
-                                    token=token)
+                return self._launch(
+                    trial_id, {"method": proposal["method"], "hparams": proposal["hparams"]}, token=token
+                )
             self._duplicate(key, token, proposal)
             if not self._catch_up():
                 return None
@@ -149,8 +172,9 @@ class PoolSeeder(Searcher):
         """Tell the backend, in proposal order, exactly the scores the next proposal must know:
         those of all but the last ``concurrency - 1`` candidates; False while one has not arrived."""
         if getattr(self, "order", None) is None:  # a state saved before proposals were ordered
-            pending_duplicate = any(d["token"] is not None and self.by_key[d["key"]]["score"] is None
-                                    for d in self.duplicates)
+            pending_duplicate = any(
+                d["token"] is not None and self.by_key[d["key"]]["score"] is None for d in self.duplicates
+            )
             return len(self.outstanding) < self.concurrency and not pending_duplicate
         need = len(self.order) - self.concurrency + 1
         if not getattr(self, "counts_distinct", False):  # saved when a duplicate waited for its original

@@ -12,7 +12,9 @@ from hyperprune.search.space import parse_space
 from hyperprune.tune.seeder import PoolSeeder, candidate_key
 
 # ten distinct candidates: TPE, seeing a clear best, proposes it again and again
-SMALL = {"methods": {"dst": {"death": ["magnitude", "SET"], "death_rate": {"low": 0.3, "high": 0.7, "step": 0.1}}}}
+SMALL = {
+    "methods": {"dst": {"death": ["magnitude", "SET"], "death_rate": {"low": 0.3, "high": 0.7, "step": 0.1}}}
+}
 
 
 def _score(cfg: dict) -> float:
@@ -24,8 +26,15 @@ def _seed(hpo="tpe", seed=1, order=0, max_evals=6, concurrency=2):
     """Seed a pool like Tune does, the running candidates reporting in a shuffled order; returns
     (launched configs, seeder, for each suggest call that met a duplicate: what it returned)."""
     backend = SEARCHERS.get(hpo)(parse_space(SMALL), seed=seed, startup=2)
-    seeder = PoolSeeder(backend, max_evals=max_evals, concurrency=concurrency, e0=1, sparsity=0.67, seed=seed,
-                        metric_key="ls_distance")
+    seeder = PoolSeeder(
+        backend,
+        max_evals=max_evals,
+        concurrency=concurrency,
+        e0=1,
+        sparsity=0.67,
+        seed=seed,
+        metric_key="ls_distance",
+    )
     shuffle = random.Random(order)
     running, launched, answers, n = [], [], [], 0
     while True:
@@ -71,8 +80,11 @@ def test_duplicates_do_not_change_the_pool_whatever_order_the_scores_arrive_in()
 
 def test_duplicates_are_keyed_on_the_effective_hyperparameters(monkeypatch):
     # a method whose death rate could not change what it does: only the two death criteria differ
-    monkeypatch.setattr(DynamicSparseTraining, "effective_hparams",
-                        classmethod(lambda cls, hp: {k: v for k, v in hp.items() if k != "death_rate"}))
+    monkeypatch.setattr(
+        DynamicSparseTraining,
+        "effective_hparams",
+        classmethod(lambda cls, hp: {k: v for k, v in hp.items() if k != "death_rate"}),
+    )
     launched, seeder, _ = _seed("tpe", max_evals=4)
     assert sorted(c["hparams"]["death"] for c in launched) == ["SET", "magnitude"]
     assert seeder.exhausted and seeder.proposals_made()  # the space ran out before --max-evals
