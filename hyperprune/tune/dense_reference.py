@@ -9,8 +9,10 @@ the scale below which two candidates cannot be told apart.
 
 The cache key is the hash of the run spec without the epoch budget (training a dense network
 does not depend on it) plus the seed; cached runs with fewer epochs than needed are continued
-from their checkpoints, never retrained. Training runs as Ray tasks (the reference and the
-noise floor in parallel) so that on a cluster they land on workers (GPU ones when asked).
+from their checkpoints, never retrained. Training runs on Ray workers, so that on a cluster it
+lands on workers (GPU ones when asked): one run alone as a task; the reference and the noise
+floor one after the other in a single worker (:class:`DenseRunsInTurn`), which leaves every
+other worker to the candidates from the start.
 
 Cache layout: ``CACHE/dense-<hash>/reference.json`` + ``run.pt`` and ``noise.json`` + ``noise.pt``.
 """
@@ -197,13 +199,15 @@ class ReferenceTraining:
     waits for both and returns the :class:`DenseReference`.
     """
 
-    def __init__(self, key: str, runs: dict, epochs: int, noise_epochs: int, feed, pending: dict) -> None:
+    def __init__(self, key: str, runs: dict, epochs: int, noise_epochs: int, feed, pending: dict,
+                 worker=None) -> None:
         self.key = key
         self.runs = runs  # name -> _CachedRun
         self.epochs = epochs
         self.noise_epochs = noise_epochs
         self.feed = feed
         self.pending = pending  # name -> ObjectRef of a train_dense task
+        self.worker = worker  # the actor that trains them in turn, if they need it
         self.error: BaseException | None = None
 
     def known(self) -> dict:
@@ -231,6 +235,15 @@ class ReferenceTraining:
                 self.error = self.error or exc
                 continue
             self.runs[name].store(record, state)
+        self._release_worker()
+
+    def _release_worker(self) -> None:
+        """Hand the dense runs' worker back to the candidates once it has nothing left to train."""
+        import ray
+
+        if self.worker is not None and not self.pending:
+            ray.kill(self.worker)
+            self.worker = None
 
     def partial(self, name: str) -> dict | None:
         """The latest published record of ``name`` (cached or still training)."""
@@ -261,7 +274,13 @@ def start_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cac
     folder = Path(cache_dir) / f"dense-{key}"
     runs = {"reference": (_CachedRun(folder, "reference.json", "run.pt"), epochs, None),
             "noise floor": (_CachedRun(folder, "noise.json", "noise.pt"), noise_epochs, noise_init_seed(seed))}
-    task = ray.remote(train_dense).options(num_cpus=resources.get("cpu", 1), num_gpus=resources.get("gpu", 0))
+    needed = [name for name, (cached, wanted, _) in runs.items() if wanted > 0 and cached.trained() < wanted]
+    worker = None
+    if len(needed) > 1:  # one worker trains them in turn: the reference first, the candidates wait for it
+        worker = ray.remote(DenseRunsInTurn).options(**_resources(resources)).remote()
+        submit = worker.train.remote
+    else:
+        submit = ray.remote(train_dense).options(**_resources(resources)).remote
     device = "cuda" if resources.get("gpu", 0) else "cpu"
     spec_dict = spec_to_dict(_budget_free(spec))
     # on the head node: a worker node that leaves the cluster must not take the feed with it
@@ -275,10 +294,26 @@ def start_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cac
             feed.publish.remote(name, cached.record, True)
             continue
         log(f"dense {name} {key}: training epochs {cached.trained() + 1}-{wanted}")
-        pending[name] = task.remote(spec_dict, seed, wanted, seed, cached.state, with_ls, device, init_seed,
-                                    feed, name)
+        pending[name] = submit(spec_dict, seed, wanted, seed, cached.state, with_ls, device, init_seed, feed, name)
     return ReferenceTraining(key, {name: cached for name, (cached, _, _) in runs.items()}, epochs,
-                             noise_epochs, feed, pending)
+                             noise_epochs, feed, pending, worker=worker)
+
+
+def _resources(resources: dict) -> dict:
+    return {"num_cpus": resources.get("cpu", 1), "num_gpus": resources.get("gpu", 0)}
+
+
+class DenseRunsInTurn:
+    """One worker (a Ray actor holding one candidate's resources) that trains dense runs one
+    after the other, in the order they are asked for, each result returned as it ends.
+
+    The reference and the noise floor take one worker between them instead of two: the
+    candidates start at once on the others, and the pool's first rung is not held up by two
+    long runs that cannot be split. The driver ends it once both have been stored.
+    """
+
+    def train(self, *args) -> tuple[dict, bytes]:
+        return train_dense(*args)
 
 
 def ensure_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cache_dir: Path,

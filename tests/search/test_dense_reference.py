@@ -4,7 +4,7 @@ import pytest
 from search_helpers import TINY
 
 from hyperprune.config import override, preset
-from hyperprune.tune.dense_reference import ensure_reference, noise_floor, reference_key
+from hyperprune.tune.dense_reference import ensure_reference, noise_floor, reference_key, start_reference
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +49,20 @@ def test_noise_floor_is_cached_beside_the_reference_and_differs_in_its_start(loc
     assert floor["ls_distance"][1] is None and floor["val_loss_diff"][1] is None  # trained to epoch 1 only
     assert floor["ls_distance"][0] > 0 and floor["val_loss_diff"][0] >= 0
     assert ref.noise["ls_epoch0"] != ref.record["ls_epoch0"]  # another initialisation, same probe
+
+
+def test_reference_and_noise_floor_take_one_worker_in_turn(local_ray, tmp_path):
+    import ray
+
+    args = {"seed": 6, "with_ls": True, "resources": {"cpu": 1}, "log": lambda _: None, "cache_dir": tmp_path}
+    training = start_reference(_spec(), epochs=2, noise_epochs=1, **args)
+    assert training.worker is not None and set(training.pending) == {"reference", "noise floor"}
+    ref = training.result()
+    assert ref.epochs == 2 and ref.noise_epochs == 1
+    assert training.worker is None  # handed back once both were stored
+    # both in the cache: the same again starts nothing
+    assert start_reference(_spec(), epochs=2, noise_epochs=1, **args).worker is None
+    ray.get(ray.remote(lambda: None).options(num_cpus=2).remote(), timeout=60)  # both CPUs free again
 
 
 def test_noise_floor_arithmetic():
