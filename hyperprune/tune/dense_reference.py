@@ -57,22 +57,23 @@ def noise_init_seed(seed: int) -> int:
 
 def train_dense(spec_dict: dict, seed: int, epochs: int, ls_seed: int, state: bytes | None,
                 with_ls: bool, device: str = "cpu", init_seed: int | None = None,
-                feed=None, name: str = "reference") -> tuple[dict, bytes]:
+                feed=None, name: str = "reference", final: bool = True) -> tuple[dict, bytes]:
     """Train (or continue) a dense run to ``epochs``; returns (per-epoch record, checkpoint bytes).
 
     ``init_seed`` (the noise floor) changes the initial weights only. With a ``feed``
     (:class:`~trainables.reference_feed.ReferenceFeed`) the record is published under ``name``
-    after every epoch, and an error before the end is published too.
+    after every epoch, and an error before the end is published too; ``final`` False: more of
+    the same run follows (the feed does not mark it ended, the test split waits for the end).
     """
     try:
-        return _train_dense(spec_dict, seed, epochs, ls_seed, state, with_ls, device, init_seed, feed, name)
+        return _train_dense(spec_dict, seed, epochs, ls_seed, state, with_ls, device, init_seed, feed, name, final)
     except Exception as exc:
         if feed is not None:
             feed.fail.remote(name, f"{type(exc).__name__}: {exc}")
         raise
 
 
-def _train_dense(spec_dict, seed, epochs, ls_seed, state, with_ls, device, init_seed, feed, name):
+def _train_dense(spec_dict, seed, epochs, ls_seed, state, with_ls, device, init_seed, feed, name, final):
     import torch
 
     from hyperprune.config import spec_from_dict
@@ -103,8 +104,8 @@ def _train_dense(spec_dict, seed, epochs, ls_seed, state, with_ls, device, init_
         record["ls"].append(metrics["ls"] if with_ls else None)
         record.setdefault("seconds", []).append(time.perf_counter() - started)  # training, evaluation, LS
         publish()
-    publish(done=True)
-    if init_seed is None and ("test" not in record or run.epoch > record.get("test_epoch", 0)):
+    publish(done=final)
+    if final and init_seed is None and ("test" not in record or run.epoch > record.get("test_epoch", 0)):
         record["test"] = run.evaluate("test")
         record["test_epoch"] = run.epoch
     buffer = io.BytesIO()
@@ -206,7 +207,7 @@ class ReferenceTraining:
         self.epochs = epochs
         self.noise_epochs = noise_epochs
         self.feed = feed
-        self.pending = pending  # name -> ObjectRef of a train_dense task
+        self.pending = pending  # ObjectRef of a train_dense call -> the name of its run
         self.worker = worker  # the actor that trains them in turn, if they need it
         self.error: BaseException | None = None
 
@@ -222,19 +223,18 @@ class ReferenceTraining:
         import ray
 
         while self.pending:
-            names = {ref: name for name, ref in self.pending.items()}
-            ready, _ = ray.wait(list(names), num_returns=1, timeout=timeout)
+            ready, _ = ray.wait(list(self.pending), num_returns=1, timeout=timeout)
             if not ready:
                 return
-            name = names[ready[0]]
-            del self.pending[name]
+            name = self.pending.pop(ready[0])
             try:
                 record, state = ray.get(ready[0])
             except Exception as exc:  # candidates waiting for it learn why; result() raises it
                 self.feed.fail.remote(name, f"{type(exc).__name__}: {exc}")
                 self.error = self.error or exc
                 continue
-            self.runs[name].store(record, state)
+            if len(record["epochs"]) >= self.runs[name].trained():  # never a shorter part over a longer
+                self.runs[name].store(record, state)
         self._release_worker()
 
     def _release_worker(self) -> None:
@@ -249,7 +249,7 @@ class ReferenceTraining:
         """The latest published record of ``name`` (cached or still training)."""
         import ray
 
-        if name not in self.pending:
+        if name not in self.pending.values():
             return self.runs[name].record
         record, _, _ = ray.get(self.feed.read.remote(name), timeout=10)
         return record or self.runs[name].record
@@ -276,7 +276,7 @@ def start_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cac
             "noise floor": (_CachedRun(folder, "noise.json", "noise.pt"), noise_epochs, noise_init_seed(seed))}
     needed = [name for name, (cached, wanted, _) in runs.items() if wanted > 0 and cached.trained() < wanted]
     worker = None
-    if len(needed) > 1:  # one worker trains them in turn: the reference first, the candidates wait for it
+    if len(needed) > 1:  # one worker trains them in turn (see DenseRunsInTurn)
         worker = ray.remote(DenseRunsInTurn).options(**_resources(resources)).remote()
         submit = worker.train.remote
     else:
@@ -287,16 +287,35 @@ def start_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cac
     feed = ReferenceFeed.options(resources={HEAD_NODE: 0.001}).remote(
         {name: cached.record for name, (cached, _, _) in runs.items()})
     pending = {}
-    for name, (cached, wanted, init_seed) in runs.items():
+    for name, (cached, wanted, _) in runs.items():
         if wanted <= 0 or not cached.needs(wanted):
             if wanted > 0:
                 log(f"dense {name} {key}: cached ({cached.trained()} epochs) in {folder}")
             feed.publish.remote(name, cached.record, True)
             continue
         log(f"dense {name} {key}: training epochs {cached.trained() + 1}-{wanted}")
-        pending[name] = submit(spec_dict, seed, wanted, seed, cached.state, with_ls, device, init_seed, feed, name)
+    for name, upto, own_state in _turns(runs, needed):
+        cached, _, init_seed = runs[name]
+        state = None if own_state else cached.state
+        args = (spec_dict, seed, upto, seed, state, with_ls, device, init_seed, feed, name)
+        final = upto >= runs[name][1]
+        pending[submit(*args, own_state=own_state, final=final) if worker is not None else submit(*args)] = name
     return ReferenceTraining(key, {name: cached for name, (cached, _, _) in runs.items()}, epochs,
                              noise_epochs, feed, pending, worker=worker)
+
+
+def _turns(runs: dict, needed: list[str]) -> list[tuple[str, int, bool]]:
+    """The training calls, in order: ``(run, up to epoch, continue the worker's own state)``.
+
+    Alone, a run trains in one call. In turn, the reference trains up to the last rung (the
+    candidates compare with it there), then the noise floor (the rungs' progress lines show it),
+    then the reference's last epochs (only the finalists' last epochs read them)."""
+    if len(needed) < 2:
+        return [(name, runs[name][1], False) for name in needed]
+    (reference, epochs, _), (_, rungs, _) = runs["reference"], runs["noise floor"]
+    if reference.trained() < rungs < epochs:
+        return [("reference", rungs, False), ("noise floor", rungs, False), ("reference", epochs, True)]
+    return [("reference", epochs, False), ("noise floor", rungs, False)]
 
 
 def _resources(resources: dict) -> dict:
@@ -309,11 +328,21 @@ class DenseRunsInTurn:
 
     The reference and the noise floor take one worker between them instead of two: the
     candidates start at once on the others, and the pool's first rung is not held up by two
-    long runs that cannot be split. The driver ends it once both have been stored.
+    long runs that cannot be split. The driver ends it once every call's result is stored.
     """
 
-    def train(self, *args) -> tuple[dict, bytes]:
-        return train_dense(*args)
+    def __init__(self) -> None:
+        self.states: dict[str, bytes] = {}  # name -> the checkpoint of its last call
+
+    def train(self, *args, own_state: bool = False, final: bool = True) -> tuple[dict, bytes]:
+        """:func:`train_dense`; ``own_state``: continue from where this worker's last call on the
+        same run ended (the driver does not have that checkpoint yet)."""
+        name = args[-1]
+        if own_state:
+            args = (*args[:4], self.states[name], *args[5:])
+        record, state = train_dense(*args, final=final)
+        self.states[name] = state
+        return record, state
 
 
 def ensure_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cache_dir: Path,

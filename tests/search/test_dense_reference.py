@@ -56,10 +56,14 @@ def test_reference_and_noise_floor_take_one_worker_in_turn(local_ray, tmp_path):
 
     args = {"seed": 6, "with_ls": True, "resources": {"cpu": 1}, "log": lambda _: None, "cache_dir": tmp_path}
     training = start_reference(_spec(), epochs=2, noise_epochs=1, **args)
-    assert training.worker is not None and set(training.pending) == {"reference", "noise floor"}
+    # the reference to the last rung, the noise floor, then the reference's last epoch
+    assert training.worker is not None and list(training.pending.values()) == ["reference", "noise floor", "reference"]
     ref = training.result()
-    assert ref.epochs == 2 and ref.noise_epochs == 1
+    assert ref.epochs == 2 and ref.noise_epochs == 1 and ref.record["test_epoch"] == 2
     assert training.worker is None  # handed back once both were stored
+    # trained in two parts, the reference equals one trained at once
+    at_once = ensure_reference(_spec(), epochs=2, **{**args, "cache_dir": tmp_path / "at-once"})
+    assert ref.record["val_loss"] == at_once.record["val_loss"] and ref.record["ls"] == at_once.record["ls"]
     # both in the cache: the same again starts nothing
     assert start_reference(_spec(), epochs=2, noise_epochs=1, **args).worker is None
     ray.get(ray.remote(lambda: None).options(num_cpus=2).remote(), timeout=60)  # both CPUs free again
