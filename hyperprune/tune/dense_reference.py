@@ -191,7 +191,7 @@ class _CachedRun:
 
 
 class ReferenceTraining:
-    """The dense reference and its noise floor, started as Ray tasks and not yet awaited.
+    """The dense reference and its noise floor, started on Ray workers and not yet awaited.
 
     What the cache already holds is known at once (:meth:`known`); the rest reaches candidates
     through the :class:`~trainables.reference_feed.ReferenceFeed` while they train. Each task's
@@ -265,7 +265,7 @@ class ReferenceTraining:
 
 def start_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cache_dir: Path,
                     resources: dict, noise_epochs: int = 0, log=print) -> ReferenceTraining:
-    """Start training (or extending) the cached dense reference and noise floor as Ray tasks."""
+    """Start training (or extending) the cached dense reference and noise floor on Ray workers."""
     import ray
 
     from trainables.reference_feed import ReferenceFeed
