@@ -229,7 +229,8 @@ def main(argv: list[str] | None = None) -> None:
         "--no-noise-floor",
     )
     parser.add_argument(
-        "--keep", help="keep the search directories (and each search's stamped output, lines.txt) under this folder"
+        "--keep",
+        help="keep the search directories (and each search's stamped output, lines.txt) under this folder",
     )
     parser.add_argument(
         "--smoke",
@@ -251,7 +252,9 @@ def main(argv: list[str] | None = None) -> None:
             extra = [*(SMOKE if args.smoke else []), *args.search_args, *shlex.split(own)]
             wall, lines, start = run_search(code_path, out, cache, extra)
             if args.keep:
-                (base / f"run{i}" / "lines.txt").write_text("".join(f"{t:7.2f} {text}\n" for t, text in lines))
+                (base / f"run{i}" / "lines.txt").write_text(
+                    "".join(f"{t:7.2f} {text}\n" for t, text in lines)
+                )
             figures = analyse(
                 wall, lines, start, read_iterations(out), pool_checkpoint_seconds(out), dense_seconds(out)
             )
