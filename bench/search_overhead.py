@@ -25,6 +25,7 @@ Usage::
     python bench/search_overhead.py                          # the demo, the code in this checkout
     python bench/search_overhead.py --code /tmp/old . -- --max-evals 4 --final-epochs 3
     python bench/search_overhead.py --code /tmp/old . . --code-args= --code-args= --code-args=--no-noise-floor
+    python bench/search_overhead.py --smoke                  # a tiny search: checks the benchmark runs
 """
 
 from __future__ import annotations
@@ -46,10 +47,13 @@ SPLIT_KEYS = {
     "method_s": "method updates",
     "ls_s": "LS",
 }
-#: search flags of the smoke size: 2 candidates, 2 batches an epoch, one rung, one finalist
-SMOKE_SEARCH = ["--max-evals", "2", "--e0", "1", "--ei", "1", "--final-count", "1", "--final-epochs", "2",
-                "--set", "train.max_batches=2", "--set", "train.max_eval_batches=2", "--set", "train.ls_batches=1",
-                "--set", "model.hidden_size=16", "--set", "model.emb_size=16", "--no-noise-floor", "--no-report"]
+#: the search of ``--smoke``: seconds of work, enough to exercise every figure of the analysis
+SMOKE = [
+    "--max-evals", "2", "--e0", "1", "--ei", "1", "--final-count", "1", "--final-epochs", "2",
+    "--no-noise-floor", "--no-report",
+    "--set", "model.hidden_size=24", "--set", "model.emb_size=24", "--set", "train.max_batches=6",
+    "--set", "train.max_eval_batches=4", "--set", "train.ls_steps=12", "--set", "train.ls_warmup=3",
+]  # fmt: skip
 LAUNCH = "import sys; from hyperprune.cli import main; sys.argv[0] = 'hyperprune'; sys.exit(main())"
 
 
@@ -224,13 +228,18 @@ def main(argv: list[str] | None = None) -> None:
         "--code-args=FLAGS ('--code-args=' for none); e.g. to run one tree with and without "
         "--no-noise-floor",
     )
-    parser.add_argument("--keep", help="keep the search directories under this folder")
+    parser.add_argument(
+        "--keep",
+        help="keep the search directories (and each search's stamped output, lines.txt) under this folder",
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="a tiny search (two candidates, a few batches, no noise floor, no report) that checks the benchmark runs",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("search_args", nargs="*", help="extra search flags after --")
-    parser.add_argument("--smoke", action="store_true", help="a search that takes seconds (given flags win)")
     args = parser.parse_args(argv)
-    if args.smoke:
-        args.search_args = [*SMOKE_SEARCH, *args.search_args]
     results = {}
     with tempfile.TemporaryDirectory(prefix="search-overhead-") as tmp:
         base = Path(args.keep) if args.keep else Path(tmp)
@@ -240,7 +249,12 @@ def main(argv: list[str] | None = None) -> None:
         for i, (code, own) in enumerate(zip(args.code, per_code, strict=True)):
             code_path = Path(code).resolve()
             out, cache = base / f"run{i}" / "out", base / f"run{i}" / "cache"
-            wall, lines, start = run_search(code_path, out, cache, [*args.search_args, *shlex.split(own)])
+            extra = [*(SMOKE if args.smoke else []), *args.search_args, *shlex.split(own)]
+            wall, lines, start = run_search(code_path, out, cache, extra)
+            if args.keep:
+                (base / f"run{i}" / "lines.txt").write_text(
+                    "".join(f"{t:7.2f} {text}\n" for t, text in lines)
+                )
             figures = analyse(
                 wall, lines, start, read_iterations(out), pool_checkpoint_seconds(out), dense_seconds(out)
             )

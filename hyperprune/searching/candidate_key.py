@@ -7,6 +7,10 @@ from typing import Any
 
 
 def candidate_key(method: str, sparsity: float, hparams: dict[str, Any]) -> str:
-    """Canonical identity of a candidate: equal keys mean the same strategy."""
-    return json.dumps({"method": method, "sparsity": round(float(sparsity), 6), "hparams": hparams},
+    """Canonical identity of a candidate: equal keys mean the same strategy (the method's
+    effective hyperparameters: those that can change what it does)."""
+    from hyperprune.pruning.registry import METHODS
+
+    effective = METHODS.get(method).effective_hparams(hparams) if method in METHODS else hparams
+    return json.dumps({"method": method, "sparsity": round(float(sparsity), 6), "hparams": effective},
                       sort_keys=True, default=str)

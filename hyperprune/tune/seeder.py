@@ -6,12 +6,20 @@ round-1 metric (the metric at epoch ``e0``) of earlier ones. A candidate that di
 before ``e0`` counts as a very bad score.
 
 The proposals do not depend on timing: before the ``k``-th candidate is proposed, the backend
-learns exactly the scores of the first ``k - concurrency + 1`` candidates (and, after a
-duplicate proposal, its original's), in the order they were proposed; a score that arrives
-early waits, and the proposal waits for a score that is late. So the same
-seed gives the same pool whichever candidate happens to finish first, whether the dense
-reference is cached or trains beside the candidates, and after any number of resumes. A proposal identical to an earlier
-one is not trained again: it is recorded as a duplicate and told the original's score.
+learns exactly the scores of the first ``k - concurrency + 1`` candidates, in the order they
+were proposed; a score that arrives early waits, and the proposal waits for a score that is
+late. So the same seed gives the same pool whichever candidate happens to finish first, whether
+the dense reference is cached or trains beside the candidates, and after any number of resumes.
+
+``max_evals`` counts distinct trained candidates. A proposal whose method and effective
+hyperparameters (:meth:`PruningMethod.effective_hparams`) equal an earlier candidate's is a
+*duplicate*: it is not trained, and the next proposal is asked for at once, without waiting for
+anything. The backend learns the duplicate's score as the original's: at once if it already
+knows the original's, else together with it. Asked again with nothing new learnt, a
+model-based backend tends to propose the same point again (TPE keeps the best of the same
+samples), so after ``DUPLICATE_RETRIES`` duplicates in a row the next proposal is drawn at
+random from the space (still told to the backend when scored). A space with fewer distinct
+candidates than ``max_evals`` ends the pool early, after ``GIVE_UP_AFTER`` duplicates in a row.
 
 Every candidate gets the master seed: all start from the dense reference's initial weights and
 data order, and only a method's own randomness (derived from the method and its hyperparameters
@@ -47,6 +55,11 @@ from ray.tune.search import Searcher
 
 from hyperprune.searching.candidate_key import candidate_key
 
+#: duplicates in a row after which the next proposal is drawn at random
+DUPLICATE_RETRIES = 2
+#: duplicates in a row after which the space counts as exhausted (the pool ends smaller)
+GIVE_UP_AFTER = 50
+
 CONTROL_ID = "dense"
 
 
@@ -80,6 +93,8 @@ class PoolSeeder(Searcher):
         self.duplicates: list[dict] = []  # {key, duplicate_of (cid), token}
         self.order: list[str] = []  # keys of the launched candidates, in the order proposed
         self.told = 0  # how many of them, in that order, the backend has learnt
+        self.counts_distinct = True  # max_evals counts distinct candidates (not every proposal)
+        self.exhausted = False  # GIVE_UP_AFTER duplicates in a row: the pool ends smaller
 
     # -- proposals -----------------------------------------------------------------------------
     def suggest(self, trial_id: str) -> dict | str | None:
@@ -88,27 +103,53 @@ class PoolSeeder(Searcher):
             return self._launch(trial_id, control_candidate(), token=None)
         if self.replay:
             return self._launch(trial_id, self.replay.pop(0), token=None)
-        if self.asked >= self.max_evals or getattr(self, "fixed_pool", False):
+        if self.proposals_made():
             return Searcher.FINISHED
+        if not self._catch_up():
+            return None  # the next proposal must know a score that has not arrived yet
+        if not getattr(self, "counts_distinct", False):  # a state saved when every proposal counted
+            return self._suggest_counting_proposals(trial_id)
+        repeats = 0
+        while repeats < GIVE_UP_AFTER:
+            token, proposal = self._ask(at_random=repeats >= DUPLICATE_RETRIES)
+            candidate = self._candidate(proposal)
+            key = candidate_key(candidate["method"], candidate["sparsity"], candidate["hparams"])
+            if key not in self.by_key:
+                return self._launch(trial_id, candidate, token=token)
+            self._duplicate(key, token, candidate)
+            repeats += 1
+        self.exhausted = True
+        return Searcher.FINISHED
+
+    def _candidate(self, proposal: dict) -> dict:
+        """A backend's proposal as a candidate; a backend seeding several levels names each
+        proposal's level (see searchers.across_levels)."""
+        sparsity = proposal.get("sparsity", self.sparsity)
+        return {"method": proposal["method"], "sparsity": sparsity, "hparams": proposal["hparams"]}
+
+    def _ask(self, at_random: bool) -> tuple[Any, dict]:
+        """The backend's next proposal, or a random draw it still learns from (where it can)."""
+        self.asked += 1
+        explore = getattr(self.backend, "ask_random", None)
+        return explore() if at_random and explore is not None else self.backend.ask()
+
+    def _duplicate(self, key: str, token: Any, candidate: dict) -> None:
+        original = self.by_key[key]
+        self.duplicates.append({"key": key, "duplicate_of": original["cid"], "token": token, **candidate})
+        if self._was_told(key):
+            self.backend.tell(token, original["score"])
+            self.duplicates[-1]["token"] = None
+
+    def _suggest_counting_proposals(self, trial_id: str) -> dict | str:
         while self.asked < self.max_evals:
+            token, proposal = self._ask(at_random=False)
+            candidate = self._candidate(proposal)
+            key = candidate_key(candidate["method"], candidate["sparsity"], candidate["hparams"])
+            if key not in self.by_key:
+                return self._launch(trial_id, candidate, token=token)
+            self._duplicate(key, token, candidate)
             if not self._catch_up():
-                return None  # the next proposal must know a score that has not arrived yet
-            token, proposal = self.backend.ask()
-            self.asked += 1
-            # a backend seeding several levels names each proposal's (see searchers.across_levels)
-            sparsity = proposal.get("sparsity", self.sparsity)
-            key = candidate_key(proposal["method"], sparsity, proposal["hparams"])
-            if key in self.by_key:
-                original = self.by_key[key]
-                self.duplicates.append({"key": key, "duplicate_of": original["cid"], "token": token,
-                                        "method": proposal["method"], "sparsity": sparsity,
-                                        "hparams": proposal["hparams"]})
-                if self._was_told(key):
-                    self.backend.tell(token, original["score"])
-                    self.duplicates[-1]["token"] = None
-                continue
-            candidate = {"method": proposal["method"], "sparsity": sparsity, "hparams": proposal["hparams"]}
-            return self._launch(trial_id, candidate, token=token)
+                return None
         return Searcher.FINISHED
 
     def _was_told(self, key: str) -> bool:
@@ -118,17 +159,17 @@ class PoolSeeder(Searcher):
 
     def _catch_up(self) -> bool:
         """Tell the backend, in proposal order, exactly the scores the next proposal must know:
-        those of all but the last ``concurrency - 1`` candidates and, after a duplicate proposal,
-        its original's (asked again without it, a model-based backend tends to propose the same
-        again); False while one of them has not arrived."""
+        those of all but the last ``concurrency - 1`` candidates; False while one has not arrived."""
         if getattr(self, "order", None) is None:  # a state saved before proposals were ordered
-            pending_duplicate = any(d["token"] is not None and self.by_key[d["key"]]["score"] is None
-                                    for d in self.duplicates)
+            pending_duplicate = any(
+                d["token"] is not None and self.by_key[d["key"]]["score"] is None for d in self.duplicates
+            )
             return len(self.outstanding) < self.concurrency and not pending_duplicate
         need = len(self.order) - self.concurrency + 1
-        for dup in self.duplicates:
-            if dup["token"] is not None:  # a duplicate waits for its original's score
-                need = max(need, self.order.index(dup["key"]) + 1)
+        if not getattr(self, "counts_distinct", False):  # saved when a duplicate waited for its original
+            for dup in self.duplicates:
+                if dup["token"] is not None:
+                    need = max(need, self.order.index(dup["key"]) + 1)
         return self._tell_scored(need) >= need
 
     def _tell_scored(self, upto: int) -> int:
@@ -143,7 +184,11 @@ class PoolSeeder(Searcher):
         """Whether every candidate of the pool was proposed (the pool is complete once they report)."""
         if self.control_pending or self.replay:
             return False
-        return getattr(self, "fixed_pool", False) or self.asked >= self.max_evals
+        if getattr(self, "fixed_pool", False) or getattr(self, "exhausted", False):
+            return True
+        if getattr(self, "counts_distinct", False):
+            return len(self.order) >= self.max_evals
+        return self.asked >= self.max_evals
 
     def _launch(self, trial_id: str, candidate: dict, token: Any) -> dict:
         sparsity = candidate.get("sparsity", self.sparsity)

@@ -4,7 +4,7 @@ import pytest
 from search_helpers import TINY
 
 from hyperprune.config import override, preset
-from hyperprune.tune.dense_reference import ensure_reference, noise_floor, reference_key
+from hyperprune.tune.dense_reference import ensure_reference, noise_floor, reference_key, start_reference
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +49,8 @@ def test_noise_floor_is_cached_beside_the_reference_and_differs_in_its_start(loc
     assert floor["ls_distance"][1] is None and floor["val_loss_diff"][1] is None  # trained to epoch 1 only
     assert floor["ls_distance"][0] > 0 and floor["val_loss_diff"][0] >= 0
     assert ref.noise["ls_epoch0"] != ref.record["ls_epoch0"]  # another initialisation, same probe
+
+
 
 
 def test_noise_floor_arithmetic():

@@ -48,16 +48,15 @@ def test_same_seed_same_pool_other_seed_other_pool():
     assert [x["hparams"] for x in a] != [x["hparams"] for x in c]
 
 
-def test_duplicates_are_trained_once_and_told_the_original_score():
+def test_a_space_smaller_than_max_evals_ends_the_pool_early():
     space = parse_space({"methods": {"dst": {"death": ["magnitude", "SET"], "death_rate": 0.5}}})
     seeder = _seeder(space, hpo="random", max_evals=8, concurrency=8)
     launched, _ = _drain(seeder, score=lambda cfg: 1.0)
     keys = {(c["method"], c["hparams"]["death"]) for c in launched}
     assert len(launched) == len(keys) == 2  # only two distinct candidates exist
-    assert len(seeder.duplicates) == 6
+    assert seeder.exhausted and seeder.proposals_made()
     assert all(d["token"] is None for d in seeder.duplicates)  # every duplicate got its score
-    assert {d["duplicate_of"] for d in seeder.duplicates} <= {c["candidate_id"] for c in launched}
-    assert len(launched) + len(seeder.duplicates) == 8
+    assert {d["duplicate_of"] for d in seeder.duplicates} == {c["candidate_id"] for c in launched}
 
 
 def test_candidate_that_fails_before_e0_is_told_a_bad_score():

@@ -7,7 +7,7 @@ import datetime
 import math
 from typing import Any
 
-from hyperprune.searching.searchers.scores import finite_score, param_label
+from hyperprune.searching.searchers.scores import RANDOM_STREAM, finite_score, param_label
 from hyperprune.searching.space import SearchSpace
 
 _EPOCH_TIME = datetime.datetime(2000, 1, 1)
@@ -70,11 +70,22 @@ class HyperoptBackend:
         return tpe.suggest([new_id], self.domain, trials, self.seed + new_id, n_startup_jobs=self.startup)
 
     def ask(self) -> tuple[int, dict]:
-        from hyperopt import space_eval
+        new_id = self.next_id
+        self.next_id += 1
+        return new_id, self._proposal(new_id, self._suggest(new_id, self._trials())[0])
+
+    def ask_random(self) -> tuple[int, dict]:
+        """A uniform draw from the space, learnt from like any proposal once told its score."""
+        from hyperopt import rand
 
         new_id = self.next_id
         self.next_id += 1
-        doc = self._suggest(new_id, self._trials())[0]
+        doc = rand.suggest([new_id], self.domain, self._trials(), RANDOM_STREAM + self.seed + new_id)[0]
+        return new_id, self._proposal(new_id, doc)
+
+    def _proposal(self, new_id: int, doc: dict) -> dict:
+        from hyperopt import space_eval
+
         self.pending[new_id] = doc
         vals = {k: v[0] for k, v in doc["misc"]["vals"].items() if v}
         candidate = space_eval(self.hspace, vals)
@@ -83,7 +94,7 @@ class HyperoptBackend:
         for key, value in candidate["hparams"].items():
             d = method_space.params[key]
             hparams[key] = d.snap(value) if d.kind in ("float", "int") else value
-        return new_id, self.space.repaired({"method": candidate["method"], "hparams": hparams})
+        return self.space.repaired({"method": candidate["method"], "hparams": hparams})
 
     def tell(self, token: int, score: float) -> None:
         from hyperopt import JOB_STATE_DONE, STATUS_OK

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hyperprune.searching.searchers.scores import finite_score, param_label
+from hyperprune.searching.searchers.scores import RANDOM_STREAM, finite_score, param_label
 from hyperprune.searching.space import SearchSpace
 
 
@@ -18,6 +18,7 @@ class OptunaBackend:
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.space = space
+        self.seed = seed
         sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=max(1, startup))
         self.study = optuna.create_study(direction="minimize", sampler=sampler)
         self.pending: dict[int, Any] = {}
@@ -43,6 +44,18 @@ class OptunaBackend:
                 params[key] = trial.suggest_float(label, d.low, d.high, log=d.log)
         self.pending[trial.number] = trial
         return trial.number, self.space.repaired({"method": method, "hparams": params})
+
+    def ask_random(self) -> tuple[int, dict]:
+        """A uniform draw from the space (Optuna's random sampler for one trial), learnt from
+        like any proposal once told its score."""
+        import optuna
+
+        tpe = self.study.sampler
+        self.study.sampler = optuna.samplers.RandomSampler(seed=RANDOM_STREAM + self.seed + len(self.study.trials))
+        try:
+            return self.ask()
+        finally:
+            self.study.sampler = tpe
 
     def tell(self, token: int, score: float) -> None:
         self.study.tell(self.pending.pop(token), finite_score(score))

@@ -1,8 +1,12 @@
-"""What every backend shares: a parameter's label and the score a backend's model can use."""
+"""What every backend shares: a parameter's label, the score a backend's model can use, the
+seeds of its random draws."""
 
 from __future__ import annotations
 
 import math
+
+#: offset of the seeds of a backend's random draws (``ask_random``) from its proposals' seeds
+RANDOM_STREAM = 1_000_003
 
 
 def param_label(method: str, param: str) -> str:
