@@ -4,7 +4,7 @@ import pytest
 from search_helpers import TINY
 
 from hyperprune.config import override, preset
-from hyperprune.tune.dense_reference import ensure_reference, noise_floor, reference_key, start_reference
+from hyperprune.tune.dense_reference import ensure_reference, noise_floor, reference_key
 
 pytestmark = pytest.mark.slow
 
