@@ -29,15 +29,9 @@ SMOKE_SETTINGS = ("model.hidden_size=16", "model.emb_size=16", "train.max_batche
                   "train.ls_steps=8", "train.ls_warmup=2", "train.ls_batches=1")
 
 
-def _train(job: dict) -> dict:
-    from hyperprune.training.candidate_record import train_candidate
-
-    record = train_candidate(job["spec"], method=job["method"], sparsity=job["sparsity"], hparams=job["hparams"],
-                             seed=job["seed"], prune_by=job["prune_by"], ls_seed=job["seed"], device=job["device"])
-    return {**job, "record": record}
-
-
 def _run_all(jobs: list[dict], workers: int, log) -> list[dict]:
+    from hyperprune.training.candidate_record import train_job as _train
+
     if workers <= 1:
         done = []
         for job in jobs:

@@ -77,6 +77,16 @@ def train_candidate(spec: RunSpec, *, method: str, sparsity: float = 0.0, hparam
     return record
 
 
+def train_job(job: dict[str, Any]) -> dict[str, Any]:
+    """:func:`train_candidate` of a job dict (``spec``, ``method``, ``sparsity``, ``hparams``, ``seed``,
+    ``prune_by``, ``device``; the LS probe seeded with the master seed), for process pools: the job
+    with its ``record`` added."""
+    record = train_candidate(job["spec"], method=job["method"], sparsity=job["sparsity"], hparams=job["hparams"],
+                             seed=job["seed"], prune_by=job["prune_by"], ls_seed=job["seed"],
+                             device=job.get("device", "cpu"))
+    return {**job, "record": record}
+
+
 def ls_distances(record: dict, dense: dict, variant: str = "l2") -> list[float]:
     """The LS distance ``variant`` of each measured epoch of ``record`` to the dense record at
     the same age (NaN where a spectrum is missing or the candidate is not rankable)."""
