@@ -38,9 +38,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 CANDIDATES = (
     ("dst", {"sparse_init": "ER", "death": "magnitude", "growth": "random", "redistribution": "none",
              "death_rate": 0.5}),
+    ("snip", {"structure": "unstructured"}),
     ("dst", {"sparse_init": "uniform", "death": "SET", "growth": "random", "redistribution": "nonzeros",
              "death_rate": 0.8}),
-    ("snip", {"structure": "unstructured"}),
     ("random", {}),
 )
 SMOKE_SETTINGS = {"model.hidden_size": 16, "model.emb_size": 16, "train.max_batches": 3,
