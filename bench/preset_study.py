@@ -36,15 +36,38 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 # (method, hparams): candidates of different families, each valid at every sparsity level
 CANDIDATES = (
-    ("dst", {"sparse_init": "ER", "death": "magnitude", "growth": "random", "redistribution": "none",
-             "death_rate": 0.5}),
-    ("dst", {"sparse_init": "uniform", "death": "SET", "growth": "random", "redistribution": "nonzeros",
-             "death_rate": 0.8}),
+    (
+        "dst",
+        {
+            "sparse_init": "ER",
+            "death": "magnitude",
+            "growth": "random",
+            "redistribution": "none",
+            "death_rate": 0.5,
+        },
+    ),
     ("snip", {"structure": "unstructured"}),
+    (
+        "dst",
+        {
+            "sparse_init": "uniform",
+            "death": "SET",
+            "growth": "random",
+            "redistribution": "nonzeros",
+            "death_rate": 0.8,
+        },
+    ),
     ("random", {}),
 )
-SMOKE_SETTINGS = {"model.hidden_size": 16, "model.emb_size": 16, "train.max_batches": 3,
-                  "train.max_eval_batches": 2, "train.ls_steps": 8, "train.ls_warmup": 2, "train.ls_batches": 1}
+SMOKE_SETTINGS = {
+    "model.hidden_size": 16,
+    "model.emb_size": 16,
+    "train.max_batches": 3,
+    "train.max_eval_batches": 2,
+    "train.ls_steps": 8,
+    "train.ls_warmup": 2,
+    "train.ls_batches": 1,
+}
 
 
 def _spec(preset_name: str, settings: dict, epochs: int | None):
@@ -60,17 +83,33 @@ def _train(job: tuple) -> dict:
 
     spec, method, sparsity, hparams, seed, e0, device = job
     wall, cpu = time.perf_counter(), time.process_time()
-    record = train_candidate(spec, method=method, sparsity=sparsity, hparams=hparams, seed=seed,
-                             prune_by=None if method == "dense" else e0, device=device)
+    record = train_candidate(
+        spec,
+        method=method,
+        sparsity=sparsity,
+        hparams=hparams,
+        seed=seed,
+        prune_by=None if method == "dense" else e0,
+        device=device,
+    )
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return {"method": method, "sparsity": sparsity, "hparams": hparams, "seed": seed,
-            "val_ppl": record["val_metric"], "wall_s": wall, "cpu_s": cpu,
-            "epoch_wall_s": record["wall_s"], "epoch_cpu_s": record["cpu_s"], "epochs": len(record["epochs"])}
+    return {
+        "method": method,
+        "sparsity": sparsity,
+        "hparams": hparams,
+        "seed": seed,
+        "val_ppl": record["val_metric"],
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "epoch_wall_s": record["wall_s"],
+        "epoch_cpu_s": record["cpu_s"],
+        "epochs": len(record["epochs"]),
+    }
 
 
 def last_improvement(curve: list[float], window: int = 3) -> float | None:
     """Relative improvement of the last value over the one ``window`` epochs before it."""
-    if len(curve) <= window or not all(math.isfinite(v) for v in curve[-window - 1:]):
+    if len(curve) <= window or not all(math.isfinite(v) for v in curve[-window - 1 :]):
         return None
     before, last = curve[-window - 1], curve[-1]
     return (before - last) / before
@@ -88,13 +127,18 @@ def noise_and_spread(runs: list[dict]) -> dict:
     dof = sum(d for _, d in within)
     seed_sd = math.sqrt(sum(statistics.variance(v) * d for v, d in within) / dof) if dof else math.nan
     spread = statistics.stdev(means) if len(means) >= 2 else math.nan
-    return {"candidates": len(groups), "pool_sd": spread, "seed_sd": seed_sd,
-            "ratio": spread / seed_sd if seed_sd and math.isfinite(seed_sd) and seed_sd > 0 else math.inf,
-            "finals": {k: v for k, v in groups.items()}}
+    return {
+        "candidates": len(groups),
+        "pool_sd": spread,
+        "seed_sd": seed_sd,
+        "ratio": spread / seed_sd if seed_sd and math.isfinite(seed_sd) and seed_sd > 0 else math.inf,
+        "finals": {k: v for k, v in groups.items()},
+    }
 
 
-def projected_minutes(cpu_epoch_s: float, epochs: int, pool: int, replicated: int, seeds: int,
-                      workers: int) -> float:
+def projected_minutes(
+    cpu_epoch_s: float, epochs: int, pool: int, replicated: int, seeds: int, workers: int
+) -> float:
     """Wall minutes of a calibration (pool + replicates + dense reference) on ``workers`` workers."""
     runs = pool + replicated * seeds + 1
     return runs * epochs * cpu_epoch_s / workers / 60.0
@@ -146,26 +190,36 @@ def main(argv: list[str] | None = None) -> int:
             if args.json:  # what has finished so far, in case the study is stopped early
                 _write(args.json, spec, settings, [r for r in runs if r is not None])
     dense = runs[0]
-    print(f"preset {args.preset}, E = {epochs}: {len(runs)} runs on {args.workers} workers in "
-          f"{time.perf_counter() - started:.0f} s wall; settings {settings or 'as the preset'}")
+    print(
+        f"preset {args.preset}, E = {epochs}: {len(runs)} runs on {args.workers} workers in "
+        f"{time.perf_counter() - started:.0f} s wall; settings {settings or 'as the preset'}"
+    )
     print("\ndense reference: epoch, validation perplexity, wall s, CPU s")
     for i, ppl in enumerate(dense["val_ppl"]):
         print(f"  {i + 1:3d}  {ppl:9.2f}  {dense['epoch_wall_s'][i]:6.2f}  {dense['epoch_cpu_s'][i]:6.2f}")
     gain = last_improvement(dense["val_ppl"])
-    print(f"dense improvement over the last 3 epochs at E: {_fmt(100 * gain if gain is not None else None)}% "
-          f"({'converged' if gain is not None and gain < 0.01 else 'NOT converged'} by the 1% rule)")
+    print(
+        f"dense improvement over the last 3 epochs at E: {_fmt(100 * gain if gain is not None else None)}% "
+        f"({'converged' if gain is not None and gain < 0.01 else 'NOT converged'} by the 1% rule)"
+    )
     cpu_epoch = statistics.fmean(s for r in runs for s in r["epoch_cpu_s"])
     wall_epoch = statistics.fmean(s for r in runs for s in r["epoch_wall_s"])
-    print(f"\nseconds per epoch over all runs (training + evaluation + LS): CPU {cpu_epoch:.2f}, wall {wall_epoch:.2f}")
+    print(
+        f"\nseconds per epoch over all runs (training + evaluation + LS): CPU {cpu_epoch:.2f}, wall {wall_epoch:.2f}"
+    )
     for label, per_epoch in (("CPU", cpu_epoch), ("wall", wall_epoch)):
         minutes = projected_minutes(per_epoch, epochs, args.pool, args.replicated, args.seeds, args.workers)
-        print(f"projected calibration ({args.pool} candidates + {args.replicated} x {args.seeds} replicate runs + "
-              f"dense, {epochs} epochs, {args.workers} workers) from {label} s/epoch: {minutes:.1f} min")
+        print(
+            f"projected calibration ({args.pool} candidates + {args.replicated} x {args.seeds} replicate runs + "
+            f"dense, {epochs} epochs, {args.workers} workers) from {label} s/epoch: {minutes:.1f} min"
+        )
     print("\nseed noise vs pool spread of the final validation perplexity:")
     for level in levels if len(runs) > 1 else []:
         stats = noise_and_spread([r for r in runs[1:] if r["sparsity"] == level])
-        print(f"  sparsity {level}: {stats['candidates']} candidates x {args.seeds} seeds; pool sd "
-              f"{_fmt(stats['pool_sd'])}, seed sd {_fmt(stats['seed_sd'])}, ratio {_fmt(stats['ratio'])}")
+        print(
+            f"  sparsity {level}: {stats['candidates']} candidates x {args.seeds} seeds; pool sd "
+            f"{_fmt(stats['pool_sd'])}, seed sd {_fmt(stats['seed_sd'])}, ratio {_fmt(stats['ratio'])}"
+        )
         for name, finals in stats["finals"].items():
             print(f"    {name}: {', '.join(f'{v:.2f}' for v in finals)}")
     return 0

@@ -25,19 +25,20 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-SMOKE_SETTINGS = ("model.hidden_size=16", "model.emb_size=16", "train.max_batches=3", "train.max_eval_batches=2",
-                  "train.ls_steps=8", "train.ls_warmup=2", "train.ls_batches=1")
-
-
-def _train(job: dict) -> dict:
-    from hyperprune.training.candidate_record import train_candidate
-
-    record = train_candidate(job["spec"], method=job["method"], sparsity=job["sparsity"], hparams=job["hparams"],
-                             seed=job["seed"], prune_by=job["prune_by"], ls_seed=job["seed"], device=job["device"])
-    return {**job, "record": record}
+SMOKE_SETTINGS = (
+    "model.hidden_size=16",
+    "model.emb_size=16",
+    "train.max_batches=3",
+    "train.max_eval_batches=2",
+    "train.ls_steps=8",
+    "train.ls_warmup=2",
+    "train.ls_batches=1",
+)
 
 
 def _run_all(jobs: list[dict], workers: int, log) -> list[dict]:
+    from hyperprune.training.candidate_record import train_job as _train
+
     if workers <= 1:
         done = []
         for job in jobs:
@@ -52,9 +53,22 @@ def _run_all(jobs: list[dict], workers: int, log) -> list[dict]:
         return done
 
 
-def produce(*, space: str, preset: str, settings: list[str], epochs: int | None, max_evals: int, seed: int,
-            sparsity: float | None, e0: int, replicates: int, replicate_count: int, workers: int,
-            device: str = "cpu", log=lambda text: None) -> tuple[list[dict], dict]:
+def produce(
+    *,
+    space: str,
+    preset: str,
+    settings: list[str],
+    epochs: int | None,
+    max_evals: int,
+    seed: int,
+    sparsity: float | None,
+    e0: int,
+    replicates: int,
+    replicate_count: int,
+    workers: int,
+    device: str = "cpu",
+    log=lambda text: None,
+) -> tuple[list[dict], dict]:
     """Train the pool, its replicates and the dense references; ``(rows, meta)`` of the table."""
     from hyperprune.calibration.noise import pick_spread
     from hyperprune.calibration.table import make_row, table_meta
@@ -76,17 +90,30 @@ def produce(*, space: str, preset: str, settings: list[str], epochs: int | None,
     seeds = [seed + r for r in range(replicates)]
 
     def job(role, cand, s):
-        return {"role": role, "candidate_id": cand["candidate_id"], "method": cand["method"],
-                "sparsity": cand["sparsity"], "hparams": cand["hparams"], "seed": s, "spec": spec,
-                "prune_by": e0 if cand["method"] != "dense" else 1, "device": device}
+        return {
+            "role": role,
+            "candidate_id": cand["candidate_id"],
+            "method": cand["method"],
+            "sparsity": cand["sparsity"],
+            "hparams": cand["hparams"],
+            "seed": s,
+            "spec": spec,
+            "prune_by": e0 if cand["method"] != "dense" else 1,
+            "device": device,
+        }
 
     dense_cand = {"candidate_id": "dense", "method": "dense", "sparsity": 0.0, "hparams": {}}
-    log(f"{len(pool)} candidates of {space} at sparsity {pool[0]['sparsity']}, {budget} epochs, "
-        f"seeds {seeds}, {workers} workers")
+    log(
+        f"{len(pool)} candidates of {space} at sparsity {pool[0]['sparsity']}, {budget} epochs, "
+        f"seeds {seeds}, {workers} workers"
+    )
     first = [job("dense", dense_cand, s) for s in seeds] + [job("candidate", c, seed) for c in pool]
     done = _run_all(first, workers, log)
-    finals = {d["candidate_id"]: d["record"]["val_metric"][-1] for d in done
-              if d["role"] == "candidate" and not d["record"]["diverged"]}
+    finals = {
+        d["candidate_id"]: d["record"]["val_metric"][-1]
+        for d in done
+        if d["role"] == "candidate" and not d["record"]["diverged"]
+    }
     ids = [c["candidate_id"] for c in pool]
     ranked = [finals.get(cid, math.nan) if lower else -finals.get(cid, math.nan) for cid in ids]
     chosen = pick_spread(ids, ranked, replicate_count) if replicates > 1 else []
@@ -100,12 +127,33 @@ def produce(*, space: str, preset: str, settings: list[str], epochs: int | None,
         distances = {v: ls_distances(d["record"], dense[d["seed"]], v) for v in ("l2", "trajectory")}
         if d["role"] == "dense":
             distances = {}
-        rows.append(make_row(d["role"], candidate_id=d["candidate_id"], method=d["method"], sparsity=d["sparsity"],
-                             hparams=d["hparams"], seed=d["seed"], record=d["record"], distances=distances))
-    meta = table_meta(spec_dict=spec_to_dict(spec), space=space, sparsity=pool[0]["sparsity"], epochs=budget, e0=e0,
-                      seeds=seeds, lower_is_better=lower, producer="bench/produce_table.py",
-                      dense_curve=dense[seed]["val_metric"], preset=preset, settings=list(settings),
-                      max_evals=max_evals, replicate_ids=chosen)
+        rows.append(
+            make_row(
+                d["role"],
+                candidate_id=d["candidate_id"],
+                method=d["method"],
+                sparsity=d["sparsity"],
+                hparams=d["hparams"],
+                seed=d["seed"],
+                record=d["record"],
+                distances=distances,
+            )
+        )
+    meta = table_meta(
+        spec_dict=spec_to_dict(spec),
+        space=space,
+        sparsity=pool[0]["sparsity"],
+        epochs=budget,
+        e0=e0,
+        seeds=seeds,
+        lower_is_better=lower,
+        producer="bench/produce_table.py",
+        dense_curve=dense[seed]["val_metric"],
+        preset=preset,
+        settings=list(settings),
+        max_evals=max_evals,
+        replicate_ids=chosen,
+    )
     return rows, meta
 
 
@@ -134,8 +182,17 @@ def main(argv: list[str] | None = None) -> int:
         args.settings = list(SMOKE_SETTINGS) + args.settings
         args.epochs, args.max_evals, args.replicate_count = args.epochs or 2, 3, 2
         args.preset = "tiny" if args.preset == "bench" else args.preset
-    if args.max_evals < 3 or args.replicates < 1 or args.replicate_count < 1 or args.workers < 1 or args.e0 < 1:
-        print("error: --max-evals >= 3, --replicates, --replicate-count, --workers and --e0 >= 1", file=sys.stderr)
+    if (
+        args.max_evals < 3
+        or args.replicates < 1
+        or args.replicate_count < 1
+        or args.workers < 1
+        or args.e0 < 1
+    ):
+        print(
+            "error: --max-evals >= 3, --replicates, --replicate-count, --workers and --e0 >= 1",
+            file=sys.stderr,
+        )
         return 2
     if Path(args.out).suffix != ".parquet":
         print(f"error: --out must name a .parquet file, got {args.out!r}", file=sys.stderr)
@@ -143,18 +200,31 @@ def main(argv: list[str] | None = None) -> int:
     log = (lambda text: None) if args.quiet else (lambda text: print(text, flush=True))
     started = time.perf_counter()
     try:
-        rows, meta = produce(space=args.space, preset=args.preset, settings=args.settings, epochs=args.epochs,
-                             max_evals=args.max_evals, seed=args.seed, sparsity=args.sparsity, e0=args.e0,
-                             replicates=args.replicates, replicate_count=args.replicate_count,
-                             workers=args.workers, device=args.device, log=log)
+        rows, meta = produce(
+            space=args.space,
+            preset=args.preset,
+            settings=args.settings,
+            epochs=args.epochs,
+            max_evals=args.max_evals,
+            seed=args.seed,
+            sparsity=args.sparsity,
+            e0=args.e0,
+            replicates=args.replicates,
+            replicate_count=args.replicate_count,
+            workers=args.workers,
+            device=args.device,
+            log=log,
+        )
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     meta["wall_s"] = round(time.perf_counter() - started, 1)
     write_table(args.out, rows, meta)
     gain = meta["dense"]["improvement_last_3"]
-    log(f"wrote {args.out}: {len(rows)} runs in {meta['wall_s']} s; dense improvement over the last 3 epochs "
-        f"{'-' if gain is None else f'{gain:.2%}'}")
+    log(
+        f"wrote {args.out}: {len(rows)} runs in {meta['wall_s']} s; dense improvement over the last 3 epochs "
+        f"{'-' if gain is None else f'{gain:.2%}'}"
+    )
     return 0
 
 

@@ -50,31 +50,33 @@ CONVERGENCE_WINDOW = 3
 DISTANCE_COLUMNS = {"l2": "ls_distance", "trajectory": "ls_distance_trajectory"}
 
 F64 = pa.list_(pa.float64())
-SCHEMA = pa.schema([
-    ("role", pa.string()),
-    ("candidate_id", pa.string()),
-    ("method", pa.string()),
-    ("sparsity", pa.float64()),
-    ("hparams", pa.string()),
-    ("seed", pa.int64()),
-    ("epochs", pa.list_(pa.int64())),
-    ("age", pa.list_(pa.int64())),
-    ("cost_epochs", F64),
-    ("rankable", pa.list_(pa.bool_())),
-    ("train_loss", F64),
-    ("val_loss", F64),
-    ("val_metric", F64),
-    ("measured_sparsity", F64),
-    ("ls_distance", F64),
-    ("ls_distance_trajectory", F64),
-    ("ls_top", pa.list_(F64)),
-    ("cpu_s", F64),
-    ("final_val_loss", pa.float64()),
-    ("final_val_metric", pa.float64()),
-    ("test_loss", pa.float64()),
-    ("test_metric", pa.float64()),
-    ("diverged", pa.bool_()),
-])
+SCHEMA = pa.schema(
+    [
+        ("role", pa.string()),
+        ("candidate_id", pa.string()),
+        ("method", pa.string()),
+        ("sparsity", pa.float64()),
+        ("hparams", pa.string()),
+        ("seed", pa.int64()),
+        ("epochs", pa.list_(pa.int64())),
+        ("age", pa.list_(pa.int64())),
+        ("cost_epochs", F64),
+        ("rankable", pa.list_(pa.bool_())),
+        ("train_loss", F64),
+        ("val_loss", F64),
+        ("val_metric", F64),
+        ("measured_sparsity", F64),
+        ("ls_distance", F64),
+        ("ls_distance_trajectory", F64),
+        ("ls_top", pa.list_(F64)),
+        ("cpu_s", F64),
+        ("final_val_loss", pa.float64()),
+        ("final_val_metric", pa.float64()),
+        ("test_loss", pa.float64()),
+        ("test_metric", pa.float64()),
+        ("diverged", pa.bool_()),
+    ]
+)
 ROLES = ("candidate", "replicate", "dense")
 
 
@@ -82,17 +84,28 @@ def _num(value) -> float:
     return math.nan if value is None else float(value)
 
 
-def improvement(curve: list[float], window: int = CONVERGENCE_WINDOW, lower_is_better: bool = True) -> float | None:
+def improvement(
+    curve: list[float], window: int = CONVERGENCE_WINDOW, lower_is_better: bool = True
+) -> float | None:
     """Relative improvement of the last value over the one ``window`` epochs before it (None if unknown)."""
     values = [_num(v) for v in curve]
-    if len(values) <= window or not all(math.isfinite(v) for v in values[-window - 1:]):
+    if len(values) <= window or not all(math.isfinite(v) for v in values[-window - 1 :]):
         return None
     before, last = values[-window - 1], values[-1]
     return (before - last) / abs(before) if lower_is_better else (last - before) / abs(before)
 
 
-def make_row(role: str, *, candidate_id: str, method: str, sparsity: float, hparams: dict, seed: int,
-             record: dict, distances: dict[str, list[float]] | None = None) -> dict[str, Any]:
+def make_row(
+    role: str,
+    *,
+    candidate_id: str,
+    method: str,
+    sparsity: float,
+    hparams: dict,
+    seed: int,
+    record: dict,
+    distances: dict[str, list[float]] | None = None,
+) -> dict[str, Any]:
     """A table row from a per-epoch ``record`` (see :mod:`hyperprune.training.candidate_record`)."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
@@ -103,8 +116,12 @@ def make_row(role: str, *, candidate_id: str, method: str, sparsity: float, hpar
     test = record.get("test") or {}
     finite = bool(val_loss) and math.isfinite(val_loss[-1])
     return {
-        "role": role, "candidate_id": candidate_id, "method": method, "sparsity": float(sparsity),
-        "hparams": json.dumps(hparams, sort_keys=True, default=str), "seed": int(seed),
+        "role": role,
+        "candidate_id": candidate_id,
+        "method": method,
+        "sparsity": float(sparsity),
+        "hparams": json.dumps(hparams, sort_keys=True, default=str),
+        "seed": int(seed),
         "epochs": epochs,
         "age": [int(a) for a in record.get("age") or epochs],
         "cost_epochs": [_num(c) for c in record.get("cost_epochs") or [0.0] * n],
@@ -125,17 +142,42 @@ def make_row(role: str, *, candidate_id: str, method: str, sparsity: float, hpar
     }
 
 
-def table_meta(*, spec_dict: dict, space: str, sparsity: float, epochs: int, e0: int, seeds: list[int],
-               lower_is_better: bool, producer: str, dense_curve: list[float], **extra) -> dict[str, Any]:
+def table_meta(
+    *,
+    spec_dict: dict,
+    space: str,
+    sparsity: float,
+    epochs: int,
+    e0: int,
+    seeds: list[int],
+    lower_is_better: bool,
+    producer: str,
+    dense_curve: list[float],
+    **extra,
+) -> dict[str, Any]:
     """The table's metadata, with the dense reference's convergence figure."""
     curve = [_num(v) for v in dense_curve[:epochs]]
     gain = improvement(curve, lower_is_better=lower_is_better)
-    return {"format": TABLE_FORMAT, "version": TABLE_VERSION, "producer": producer, "space": space,
-            "sparsity": float(sparsity), "epochs": int(epochs), "e0": int(e0), "seeds": [int(s) for s in seeds],
-            "lower_is_better": bool(lower_is_better), "spec": spec_dict, "ls_top": LS_TOP,
-            "dense": {"val_metric": curve, "final": curve[-1] if curve else None,
-                      f"improvement_last_{CONVERGENCE_WINDOW}": gain,
-                      "converged": None if gain is None else gain < 0.01}, **extra}
+    return {
+        "format": TABLE_FORMAT,
+        "version": TABLE_VERSION,
+        "producer": producer,
+        "space": space,
+        "sparsity": float(sparsity),
+        "epochs": int(epochs),
+        "e0": int(e0),
+        "seeds": [int(s) for s in seeds],
+        "lower_is_better": bool(lower_is_better),
+        "spec": spec_dict,
+        "ls_top": LS_TOP,
+        "dense": {
+            "val_metric": curve,
+            "final": curve[-1] if curve else None,
+            f"improvement_last_{CONVERGENCE_WINDOW}": gain,
+            "converged": None if gain is None else gain < 0.01,
+        },
+        **extra,
+    }
 
 
 def write_table(path: str | Path, rows: list[dict], meta: dict) -> None:
@@ -172,12 +214,18 @@ def read_table(path: str | Path) -> tuple[list[dict], dict]:
 
 # -- from a calibration directory ---------------------------------------------------------------
 def _pool_record(row: dict) -> dict:
-    return {"epochs": row["epochs"], "val_loss": row["val_loss"], "val_metric": row["val_metric"],
-            "ls": row.get("ls") or [], "measured_sparsity": row.get("measured_sparsity") or [],
-            "age": row.get("age") or None, "cost_epochs": row.get("cost_epochs") or None,
-            "rankable": row.get("rankable") or None,
-            "test": {"loss": row.get("test_loss"), "ppl": row.get("test_metric")},
-            "diverged": row.get("status") == "diverged"}
+    return {
+        "epochs": row["epochs"],
+        "val_loss": row["val_loss"],
+        "val_metric": row["val_metric"],
+        "ls": row.get("ls") or [],
+        "measured_sparsity": row.get("measured_sparsity") or [],
+        "age": row.get("age") or None,
+        "cost_epochs": row.get("cost_epochs") or None,
+        "rankable": row.get("rankable") or None,
+        "test": {"loss": row.get("test_loss"), "ppl": row.get("test_metric")},
+        "diverged": row.get("status") == "diverged",
+    }
 
 
 def _dense_row(folder: Path, seed: int, epochs: int, rows: list[dict]) -> dict:
@@ -188,8 +236,11 @@ def _dense_row(folder: Path, seed: int, epochs: int, rows: list[dict]) -> dict:
     dense = json.loads(dense_file.read_text()).get("record") or {}
     record = {key: list(dense.get(key) or [])[:epochs] for key in ("epochs", "val_loss", "val_metric", "ls")}
     record["test"] = dense.get("test") if len(dense.get("epochs") or []) == epochs else None
-    rows.append(make_row("dense", candidate_id="dense", method="dense", sparsity=0.0, hparams={}, seed=seed,
-                         record=record))
+    rows.append(
+        make_row(
+            "dense", candidate_id="dense", method="dense", sparsity=0.0, hparams={}, seed=seed, record=record
+        )
+    )
     return dense
 
 
@@ -208,27 +259,57 @@ def table_from_calibration(out: str | Path, result: dict, spec_dict: dict) -> tu
     for row in ranked_rows(read_pool(out)):
         cid = row["candidate_id"]
         distances = {"l2": row["ls_distance"], "trajectory": offline.get(cid)}
-        rows.append(make_row("candidate", candidate_id=cid, method=row["method"], sparsity=row["sparsity"],
-                             hparams=row["hparams_dict"], seed=row["seed"], record=_pool_record(row),
-                             distances=distances))
+        rows.append(
+            make_row(
+                "candidate",
+                candidate_id=cid,
+                method=row["method"],
+                sparsity=row["sparsity"],
+                hparams=row["hparams_dict"],
+                seed=row["seed"],
+                record=_pool_record(row),
+                distances=distances,
+            )
+        )
     seeds = [int(opts["seed"])]
     dense = _dense_row(out, seeds[0], epochs, rows)
-    folders = sorted((out / "replicates").glob("seed-*"), key=lambda f: int(f.name.split("-", 1)[1])) if (
-        out / "replicates").is_dir() else []
+    folders = (
+        sorted((out / "replicates").glob("seed-*"), key=lambda f: int(f.name.split("-", 1)[1]))
+        if (out / "replicates").is_dir()
+        else []
+    )
     for folder in folders:
         if not (folder / "pool.parquet").is_file():
             continue
         seeds.append(int(folder.name.split("-", 1)[1]))
         for row in ranked_rows(read_pool(folder)):
-            rows.append(make_row("replicate", candidate_id=row["candidate_id"], method=row["method"],
-                                 sparsity=row["sparsity"], hparams=row["hparams_dict"], seed=row["seed"],
-                                 record=_pool_record(row), distances={"l2": row["ls_distance"]}))
+            rows.append(
+                make_row(
+                    "replicate",
+                    candidate_id=row["candidate_id"],
+                    method=row["method"],
+                    sparsity=row["sparsity"],
+                    hparams=row["hparams_dict"],
+                    seed=row["seed"],
+                    record=_pool_record(row),
+                    distances={"l2": row["ls_distance"]},
+                )
+            )
         _dense_row(folder, seeds[-1], epochs, rows)
-    meta = table_meta(spec_dict=spec_dict, space=opts.get("space"), sparsity=opts.get("sparsity"),
-                      epochs=epochs, e0=int(opts.get("e0") or 1), seeds=seeds,
-                      lower_is_better=bool(result["lower_is_better"]), producer="hyperprune calibrate",
-                      dense_curve=list(dense.get("val_metric") or [])[:epochs], preset=opts.get("preset"),
-                      settings=list(opts.get("settings") or []), max_evals=opts.get("max_evals"))
+    meta = table_meta(
+        spec_dict=spec_dict,
+        space=opts.get("space"),
+        sparsity=opts.get("sparsity"),
+        epochs=epochs,
+        e0=int(opts.get("e0") or 1),
+        seeds=seeds,
+        lower_is_better=bool(result["lower_is_better"]),
+        producer="hyperprune calibrate",
+        dense_curve=list(dense.get("val_metric") or [])[:epochs],
+        preset=opts.get("preset"),
+        settings=list(opts.get("settings") or []),
+        max_evals=opts.get("max_evals"),
+    )
     return rows, meta
 
 
@@ -263,8 +344,12 @@ def curves_of(rows: list[dict], meta: dict, role: str, metrics: list[str], seed:
     from hyperprune.calibration.curves import Curves
 
     chosen = [_aligned(r) for r in rows if r["role"] == role and (seed is None or r["seed"] == seed)]
-    return Curves.from_rows(chosen, int(meta["epochs"]), lower_is_better=bool(meta["lower_is_better"]),
-                            metrics=metric_columns(metrics))
+    return Curves.from_rows(
+        chosen,
+        int(meta["epochs"]),
+        lower_is_better=bool(meta["lower_is_better"]),
+        metrics=metric_columns(metrics),
+    )
 
 
 def available_metrics(meta: dict) -> list[str]:
@@ -275,8 +360,14 @@ def available_metrics(meta: dict) -> list[str]:
     return [m for m in metrics_for(kind) if m in metric_columns([m])]
 
 
-def analyse_table(path: str | Path, metrics: list[str] | None = None, *, tolerance: float = 0.01,
-                  samples: int | None = None, seed: int = 0) -> dict:
+def analyse_table(
+    path: str | Path,
+    metrics: list[str] | None = None,
+    *,
+    tolerance: float = 0.01,
+    samples: int | None = None,
+    seed: int = 0,
+) -> dict:
     """The calibration analysis of a table file: the dict ``calibration.json`` holds, plus ``table``
     (the table's metadata)."""
     from hyperprune.calibration.analysis import analyse
@@ -288,8 +379,9 @@ def analyse_table(path: str | Path, metrics: list[str] | None = None, *, toleran
     chosen = list(metrics or available_metrics(meta))
     for name in chosen:
         if name not in EARLY_METRICS.names() or name not in metric_columns([name]):
-            raise UserError(f"metric {name!r} is not in this table; choose from: "
-                            f"{', '.join(available_metrics(meta))}")
+            raise UserError(
+                f"metric {name!r} is not in this table; choose from: {', '.join(available_metrics(meta))}"
+            )
     curves = curves_of(rows, meta, "candidate", chosen, seed=meta["seeds"][0])
     replicate_finals = []
     for other in meta["seeds"][1:]:
@@ -297,9 +389,17 @@ def analyse_table(path: str | Path, metrics: list[str] | None = None, *, toleran
         replicate_finals.append(dict(zip(rep.ids, rep.final, strict=True)))
     noise = seed_noise(dict(zip(curves.ids, curves.final, strict=True)), replicate_finals)
     dense = next((r for r in rows if r["role"] == "dense" and r["seed"] == meta["seeds"][0]), None)
-    result = analyse(curves, chosen, noise=noise, dense=_aligned(dense) if dense else None, tolerance=tolerance,
-                     seed=seed, samples=samples or BOOTSTRAP_SAMPLES,
-                     labels={m: EARLY_METRICS.get(m).label for m in chosen}, prune_by=int(meta["e0"]))
+    result = analyse(
+        curves,
+        chosen,
+        noise=noise,
+        dense=_aligned(dense) if dense else None,
+        tolerance=tolerance,
+        seed=seed,
+        samples=samples or BOOTSTRAP_SAMPLES,
+        labels={m: EARLY_METRICS.get(m).label for m in chosen},
+        prune_by=int(meta["e0"]),
+    )
     result["table"] = meta
     result["quality"] = "perplexity" if meta["lower_is_better"] else "accuracy"
     return result

@@ -40,35 +40,52 @@ def dense_line(cal: dict) -> str:
         state = "unknown: fewer than 4 epochs"
     else:
         state = f"{'converged' if dense['converged'] else 'NOT converged'}: the rule is under 1%"
-    return (f"dense reference: final validation {cal.get('quality') or 'perplexity'} {_num(dense.get('final'))} at "
-            f"age {cal['epochs']}; improvement over its last 3 epochs "
-            f"{'-' if gain is None else f'{gain:.2%}'} ({state})")
+    return (
+        f"dense reference: final validation {cal.get('quality') or 'perplexity'} {_num(dense.get('final'))} at "
+        f"age {cal['epochs']}; improvement over its last 3 epochs "
+        f"{'-' if gain is None else f'{gain:.2%}'} ({state})"
+    )
 
 
 def header(cal: dict) -> str:
     t = cal["table"]
-    return (f"space {t['space']}: {cal['pool_size']} candidates at sparsity {t['sparsity']:g}, preset "
-            f"{t.get('preset') or '-'}, E = {cal['epochs']} epochs of age, first rung e0 = {t['e0']}, "
-            f"master seeds {', '.join(str(s) for s in t['seeds'])} (table by {t['producer']})")
+    return (
+        f"space {t['space']}: {cal['pool_size']} candidates at sparsity {t['sparsity']:g}, preset "
+        f"{t.get('preset') or '-'}, E = {cal['epochs']} epochs of age, first rung e0 = {t['e0']}, "
+        f"master seeds {', '.join(str(s) for s in t['seeds'])} (table by {t['producer']})"
+    )
 
 
 def schedule_table(cal: dict) -> str:
     """Every replayed schedule: its regret and compute."""
-    lines = ["| metric | e0 | ei | final count | epochs | share of full | regret | winner |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| metric | e0 | ei | final count | epochs | share of full | regret | winner |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for r in cal["schedules"]:
-        lines.append(f"| {r['metric']} | {r['e0']} | {r['ei']} | {r['final_count']} | {r['epochs']} | "
-                     f"{r['epochs_fraction']:.0%} | {_num(r['regret'], 3)} | {r['winner']} |")
+        lines.append(
+            f"| {r['metric']} | {r['e0']} | {r['ei']} | {r['final_count']} | {r['epochs']} | "
+            f"{r['epochs_fraction']:.0%} | {_num(r['regret'], 3)} | {r['winner']} |"
+        )
     return "\n".join(lines)
 
 
 def render_offline(cal: dict, all_schedules: bool = False) -> str:
     """The whole analysis of one table as text (Markdown tables)."""
-    lines = [header(cal), dense_line(cal), "",
-             f"correlation of each early metric at age e with the final figure (bootstrap "
-             f"{cal['bootstrap']['level']:.0%} intervals, {cal['bootstrap']['samples']} resamples):", "",
-             correlation_table(cal), "", *noise_lines(cal), "",
-             schedule_table(cal) if all_schedules else best_schedules(cal), ""]
+    lines = [
+        header(cal),
+        dense_line(cal),
+        "",
+        f"correlation of each early metric at age e with the final figure (bootstrap "
+        f"{cal['bootstrap']['level']:.0%} intervals, {cal['bootstrap']['samples']} resamples):",
+        "",
+        correlation_table(cal),
+        "",
+        *noise_lines(cal),
+        "",
+        schedule_table(cal) if all_schedules else best_schedules(cal),
+        "",
+    ]
     lines += [f"warning: {w}" for w in cal["warnings"]]
     lines.append(recommendation_line(cal))
     return "\n".join(lines)
@@ -85,8 +102,10 @@ def verdict(cal: dict) -> str:
     """One sentence on which signal predicts best at the first rung, from the numbers alone."""
     noise = cal["noise"]
     if noise.get("spread_exceeds_noise") is False:
-        return ("Verdict: the final figures do not spread beyond their seed noise, so no signal can be judged "
-                "better than another on this pool.")
+        return (
+            "Verdict: the final figures do not spread beyond their seed noise, so no signal can be judged "
+            "better than another on this pool."
+        )
     e0 = int(cal["table"]["e0"])
     at = {m: v["by_epoch"][e0 - 1]["spearman"] for m, v in cal["metrics"].items() if len(v["by_epoch"]) >= e0}
     scored = {m: c for m, c in at.items() if c.get("value") is not None}
@@ -97,7 +116,11 @@ def verdict(cal: dict) -> str:
     text = f"Verdict: at the first rung (age {e0}) {best} predicts best (Spearman {_cell(scored[best])})"
     if best == "loss" or loss is None:
         return text + "; no signal beats the loss here."
-    if loss.get("high") is not None and scored[best].get("low") is not None and scored[best]["low"] > loss["high"]:
+    if (
+        loss.get("high") is not None
+        and scored[best].get("low") is not None
+        and scored[best]["low"] > loss["high"]
+    ):
         return text + f", beyond the loss's interval ({_cell(loss)})."
     return text + f"; its interval overlaps the loss's ({_cell(loss)}): no signal beats the loss here."
 
@@ -110,12 +133,32 @@ def results_markdown(cal: dict) -> str:
     rows = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * len(ages)]
     for m in metrics:
         by_epoch = cal["metrics"][m]["by_epoch"]
-        rows.append("| " + " | ".join([cal["metrics"][m].get("label", m)]
-                                      + [_cell(by_epoch[a - 1]["spearman"]) for a in ages]) + " |")
+        rows.append(
+            "| "
+            + " | ".join(
+                [cal["metrics"][m].get("label", m)] + [_cell(by_epoch[a - 1]["spearman"]) for a in ages]
+            )
+            + " |"
+        )
     t = cal["table"]
-    lines = [f"#### {t['space']}", "", header(cal) + ".", "", dense_line(cal) + ".", "",
-             "Spearman correlation of each signal at age e with the final validation figure (95% bootstrap "
-             "intervals):", "", *rows, "", *noise_lines(cal), "", recommendation_line(cal), "", verdict(cal)]
+    lines = [
+        f"#### {t['space']}",
+        "",
+        header(cal) + ".",
+        "",
+        dense_line(cal) + ".",
+        "",
+        "Spearman correlation of each signal at age e with the final validation figure (95% bootstrap "
+        "intervals):",
+        "",
+        *rows,
+        "",
+        *noise_lines(cal),
+        "",
+        recommendation_line(cal),
+        "",
+        verdict(cal),
+    ]
     return "\n".join(lines)
 
 

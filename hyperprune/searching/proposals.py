@@ -26,8 +26,15 @@ def space_sparsity(space_ref: str, sparsity: float | None) -> float:
     return float(sparsity if sparsity is not None else (load_space(space_ref).sparsity or 0.67))
 
 
-def random_pool(space_ref: str, spec: RunSpec, *, sparsity: float | None, seed: int, max_evals: int,
-                log: Callable[[str], None] = lambda text: None) -> list[dict]:
+def random_pool(
+    space_ref: str,
+    spec: RunSpec,
+    *,
+    sparsity: float | None,
+    seed: int,
+    max_evals: int,
+    log: Callable[[str], None] = lambda text: None,
+) -> list[dict]:
     """The distinct candidates of ``max_evals`` random proposals, as the search's seeder launches them."""
     from hyperprune.searching.candidate_key import candidate_key
     from hyperprune.searching.cost_budget import fit_to_budget, spec_epoch_shape
@@ -45,6 +52,13 @@ def random_pool(space_ref: str, spec: RunSpec, *, sparsity: float | None, seed: 
         if key in seen:
             continue
         seen.add(key)
-        pool.append({"candidate_id": f"c{len(pool):03d}", "method": proposal["method"], "sparsity": target,
-                     "hparams": proposal["hparams"], "seed": seed})
+        pool.append(
+            {
+                "candidate_id": f"c{len(pool):03d}",
+                "method": proposal["method"],
+                "sparsity": target,
+                "hparams": proposal["hparams"],
+                "seed": seed,
+            }
+        )
     return pool

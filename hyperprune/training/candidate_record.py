@@ -30,13 +30,26 @@ from hyperprune.training.candidate_settings import split_settings
 def _clock_fields(metrics: dict[str, Any]) -> tuple[int, float, bool]:
     epoch = int(metrics["epoch"])
     age = metrics.get("age")
-    return (epoch if age is None else int(age), float(metrics.get("cost_epochs") or 0.0),
-            bool(metrics.get("rankable", True)))
+    return (
+        epoch if age is None else int(age),
+        float(metrics.get("cost_epochs") or 0.0),
+        bool(metrics.get("rankable", True)),
+    )
 
 
-def train_candidate(spec: RunSpec, *, method: str, sparsity: float = 0.0, hparams: dict | None = None,
-                    seed: int = 0, prune_by: int | None = None, ls_seed: int | None = None,
-                    with_ls: bool = True, device: str = "cpu", init_seed: int | None = None) -> dict[str, Any]:
+def train_candidate(
+    spec: RunSpec,
+    *,
+    method: str,
+    sparsity: float = 0.0,
+    hparams: dict | None = None,
+    seed: int = 0,
+    prune_by: int | None = None,
+    ls_seed: int | None = None,
+    with_ls: bool = True,
+    device: str = "cpu",
+    init_seed: int | None = None,
+) -> dict[str, Any]:
     """Train one candidate until its age reaches ``spec.train.epochs`` (at most the run's
     ``total_epochs`` iterations); its per-epoch record (see the module doc)."""
     from hyperprune.lyapunov.probe import LSProbe
@@ -44,14 +57,35 @@ def train_candidate(spec: RunSpec, *, method: str, sparsity: float = 0.0, hparam
 
     method_hp, settings = split_settings(dict(hparams or {}))
     run_spec = override(spec, settings) if settings else spec
-    run = TrainingRun(run_spec, method=method, sparsity=sparsity, hparams=method_hp, seed=seed,
-                      total_epochs=spec.train.epochs, device=device, prune_by=prune_by, init_seed=init_seed)
+    run = TrainingRun(
+        run_spec,
+        method=method,
+        sparsity=sparsity,
+        hparams=method_hp,
+        seed=seed,
+        total_epochs=spec.train.epochs,
+        device=device,
+        prune_by=prune_by,
+        init_seed=init_seed,
+    )
     with_ls = with_ls and run.task_kind == "lm"
     if with_ls:
         run.attach_probe(LSProbe.for_run(run, seed if ls_seed is None else ls_seed))
-    record: dict[str, Any] = {"epochs": [], "age": [], "cost_epochs": [], "rankable": [], "train_loss": [],
-                              "val_loss": [], "val_metric": [], "ls": [], "measured_sparsity": [],
-                              "wall_s": [], "cpu_s": [], "ls_epoch0": list(run.ls_epoch0), "diverged": False}
+    record: dict[str, Any] = {
+        "epochs": [],
+        "age": [],
+        "cost_epochs": [],
+        "rankable": [],
+        "train_loss": [],
+        "val_loss": [],
+        "val_metric": [],
+        "ls": [],
+        "measured_sparsity": [],
+        "wall_s": [],
+        "cpu_s": [],
+        "ls_epoch0": list(run.ls_epoch0),
+        "diverged": False,
+    }
     budget = spec.train.epochs
     while run.epoch < run.total_epochs and (not record["age"] or record["age"][-1] < budget):
         wall, cpu = time.perf_counter(), time.process_time()
@@ -77,6 +111,23 @@ def train_candidate(spec: RunSpec, *, method: str, sparsity: float = 0.0, hparam
     return record
 
 
+def train_job(job: dict[str, Any]) -> dict[str, Any]:
+    """:func:`train_candidate` of a job dict (``spec``, ``method``, ``sparsity``, ``hparams``, ``seed``,
+    ``prune_by``, ``device``; the LS probe seeded with the master seed), for process pools: the job
+    with its ``record`` added."""
+    record = train_candidate(
+        job["spec"],
+        method=job["method"],
+        sparsity=job["sparsity"],
+        hparams=job["hparams"],
+        seed=job["seed"],
+        prune_by=job["prune_by"],
+        ls_seed=job["seed"],
+        device=job.get("device", "cpu"),
+    )
+    return {**job, "record": record}
+
+
 def ls_distances(record: dict, dense: dict, variant: str = "l2") -> list[float]:
     """The LS distance ``variant`` of each measured epoch of ``record`` to the dense record at
     the same age (NaN where a spectrum is missing or the candidate is not rankable)."""
@@ -88,11 +139,17 @@ def ls_distances(record: dict, dense: dict, variant: str = "l2") -> list[float]:
     for i, spectrum in enumerate(record["ls"]):
         mine.append(list(spectrum or []))
         age = int(record["age"][i])
-        own = mine[-(age + 1):] if age >= 0 else []
+        own = mine[-(age + 1) :] if age >= 0 else []
         needed_own = own if variant == "trajectory" else own[-1:]
-        needed_ref = ref[: age + 1] if variant == "trajectory" else ref[age:age + 1]
-        if (age < 1 or age >= len(ref) or not record["rankable"][i] or not needed_own
-                or any(not s for s in needed_own) or any(not s for s in needed_ref)):
+        needed_ref = ref[: age + 1] if variant == "trajectory" else ref[age : age + 1]
+        if (
+            age < 1
+            or age >= len(ref)
+            or not record["rankable"][i]
+            or not needed_own
+            or any(not s for s in needed_own)
+            or any(not s for s in needed_ref)
+        ):
             out.append(math.nan)
             continue
         out.append(spectrum_gap(variant, own, ref[: age + 1]))

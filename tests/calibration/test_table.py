@@ -23,28 +23,66 @@ LS = {"c000": 3.0, "c001": 1.0, "c002": 2.5, "c003": 2.0}
 
 def _record(final: float, epochs: int = 3, ls: float = 1.0, age_offset: int = 0) -> dict:
     ppl = [final * (1 + 0.5 * (epochs - e)) for e in range(1, epochs + 1)]
-    return {"epochs": [e + age_offset for e in range(1, epochs + 1)], "age": list(range(1, epochs + 1)),
-            "cost_epochs": [float(age_offset)] * epochs, "rankable": [True] * epochs,
-            "val_loss": [math.log(p) for p in ppl], "val_metric": ppl, "train_loss": [5.0] * epochs,
-            "ls": [[ls, -ls, -2 * ls] + [-9.0] * 10] * epochs, "measured_sparsity": [0.9] * epochs,
-            "cpu_s": [1.0] * epochs, "test": {"loss": 5.0, "ppl": final * 1.1}}
+    return {
+        "epochs": [e + age_offset for e in range(1, epochs + 1)],
+        "age": list(range(1, epochs + 1)),
+        "cost_epochs": [float(age_offset)] * epochs,
+        "rankable": [True] * epochs,
+        "val_loss": [math.log(p) for p in ppl],
+        "val_metric": ppl,
+        "train_loss": [5.0] * epochs,
+        "ls": [[ls, -ls, -2 * ls] + [-9.0] * 10] * epochs,
+        "measured_sparsity": [0.9] * epochs,
+        "cpu_s": [1.0] * epochs,
+        "test": {"loss": 5.0, "ppl": final * 1.1},
+    }
 
 
 def _table(tmp_path, replicate_shift: float = 5.0):
     rows = []
     for i, (cid, final) in enumerate(FINALS.items()):
         offset = 2 if i == 1 else 0  # c001 spent two epochs finding its mask before its clock started
-        rows.append(make_row("candidate", candidate_id=cid, method="dst", sparsity=0.9, hparams={"death_rate": i},
-                             seed=0, record=_record(final, age_offset=offset),
-                             distances={"l2": [LS[cid]] * 3, "trajectory": [LS[cid] / 2] * 3}))
+        rows.append(
+            make_row(
+                "candidate",
+                candidate_id=cid,
+                method="dst",
+                sparsity=0.9,
+                hparams={"death_rate": i},
+                seed=0,
+                record=_record(final, age_offset=offset),
+                distances={"l2": [LS[cid]] * 3, "trajectory": [LS[cid] / 2] * 3},
+            )
+        )
     for cid in ("c001", "c003"):
-        rows.append(make_row("replicate", candidate_id=cid, method="dst", sparsity=0.9, hparams={}, seed=1,
-                             record=_record(FINALS[cid] + replicate_shift)))
+        rows.append(
+            make_row(
+                "replicate",
+                candidate_id=cid,
+                method="dst",
+                sparsity=0.9,
+                hparams={},
+                seed=1,
+                record=_record(FINALS[cid] + replicate_shift),
+            )
+        )
     dense = _record(150.0)
-    rows.append(make_row("dense", candidate_id="dense", method="dense", sparsity=0.0, hparams={}, seed=0,
-                         record=dense))
-    meta = table_meta(spec_dict={}, space="unit", sparsity=0.9, epochs=3, e0=1, seeds=[0, 1], lower_is_better=True,
-                      producer="test", dense_curve=dense["val_metric"])
+    rows.append(
+        make_row(
+            "dense", candidate_id="dense", method="dense", sparsity=0.0, hparams={}, seed=0, record=dense
+        )
+    )
+    meta = table_meta(
+        spec_dict={},
+        space="unit",
+        sparsity=0.9,
+        epochs=3,
+        e0=1,
+        seeds=[0, 1],
+        lower_is_better=True,
+        producer="test",
+        dense_curve=dense["val_metric"],
+    )
     path = tmp_path / "table.parquet"
     write_table(path, rows, meta)
     return path
@@ -70,17 +108,33 @@ def test_improvement_over_the_last_three_epochs():
 def test_the_offline_analysis_is_the_calibration_analysis_of_the_same_curves(tmp_path):
     result = analyse_table(_table(tmp_path), samples=200)
     ids = sorted(FINALS)
-    curves = Curves(ids=ids, epochs=3, val_loss=[[math.log(FINALS[c] * f) for f in (2.0, 1.5, 1.0)] for c in ids],
-                    final=[FINALS[c] for c in ids], final_loss=[math.log(FINALS[c]) for c in ids],
-                    metrics={"ls": [[LS[c]] * 3 for c in ids], "ls-trajectory": [[LS[c] / 2] * 3 for c in ids],
-                             "loss": [[math.log(FINALS[c] * f) for f in (2.0, 1.5, 1.0)] for c in ids]})
+    curves = Curves(
+        ids=ids,
+        epochs=3,
+        val_loss=[[math.log(FINALS[c] * f) for f in (2.0, 1.5, 1.0)] for c in ids],
+        final=[FINALS[c] for c in ids],
+        final_loss=[math.log(FINALS[c]) for c in ids],
+        metrics={
+            "ls": [[LS[c]] * 3 for c in ids],
+            "ls-trajectory": [[LS[c] / 2] * 3 for c in ids],
+            "loss": [[math.log(FINALS[c] * f) for f in (2.0, 1.5, 1.0)] for c in ids],
+        },
+    )
     noise = seed_noise(FINALS, [{"c001": 205.0, "c003": 405.0}])
-    expected = analyse(curves, ["ls", "ls-trajectory", "loss"], noise=noise, dense={"val_metric": [450.0, 300.0,
-                       150.0]}, tolerance=0.01, samples=200, prune_by=1)
+    expected = analyse(
+        curves,
+        ["ls", "ls-trajectory", "loss"],
+        noise=noise,
+        dense={"val_metric": [450.0, 300.0, 150.0]},
+        tolerance=0.01,
+        samples=200,
+        prune_by=1,
+    )
     for key in ("final", "schedules", "noise", "recommendation"):
         assert result[key] == expected[key], key
     assert {m: v["by_epoch"] for m, v in result["metrics"].items()} == {
-        m: v["by_epoch"] for m, v in expected["metrics"].items()}
+        m: v["by_epoch"] for m, v in expected["metrics"].items()
+    }
     assert result["noise"]["seed_sd"] == pytest.approx(5.0 / math.sqrt(2))
     assert result["metrics"]["loss"]["by_epoch"][0]["spearman"]["value"] == pytest.approx(1.0)
     assert result["table"]["space"] == "unit"
@@ -106,8 +160,13 @@ def test_the_readme_results_are_rendered_from_table_files(tmp_path):
     assert text.count("#### unit") == 2
     assert "| signal | age 1 | age 2 |" in text
     assert "| validation loss | 1.00 [1.00, 1.00] | 1.00 [1.00, 1.00] |" in text
-    assert "Verdict: at the first rung (age 1) loss predicts best" in text and "no signal beats the loss here" in text
-    assert text == render_results_markdown([path, path], samples=200)  # deterministic: regenerated identically
+    assert (
+        "Verdict: at the first rung (age 1) loss predicts best" in text
+        and "no signal beats the loss here" in text
+    )
+    assert text == render_results_markdown(
+        [path, path], samples=200
+    )  # deterministic: regenerated identically
 
 
 def test_ranking_offline_prints_the_analysis_and_refuses_a_missing_table(tmp_path, capsys):

@@ -12,8 +12,14 @@ from hyperprune.cli import main
 
 pytestmark = pytest.mark.slow
 
-TINY = ["model.hidden_size=24", "model.emb_size=24", "train.max_batches=6", "train.max_eval_batches=4",
-        "train.ls_steps=12", "train.ls_warmup=3"]
+TINY = [
+    "model.hidden_size=24",
+    "model.emb_size=24",
+    "train.max_batches=6",
+    "train.max_eval_batches=4",
+    "train.ls_steps=12",
+    "train.ls_warmup=3",
+]
 EPOCHS = 2
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,16 +35,54 @@ def _producer():
 def tables(tmp_path_factory):
     root = tmp_path_factory.mktemp("table")
     out = root / "cal"
-    args = ["calibrate", "--out", str(out), "--cache-dir", str(root / "cache"), "--no-dashboard", "--quiet",
-            "--no-report", "--max-evals", "3", "--epochs", str(EPOCHS), "--e0", "1", "--replicate-count", "2",
-            "--bootstrap", "200"]
+    args = [
+        "calibrate",
+        "--out",
+        str(out),
+        "--cache-dir",
+        str(root / "cache"),
+        "--no-dashboard",
+        "--quiet",
+        "--no-report",
+        "--max-evals",
+        "3",
+        "--epochs",
+        str(EPOCHS),
+        "--e0",
+        "1",
+        "--replicate-count",
+        "2",
+        "--bootstrap",
+        "200",
+    ]
     for item in TINY:
         args += ["--set", item]
     assert main(args) == 0
     produced = root / "produced.parquet"
-    code = _producer().main(["--space", "reference", "--preset", "tiny", "--epochs", str(EPOCHS), "--max-evals", "3",
-                             "--e0", "1", "--replicates", "2", "--replicate-count", "2", "--workers", "2", "--quiet",
-                             "--out", str(produced), *[x for item in TINY for x in ("--set", item)]])
+    code = _producer().main(
+        [
+            "--space",
+            "reference",
+            "--preset",
+            "tiny",
+            "--epochs",
+            str(EPOCHS),
+            "--max-evals",
+            "3",
+            "--e0",
+            "1",
+            "--replicates",
+            "2",
+            "--replicate-count",
+            "2",
+            "--workers",
+            "2",
+            "--quiet",
+            "--out",
+            str(produced),
+            *[x for item in TINY for x in ("--set", item)],
+        ]
+    )
     assert code == 0
     return read_table(out), read_table(produced)
 
@@ -56,13 +100,19 @@ def test_calibrate_writes_a_table_whose_rows_the_producer_reproduces(tables):
     key = lambda r: (r["role"], r["candidate_id"], r["seed"])  # noqa: E731
     assert sorted(map(key, cal_rows)) == sorted(map(key, rows))
     assert [r["role"] for r in cal_rows].count("candidate") == 3
-    assert [r["role"] for r in cal_rows].count("replicate") == 2 and cal_meta["seeds"] == meta["seeds"] == [0, 1]
+    assert [r["role"] for r in cal_rows].count("replicate") == 2 and cal_meta["seeds"] == meta["seeds"] == [
+        0,
+        1,
+    ]
     assert cal_meta["sparsity"] == meta["sparsity"] == 0.67 and cal_meta["e0"] == meta["e0"] == 1
     theirs = {key(r): r for r in cal_rows}
     for row in rows:
         other = theirs[key(row)]
-        assert (row["method"], row["hparams"], row["sparsity"]) == (other["method"], other["hparams"],
-                                                                    other["sparsity"])
+        assert (row["method"], row["hparams"], row["sparsity"]) == (
+            other["method"],
+            other["hparams"],
+            other["sparsity"],
+        )
         assert row["epochs"] == other["epochs"] == list(range(1, EPOCHS + 1))
         for column in ("val_loss", "val_metric"):
             assert all(_close(a, b, 1e-9) for a, b in zip(row[column], other[column], strict=True)), column
@@ -81,15 +131,20 @@ def test_calibrate_writes_a_table_whose_rows_the_producer_reproduces(tables):
 def test_the_producer_imports_neither_ray_nor_a_model_based_searcher(tmp_path):
     import subprocess
 
-    code = ("import sys, runpy; sys.argv = ['produce_table', '--smoke', '--quiet', '--workers', '1', '--out', "
-            f"{str(tmp_path / 't.parquet')!r}]; "
-            "import builtins; real = builtins.__import__\n"
-            "def guard(name, *a, **k):\n"
-            "    if name.split('.')[0] in ('ray', 'hyperopt', 'optuna'): raise ImportError('blocked ' + name)\n"
-            "    return real(name, *a, **k)\n"
-            "builtins.__import__ = guard\n"
-            f"runpy.run_path({str(ROOT / 'bench' / 'produce_table.py')!r}, run_name='__main__')")
+    code = (
+        "import sys, runpy; sys.argv = ['produce_table', '--smoke', '--quiet', '--workers', '1', '--out', "
+        f"{str(tmp_path / 't.parquet')!r}]; "
+        "import builtins; real = builtins.__import__\n"
+        "def guard(name, *a, **k):\n"
+        "    if name.split('.')[0] in ('ray', 'hyperopt', 'optuna'): raise ImportError('blocked ' + name)\n"
+        "    return real(name, *a, **k)\n"
+        "builtins.__import__ = guard\n"
+        f"runpy.run_path({str(ROOT / 'bench' / 'produce_table.py')!r}, run_name='__main__')"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     rows, meta = read_table(tmp_path / "t.parquet")
-    assert meta["producer"] == "bench/produce_table.py" and len([r for r in rows if r["role"] == "candidate"]) == 3
+    assert (
+        meta["producer"] == "bench/produce_table.py"
+        and len([r for r in rows if r["role"] == "candidate"]) == 3
+    )
