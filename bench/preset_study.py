@@ -81,7 +81,7 @@ def _train(job: tuple) -> dict:
     """One run to the budget: per-epoch validation perplexity, wall and CPU seconds."""
     from hyperprune.training.candidate_record import train_candidate
 
-    spec, method, sparsity, hparams, seed, e0, device = job
+    spec, method, sparsity, hparams, seed, device = job
     wall, cpu = time.perf_counter(), time.process_time()
     record = train_candidate(
         spec,
@@ -89,7 +89,6 @@ def _train(job: tuple) -> dict:
         sparsity=sparsity,
         hparams=hparams,
         seed=seed,
-        prune_by=None if method == "dense" else e0,
         device=device,
     )
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -159,7 +158,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--replicated", type=int, default=4, help="replicated candidates for the projection")
     p.add_argument("--candidates", type=int, default=len(CANDIDATES), help="study candidates per level")
     p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--e0", type=int, default=2, help="first rung: candidates reach their sparsity by it")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--json", default=None, help="also write every run's figures to this JSON file")
     p.add_argument("--smoke", action="store_true", help="tiny sizes, 2 epochs, one sparsity level")
@@ -177,10 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     epochs = spec.train.epochs
-    jobs = [(spec, "dense", 0.0, {}, 0, args.e0, args.device)]
+    jobs = [(spec, "dense", 0.0, {}, 0, args.device)]
     for level in levels:
         for method, hparams in CANDIDATES[: args.candidates]:
-            jobs += [(spec, method, level, hparams, seed, args.e0, args.device) for seed in range(args.seeds)]
+            jobs += [(spec, method, level, hparams, seed, args.device) for seed in range(args.seeds)]
     started = time.perf_counter()
     runs: list = [None] * len(jobs)
     with ProcessPoolExecutor(max_workers=args.workers) as pool:

@@ -3,7 +3,7 @@
 The same candidates as ``hyperprune calibrate`` with its default random searcher (the same
 proposals, ids and master seeds: :func:`hyperprune.searching.proposals.random_pool`), trained by
 the same code (:func:`hyperprune.training.candidate_record.train_candidate`: the search's
-:class:`~hyperprune.training.run.TrainingRun`, first rung ``--e0`` as ``prune_by``, LS probe seeded
+:class:`~hyperprune.training.run.TrainingRun`, the space narrowed for the first rung ``--e0`` as a search narrows it, LS probe seeded
 with the master seed) in a pool of ``--workers`` local processes, one torch thread each. Then,
 as the calibration does, ``--replicate-count`` candidates spread over the final ranking are
 retrained from master seeds ``seed+1 .. seed+replicates-1``, each seed with its own dense
@@ -70,7 +70,7 @@ def produce(
     log=lambda text: None,
 ) -> tuple[list[dict], dict]:
     """Train the pool, its replicates and the dense references; ``(rows, meta)`` of the table."""
-    from hyperprune.calibration.noise import pick_spread
+    from hyperprune.calibration.noise import pick_random
     from hyperprune.calibration.table import make_row, table_meta
     from hyperprune.config import override, parse_settings, spec_to_dict
     from hyperprune.config import preset as preset_spec
@@ -84,7 +84,7 @@ def produce(
     spec = override(spec, {"train.threads": 1})
     budget = spec.train.epochs
     lower = task_of(spec.model).lower_is_better
-    pool = random_pool(space, spec, sparsity=sparsity, seed=seed, max_evals=max_evals, log=log)
+    pool = random_pool(space, spec, sparsity=sparsity, seed=seed, max_evals=max_evals, e0=e0, log=log)
     if not pool:
         raise ValueError("the space proposed no candidate")
     seeds = [seed + r for r in range(replicates)]
@@ -98,7 +98,6 @@ def produce(
             "hparams": cand["hparams"],
             "seed": s,
             "spec": spec,
-            "prune_by": e0 if cand["method"] != "dense" else 1,
             "device": device,
         }
 
@@ -116,7 +115,7 @@ def produce(
     }
     ids = [c["candidate_id"] for c in pool]
     ranked = [finals.get(cid, math.nan) if lower else -finals.get(cid, math.nan) for cid in ids]
-    chosen = pick_spread(ids, ranked, replicate_count) if replicates > 1 else []
+    chosen = pick_random(ids, ranked, replicate_count, seed) if replicates > 1 else []
     by_id = {c["candidate_id"]: c for c in pool}
     if chosen:
         log(f"retraining {len(chosen)} candidates from seeds {seeds[1:]}")
@@ -166,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-evals", type=int, default=24)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--sparsity", type=float, default=None, help="default: the space's, else 0.67")
-    p.add_argument("--e0", type=int, default=2, help="first rung (prune_by), as hyperprune calibrate --e0")
+    p.add_argument("--e0", type=int, default=2, help="first rung, as hyperprune calibrate --e0")
     p.add_argument("--replicates", type=int, default=2, help="master seeds per replicated candidate")
     p.add_argument("--replicate-count", type=int, default=4)
     p.add_argument("--workers", type=int, default=2)

@@ -353,11 +353,19 @@ def curves_of(rows: list[dict], meta: dict, role: str, metrics: list[str], seed:
 
 
 def available_metrics(meta: dict) -> list[str]:
-    """The early metrics a table can be judged by (every registered one of a language model)."""
-    from hyperprune.calibration.metrics import metrics_for
+    """The early signals a table can be judged by: every registered signal of the task whose
+    measured inputs the table holds."""
+    from hyperprune.signals.registry import get_signal, signals_for
 
     kind = "lm" if meta.get("lower_is_better", True) else "classifier"
-    return [m for m in metrics_for(kind) if m in metric_columns([m])]
+    return [name for name in signals_for(kind) if all(i in metric_columns([i]) for i in get_signal(name).inputs)]
+
+
+def signal_inputs(signals: list[str]) -> list[str]:
+    """The measured inputs (early metrics with a table column) the signals read."""
+    from hyperprune.signals.registry import get_signal
+
+    return list(dict.fromkeys(i for name in signals for i in get_signal(name).inputs))
 
 
 def analyse_table(
@@ -371,18 +379,18 @@ def analyse_table(
     """The calibration analysis of a table file: the dict ``calibration.json`` holds, plus ``table``
     (the table's metadata)."""
     from hyperprune.calibration.analysis import analyse
-    from hyperprune.calibration.metrics import EARLY_METRICS
     from hyperprune.calibration.noise import seed_noise
     from hyperprune.calibration.stats import BOOTSTRAP_SAMPLES
+    from hyperprune.signals.registry import get_signal
 
     rows, meta = read_table(path)
     chosen = list(metrics or available_metrics(meta))
     for name in chosen:
-        if name not in EARLY_METRICS.names() or name not in metric_columns([name]):
+        if name not in available_metrics(meta):
             raise UserError(
-                f"metric {name!r} is not in this table; choose from: {', '.join(available_metrics(meta))}"
+                f"signal {name!r} cannot be judged from this table; choose from: {', '.join(available_metrics(meta))}"
             )
-    curves = curves_of(rows, meta, "candidate", chosen, seed=meta["seeds"][0])
+    curves = curves_of(rows, meta, "candidate", signal_inputs(chosen), seed=meta["seeds"][0])
     replicate_finals = []
     for other in meta["seeds"][1:]:
         rep = curves_of(rows, meta, "replicate", [], seed=other)
@@ -397,7 +405,7 @@ def analyse_table(
         tolerance=tolerance,
         seed=seed,
         samples=samples or BOOTSTRAP_SAMPLES,
-        labels={m: EARLY_METRICS.get(m).label for m in chosen},
+        labels={m: get_signal(m).label for m in chosen},
         prune_by=int(meta["e0"]),
     )
     result["table"] = meta

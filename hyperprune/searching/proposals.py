@@ -33,24 +33,35 @@ def random_pool(
     sparsity: float | None,
     seed: int,
     max_evals: int,
+    e0: int = 2,
     log: Callable[[str], None] = lambda text: None,
 ) -> list[dict]:
-    """The distinct candidates of ``max_evals`` random proposals, as the search's seeder launches them."""
+    """The ``max_evals`` distinct candidates the search's seeder launches with the random backend:
+    the space narrowed for the cost budget and the first rung ``e0`` as a search narrows it, each
+    duplicate answered by a fresh proposal (a random draw after ``DUPLICATE_RETRIES`` in a row), the
+    pool ending smaller after ``GIVE_UP_AFTER`` duplicates in a row."""
     from hyperprune.searching.candidate_key import candidate_key
     from hyperprune.searching.cost_budget import fit_to_budget, spec_epoch_shape
+    from hyperprune.searching.first_rung import narrow_to_first_rung
+    from hyperprune.searching.pool_seeding import DUPLICATE_RETRIES, GIVE_UP_AFTER
     from hyperprune.searching.searchers import SEARCHERS
     from hyperprune.searching.space import load_space
 
     target = space_sparsity(space_ref, sparsity)
-    space = fit_to_budget(load_space(space_ref), spec_epoch_shape(spec), log=log)
+    space = narrow_to_first_rung(fit_to_budget(load_space(space_ref), spec_epoch_shape(spec), log=log), e0, log=log)
     backend = SEARCHERS.get("random")(space, seed=seed)
+    explore = getattr(backend, "ask_random", None)
     seen: set[str] = set()
     pool = []
-    for _ in range(max_evals):
-        _, proposal = backend.ask()
+    repeats = 0
+    while len(pool) < max_evals and repeats < GIVE_UP_AFTER:
+        at_random = repeats >= DUPLICATE_RETRIES and explore is not None
+        _, proposal = explore() if at_random else backend.ask()
         key = candidate_key(proposal["method"], target, proposal["hparams"])
         if key in seen:
+            repeats += 1
             continue
+        repeats = 0
         seen.add(key)
         pool.append(
             {

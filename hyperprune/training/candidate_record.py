@@ -2,7 +2,7 @@
 
 :func:`train_candidate` builds the :class:`~hyperprune.training.run.TrainingRun` exactly as the
 search's trainable builds a candidate (the candidate's ``hparams`` split into method
-hyperparameters and run settings, the master seed, ``prune_by`` = the first rung, the LS probe
+hyperparameters and run settings, the master seed, the LS probe
 seeded with the master seed) and trains it epoch by epoch to ``spec.train.epochs``. Each epoch is
 measured by the run itself (:func:`~hyperprune.training.measure.measure`); the record keeps, per
 epoch, the validation loss and figure, the full spectrum, the fair clock (``age``,
@@ -13,7 +13,7 @@ computed from the spectra afterwards (:func:`ls_distances`), at the same age of 
 Example::
 
     dense = train_candidate(spec, method="dense", seed=0)
-    cand = train_candidate(spec, method="snip", sparsity=0.9, hparams={}, seed=0, prune_by=2)
+    cand = train_candidate(spec, method="snip", sparsity=0.9, hparams={}, seed=0)
     ls_distances(cand, dense, "l2")
 """
 
@@ -44,7 +44,6 @@ def train_candidate(
     sparsity: float = 0.0,
     hparams: dict | None = None,
     seed: int = 0,
-    prune_by: int | None = None,
     ls_seed: int | None = None,
     with_ls: bool = True,
     device: str = "cpu",
@@ -65,7 +64,6 @@ def train_candidate(
         seed=seed,
         total_epochs=spec.train.epochs,
         device=device,
-        prune_by=prune_by,
         init_seed=init_seed,
     )
     with_ls = with_ls and run.task_kind == "lm"
@@ -86,8 +84,7 @@ def train_candidate(
         "ls_epoch0": list(run.ls_epoch0),
         "diverged": False,
     }
-    budget = spec.train.epochs
-    while run.epoch < run.total_epochs and (not record["age"] or record["age"][-1] < budget):
+    while not run.finished():
         wall, cpu = time.perf_counter(), time.process_time()
         metrics = run.train_epoch()
         age, cost, rankable = _clock_fields(metrics)
@@ -113,7 +110,7 @@ def train_candidate(
 
 def train_job(job: dict[str, Any]) -> dict[str, Any]:
     """:func:`train_candidate` of a job dict (``spec``, ``method``, ``sparsity``, ``hparams``, ``seed``,
-    ``prune_by``, ``device``; the LS probe seeded with the master seed), for process pools: the job
+    ``device``; the LS probe seeded with the master seed), for process pools: the job
     with its ``record`` added."""
     record = train_candidate(
         job["spec"],
@@ -121,7 +118,6 @@ def train_job(job: dict[str, Any]) -> dict[str, Any]:
         sparsity=job["sparsity"],
         hparams=job["hparams"],
         seed=job["seed"],
-        prune_by=job["prune_by"],
         ls_seed=job["seed"],
         device=job.get("device", "cpu"),
     )

@@ -54,11 +54,7 @@ import numpy as np
 from ray.tune.search import Searcher
 
 from hyperprune.searching.candidate_key import candidate_key
-
-#: duplicates in a row after which the next proposal is drawn at random
-DUPLICATE_RETRIES = 2
-#: duplicates in a row after which the space counts as exhausted (the pool ends smaller)
-GIVE_UP_AFTER = 50
+from hyperprune.searching.pool_seeding import DUPLICATE_RETRIES, GIVE_UP_AFTER
 
 CONTROL_ID = "dense"
 
