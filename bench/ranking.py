@@ -60,16 +60,27 @@ def offline(argv: list[str]) -> int:
     p.add_argument("--offline", metavar="FILE")
     p.add_argument("--markdown", nargs="+", metavar="FILE")
     p.add_argument("--smoke", action="store_true", help="build a tiny table, then analyse and render it")
-    p.add_argument("--metric", action="append", default=None, help="a signal to judge (repeatable; default: all)")
+    p.add_argument(
+        "--metric", action="append", default=None, help="a signal to judge (repeatable; default: all)"
+    )
     p.add_argument("--tolerance", type=float, default=0.01, help="regret allowed, a fraction of the best")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples")
     p.add_argument("--all-schedules", action="store_true", help="print every schedule, not the cheapest ones")
+    p.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="with --markdown: also store the rendered results as JSON (the README's results table)",
+    )
     args = p.parse_args(argv)
     try:
         if args.smoke:
             import importlib.util
 
-            spec = importlib.util.spec_from_file_location("bench_produce_table", Path(__file__).with_name("produce_table.py"))
+            spec = importlib.util.spec_from_file_location(
+                "bench_produce_table", Path(__file__).with_name("produce_table.py")
+            )
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             produce = module.main
@@ -84,7 +95,23 @@ def offline(argv: list[str]) -> int:
             cal = analyse_table(args.offline, args.metric, tolerance=args.tolerance, samples=args.bootstrap)
             print(render_offline(cal, all_schedules=args.all_schedules))
         if args.markdown:
-            print(render(args.markdown, samples=args.bootstrap))
+            text = render(args.markdown, samples=args.bootstrap)
+            print(text)
+            if args.json is not None:
+                from hyperprune.figures.bench_output import command_line
+                from hyperprune.figures.machine import machine_info
+                from hyperprune.files import write_json
+
+                write_json(
+                    args.json,
+                    {
+                        "command": command_line("ranking.py", argv),
+                        "smoke": bool(args.smoke),
+                        "machine": machine_info(),
+                        "markdown": text.rstrip("\n"),
+                        "rows": [{"table": str(f)} for f in args.markdown],
+                    },
+                )
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

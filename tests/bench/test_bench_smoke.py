@@ -51,5 +51,5 @@ def test_bench_runs_at_smoke_size(bench, tmp_path):
     assert record["machine"]["cores"] >= 1 and record["machine"]["torch_threads"] >= 1
     for table, runs in fed.values():
         rendered = table.render(dict.fromkeys(table.runs, record))
-        assert rendered.startswith("| ") and f"python bench/{bench} --smoke" in rendered
+        assert rendered.strip() and f"python bench/{bench} --smoke" in rendered
         assert all(run in table.runs for run in runs)
