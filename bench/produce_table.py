@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--replicate-count", type=int, default=4)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--device", default="cpu")
-    p.add_argument("--out", required=True, help="the table file to write (.parquet)")
+    p.add_argument("--out", help="the table file to write (.parquet); with --smoke, a temporary file by default")
     p.add_argument("--smoke", action="store_true", help="tiny sizes: 3 candidates, 2 epochs")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(argv)
@@ -192,6 +192,13 @@ def main(argv: list[str] | None = None) -> int:
             "error: --max-evals >= 3, --replicates, --replicate-count, --workers and --e0 >= 1",
             file=sys.stderr,
         )
+        return 2
+    if args.out is None and args.smoke:
+        import tempfile
+
+        args.out = str(Path(tempfile.mkdtemp(prefix="produce-table-smoke-")) / "smoke.parquet")
+    if args.out is None:
+        print("error: --out FILE.parquet is required (the table file to write)", file=sys.stderr)
         return 2
     if Path(args.out).suffix != ".parquet":
         print(f"error: --out must name a .parquet file, got {args.out!r}", file=sys.stderr)
