@@ -9,16 +9,18 @@ from __future__ import annotations
 import math
 
 
-def _num(value, digits: int = 2) -> str:
+def number(value, digits: int = 2) -> str:
+    """``value`` with ``digits`` decimals; ``-`` where it is missing or not finite."""
     return f"{value:.{digits}f}" if isinstance(value, (int, float)) and math.isfinite(value) else "-"
 
 
-def _interval(cell: dict) -> str:
+def interval(cell: dict) -> str:
+    """A correlation cell as ``value [low, high]``, or its value alone where it has no interval."""
     if cell.get("value") is None:
         return "-"
     if cell.get("low") is None:
-        return _num(cell["value"])
-    return f"{_num(cell['value'])} [{_num(cell['low'])}, {_num(cell['high'])}]"
+        return number(cell["value"])
+    return f"{number(cell['value'])} [{number(cell['low'])}, {number(cell['high'])}]"
 
 
 def correlation_table(cal: dict) -> str:
@@ -34,7 +36,7 @@ def correlation_table(cal: dict) -> str:
             if not row.get("comparable", True):
                 cells += ["not comparable"] * 3
                 continue
-            cells += [_interval(row["spearman"]), _interval(row["kendall"]), _num(row["top_k_overlap"])]
+            cells += [interval(row["spearman"]), interval(row["kendall"]), number(row["top_k_overlap"])]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -43,14 +45,14 @@ def noise_lines(cal: dict) -> list[str]:
     n = cal["noise"]
     if n.get("seed_sd") is None:
         return ["seed noise: not measured (one seed)"]
-    return [f"seed noise: {n['replicated']} candidates x {n['seeds']} seeds; seed sd {_num(n['seed_sd'], 4)}, "
-            f"largest difference between seeds {_num(n['max_seed_difference'], 4)}; pool sd {_num(n['pool_sd'], 4)}",
-            f"noise ceiling of any early signal: Spearman {_num(n['noise_ceiling'])}, Kendall "
-            f"{_num(n.get('kendall_ceiling'))} (reliability ICC {_num(n['reliability'])} "
-            f"[{_num(n.get('reliability_low'))}, {_num(n.get('reliability_high'))}]); "
-            f"retest Spearman across seeds {_num(n['retest_spearman'])}; "
+    return [f"seed noise: {n['replicated']} candidates x {n['seeds']} seeds; seed sd {number(n['seed_sd'], 4)}, "
+            f"largest difference between seeds {number(n['max_seed_difference'], 4)}; pool sd {number(n['pool_sd'], 4)}",
+            f"noise ceiling of any early signal: Spearman {number(n['noise_ceiling'])}, Kendall "
+            f"{number(n.get('kendall_ceiling'))} (reliability ICC {number(n['reliability'])} "
+            f"[{number(n.get('reliability_low'))}, {number(n.get('reliability_high'))}]); "
+            f"retest Spearman across seeds {number(n['retest_spearman'])}; "
             f"pool spread {'exceeds' if n['spread_exceeds_noise'] else 'does NOT exceed'} the seed noise "
-            f"(F = {_num(n['f_statistic'])}, p = {_num(n['p_value'], 3)})"]
+            f"(F = {number(n['f_statistic'])}, p = {number(n['p_value'], 3)})"]
 
 
 def recommendation_line(cal: dict) -> str:
@@ -59,14 +61,14 @@ def recommendation_line(cal: dict) -> str:
     if not rec:
         return f"recommendation: none ({cal.get('recommendation_note')})"
     rule = cal.get("rule") or {}
-    high = (f", {rule.get('regret_percentile')}th percentile {_num(rec.get('regret_high'), 3)}"
+    high = (f", {rule.get('regret_percentile')}th percentile {number(rec.get('regret_high'), 3)}"
             if rec.get("regret_high") is not None else "")
-    bound = (f"; Spearman lower bound at e0 {_num(rec.get('spearman_lower_bound'))}"
+    bound = (f"; Spearman lower bound at e0 {number(rec.get('spearman_lower_bound'))}"
              if rec.get("spearman_lower_bound") is not None else "")
     return (f"recommendation: --metric {rec['metric']} --e0 {rec['e0']} --ei {rec['ei']} --final-count "
             f"{rec['final_count']}: {rec['epochs']} epochs ({rec['epochs_fraction']:.0%} of training all "
-            f"{cal['pool_size']} fully), regret {_num(rec['regret'], 3)}{high} (tolerance "
-            f"{_num(tol['absolute'], 3)} = {tol['fraction']:.1%} of the best){bound}, winner {rec['winner']}")
+            f"{cal['pool_size']} fully), regret {number(rec['regret'], 3)}{high} (tolerance "
+            f"{number(tol['absolute'], 3)} = {tol['fraction']:.1%} of the best){bound}, winner {rec['winner']}")
 
 
 def best_schedules(cal: dict, per_metric: int = 3) -> str:
@@ -82,7 +84,7 @@ def best_schedules(cal: dict, per_metric: int = 3) -> str:
             rows, key=lambda r: (r["regret"] if r["regret"] is not None else math.inf, r["epochs"]))[:1]
         for r in chosen:
             lines.append(f"| {m} | {r['e0']} | {r['ei']} | {r['final_count']} | {r['epochs']} | "
-                         f"{r['epochs_fraction']:.0%} | {_num(r['regret'], 3)} | {_num(r.get('regret_high'), 3)} | "
+                         f"{r['epochs_fraction']:.0%} | {number(r['regret'], 3)} | {number(r.get('regret_high'), 3)} | "
                          f"{r['winner']} |")
     return "\n".join(lines)
 
@@ -91,7 +93,7 @@ def render(cal: dict) -> str:
     quality = "perplexity" if cal["lower_is_better"] else "accuracy"
     best = cal["best"]
     lines = [f"calibration of {cal['pool_size']} candidates over {cal['epochs']} epochs; best final validation "
-             f"{quality} {_num(best['value'])} ({best['candidate_id']})", "",
+             f"{quality} {number(best['value'])} ({best['candidate_id']})", "",
              "correlation of each early metric at epoch e with the final figure "
              f"(bootstrap {cal['bootstrap']['level']:.0%} intervals, {cal['bootstrap']['samples']} resamples):", "",
              correlation_table(cal), "", *noise_lines(cal), "", best_schedules(cal), ""]

@@ -15,22 +15,16 @@ Example::
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
-from hyperprune.calibration.summary import best_schedules, correlation_table, noise_lines, recommendation_line
-
-
-def _num(value, digits: int = 2) -> str:
-    return f"{value:.{digits}f}" if isinstance(value, (int, float)) and math.isfinite(value) else "-"
-
-
-def _cell(cell: dict) -> str:
-    if cell.get("value") is None:
-        return "-"
-    if cell.get("low") is None:
-        return _num(cell["value"])
-    return f"{_num(cell['value'])} [{_num(cell['low'])}, {_num(cell['high'])}]"
+from hyperprune.calibration.summary import (
+    best_schedules,
+    correlation_table,
+    interval,
+    noise_lines,
+    number,
+    recommendation_line,
+)
 
 
 def dense_line(cal: dict) -> str:
@@ -41,7 +35,7 @@ def dense_line(cal: dict) -> str:
     else:
         state = f"{'converged' if dense['converged'] else 'NOT converged'}: the rule is under 1%"
     return (
-        f"dense reference: final validation {cal.get('quality') or 'perplexity'} {_num(dense.get('final'))} at "
+        f"dense reference: final validation {cal.get('quality') or 'perplexity'} {number(dense.get('final'))} at "
         f"age {cal['epochs']}; improvement over its last 3 epochs "
         f"{'-' if gain is None else f'{gain:.2%}'} ({state})"
     )
@@ -65,7 +59,7 @@ def schedule_table(cal: dict) -> str:
     for r in cal["schedules"]:
         lines.append(
             f"| {r['metric']} | {r['e0']} | {r['ei']} | {r['final_count']} | {r['epochs']} | "
-            f"{r['epochs_fraction']:.0%} | {_num(r['regret'], 3)} | {r['winner']} |"
+            f"{r['epochs_fraction']:.0%} | {number(r['regret'], 3)} | {r['winner']} |"
         )
     return "\n".join(lines)
 
@@ -113,7 +107,7 @@ def verdict(cal: dict) -> str:
         return "Verdict: no signal has a correlation at the first rung."
     best = max(scored, key=lambda m: scored[m]["value"])
     loss = scored.get("loss")
-    text = f"Verdict: at the first rung (age {e0}) {best} predicts best (Spearman {_cell(scored[best])})"
+    text = f"Verdict: at the first rung (age {e0}) {best} predicts best (Spearman {interval(scored[best])})"
     if best == "loss" or loss is None:
         return text + "; no signal beats the loss here."
     if (
@@ -121,8 +115,8 @@ def verdict(cal: dict) -> str:
         and scored[best].get("low") is not None
         and scored[best]["low"] > loss["high"]
     ):
-        return text + f", beyond the loss's interval ({_cell(loss)})."
-    return text + f"; its interval overlaps the loss's ({_cell(loss)}): no signal beats the loss here."
+        return text + f", beyond the loss's interval ({interval(loss)})."
+    return text + f"; its interval overlaps the loss's ({interval(loss)}): no signal beats the loss here."
 
 
 def results_markdown(cal: dict) -> str:
@@ -136,7 +130,7 @@ def results_markdown(cal: dict) -> str:
         rows.append(
             "| "
             + " | ".join(
-                [cal["metrics"][m].get("label", m)] + [_cell(by_epoch[a - 1]["spearman"]) for a in ages]
+                [cal["metrics"][m].get("label", m)] + [interval(by_epoch[a - 1]["spearman"]) for a in ages]
             )
             + " |"
         )

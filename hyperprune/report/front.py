@@ -80,6 +80,11 @@ def _excluded_points(data: SearchData, front: dict) -> list[tuple[float, float]]
     return points
 
 
+def _size_and_quality(points: list[dict]) -> tuple[list, list]:
+    """The kept parameters and the validation figures of ``points``, as the plot's x and y."""
+    return [p["kept_parameters"] for p in points], [p["val_metric"] for p in points]
+
+
 def plot_front(data: SearchData, folder: Path) -> Figure | None:
     front = (data.result or {}).get("front")
     if not front:
@@ -101,8 +106,7 @@ def plot_front(data: SearchData, folder: Path) -> Figure | None:
             zorder=1,
         )
     ax.scatter(
-        [p["kept_parameters"] for p in points],
-        [p["val_metric"] for p in points],
+        *_size_and_quality(points),
         color=FADED_COLOR,
         s=22,
         label="finished candidates",
@@ -113,8 +117,7 @@ def plot_front(data: SearchData, folder: Path) -> Figure | None:
     chain.sort(key=lambda p: p["kept_parameters"])
     if len(chain) > 1:
         ax.plot(
-            [p["kept_parameters"] for p in chain],
-            [p["val_metric"] for p in chain],
+            *_size_and_quality(chain),
             color=WINNER_COLOR,
             lw=1,
             ls=":",
@@ -125,8 +128,7 @@ def plot_front(data: SearchData, folder: Path) -> Figure | None:
         w for w in front["by_level"].values() if finite(w.get("val_metric")) and "kept_parameters" in w
     ]
     ax.scatter(
-        [w["kept_parameters"] for w in winners],
-        [w["val_metric"] for w in winners],
+        *_size_and_quality(winners),
         marker="*",
         s=180,
         color=WINNER_COLOR,

@@ -47,6 +47,21 @@ def _recommended(curves, seed, **kwargs):
     return cal["recommendation"]
 
 
+def _analysed_ls(curves, *, prune_by, **kwargs):
+    """The calibration of ``curves`` ranked by the LS distance alone, with seed noise measured."""
+    return analyse(
+        curves,
+        ["ls"],
+        noise=NOISE_EXCEEDED,
+        dense=None,
+        tolerance=0.01,
+        samples=200,
+        prune_by=prune_by,
+        regret_samples=50,
+        **kwargs,
+    )
+
+
 def test_pure_noise_pools_get_a_recommendation_at_most_at_the_error_rate():
     rng = np.random.default_rng(2024)
     pools = 200
@@ -80,35 +95,14 @@ def test_without_measured_seed_noise_nothing_is_recommended_and_it_says_so():
 
 
 def test_epochs_before_pruning_are_shown_as_not_comparable_and_never_recommended():
-    curves = synthetic_pool(np.random.default_rng(7), signal=4.0)
-    cal = analyse(
-        curves,
-        ["ls"],
-        noise=NOISE_EXCEEDED,
-        dense=None,
-        tolerance=0.01,
-        samples=200,
-        prune_by=3,
-        regret_samples=50,
-        every_interval=False,
-    )
+    cal = _analysed_ls(synthetic_pool(np.random.default_rng(7), signal=4.0), prune_by=3, every_interval=False)
     assert [r["comparable"] for r in cal["metrics"]["ls"]["by_epoch"]] == [False, False] + [True] * 5
     assert cal["recommendation"]["e0"] >= 3
     assert all(r["regret_high"] is None for r in cal["schedules"] if not r["comparable"])
 
 
 def test_the_regret_of_every_comparable_schedule_carries_its_percentile():
-    curves = synthetic_pool(np.random.default_rng(3), signal=1.0, n=8, epochs=4)
-    cal = analyse(
-        curves,
-        ["ls"],
-        noise=NOISE_EXCEEDED,
-        dense=None,
-        tolerance=0.01,
-        samples=200,
-        prune_by=2,
-        regret_samples=50,
-    )
+    cal = _analysed_ls(synthetic_pool(np.random.default_rng(3), signal=1.0, n=8, epochs=4), prune_by=2)
     for row in cal["schedules"]:
         if row["comparable"]:
             assert row["regret_high"] is not None and row["regret_high"] >= 0.0

@@ -10,3 +10,12 @@ def search_args(out, cache, *extra):
     for item in TINY:
         args += ["--set", item]
     return args + list(extra)
+
+
+def random_search_args(out, cache, *extra, max_evals: int, final_epochs: int, e0: int = 1):
+    """A random search of ``max_evals`` candidates, rungs every epoch from ``e0``, one finalist trained
+    ``final_epochs`` epochs, and no noise floor."""
+    return search_args(
+        out, cache, "--hpo", "random", "--max-evals", str(max_evals), "--e0", str(e0), "--ei", "1",
+        "--final-count", "1", "--final-epochs", str(final_epochs), *extra, "--no-noise-floor",
+    )

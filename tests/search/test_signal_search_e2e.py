@@ -4,7 +4,7 @@ learning curve (``loss-extrapolation``): the scheduler's rounds hold the signal'
 import json
 
 import pytest
-from search_helpers import search_args
+from search_helpers import random_search_args
 
 from hyperprune.cli import main
 from hyperprune.searching.pool import read_pool
@@ -16,26 +16,16 @@ pytestmark = pytest.mark.slow
 def test_a_search_ranks_by_the_chosen_signal(tmp_path, signal):
     out = tmp_path / "out"
     code = main(
-        search_args(
+        random_search_args(
             out,
             tmp_path / "cache",
-            "--hpo",
-            "random",
-            "--max-evals",
-            "4",
             "--metric",
             signal,
-            "--e0",
-            "3" if signal == "loss-extrapolation" else "1",
-            "--ei",
-            "1",
-            "--final-count",
-            "1",
-            "--final-epochs",
-            "4",
             "--seed",
             "3",
-            "--no-noise-floor",
+            max_evals=4,
+            final_epochs=4,
+            e0=3 if signal == "loss-extrapolation" else 1,
         )
     )
     assert code == 0

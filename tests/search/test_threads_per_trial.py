@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from search_helpers import search_args
+from search_helpers import random_search_args
 
 from hyperprune.cli import main
 from hyperprune.run_options import build_spec
@@ -24,25 +24,7 @@ def test_an_explicit_thread_setting_wins():
 def test_candidates_and_dense_reference_run_with_cpus_per_trial_threads(tmp_path):
     out = tmp_path / "out"
     code = main(
-        search_args(
-            out,
-            tmp_path / "cache",
-            "--hpo",
-            "random",
-            "--max-evals",
-            "3",
-            "--e0",
-            "1",
-            "--ei",
-            "1",
-            "--final-count",
-            "1",
-            "--final-epochs",
-            "2",
-            "--cpus-per-trial",
-            "2",
-            "--no-noise-floor",
-        )
+        random_search_args(out, tmp_path / "cache", "--cpus-per-trial", "2", max_evals=3, final_epochs=2)
     )
     assert code == 0
     iterations = [
