@@ -123,7 +123,7 @@ def test_the_offline_analysis_is_the_calibration_analysis_of_the_same_curves(tmp
     noise = seed_noise(FINALS, [{"c001": 205.0, "c003": 405.0}])
     expected = analyse(
         curves,
-        ["ls", "ls-trajectory", "loss"],
+        ["ls", "ls-trajectory", "loss", "rank", "loss-extrapolation"],
         noise=noise,
         dense={"val_metric": [450.0, 300.0, 150.0]},
         tolerance=0.01,
@@ -142,7 +142,7 @@ def test_the_offline_analysis_is_the_calibration_analysis_of_the_same_curves(tmp
 
 def test_a_metric_the_table_lacks_and_a_foreign_file_are_one_line_errors(tmp_path):
     path = _table(tmp_path)
-    with pytest.raises(UserError, match="not in this table"):
+    with pytest.raises(UserError, match="cannot be judged from this table"):
         analyse_table(path, ["nonsense"])
     bad = tmp_path / "bad.parquet"
     bad.write_bytes(b"not parquet")
