@@ -65,7 +65,8 @@ def checkpoint_epoch(path: Path, candidate_id: str) -> int:
 
 def check_pool_seed(rows: list[dict], path: str, seed: int) -> None:
     """Refuse a pool whose candidates were trained with another master seed than ``seed``."""
-    other = sorted({int(row["seed"]) for row in rows if row.get("pool_checkpoint") and row["seed"] != seed})
+    other = sorted({int(row["seed"]) for row in rows
+                    if row.get("pool_checkpoint") and row.get("seed") is not None and int(row["seed"]) != seed})
     if other:
         seeds = ", ".join(map(str, other))
         raise UserError(f"the pool at {path} was trained with seed {seeds}, not --seed {seed}: its candidates "
