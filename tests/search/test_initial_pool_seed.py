@@ -18,7 +18,7 @@ def pool_of_seed_3(tmp_path_factory) -> Path:
     """A one-candidate pool saved at epoch 1 by a run of master seed 3."""
     folder = tmp_path_factory.mktemp("pool")
     spec = override(preset("tiny"), {**dict(s.split("=") for s in TINY), "train.epochs": 2, "train.seed": 3})
-    run = TrainingRun(spec, method="dst", sparsity=0.5, seed=3, total_epochs=2, prune_by=1)
+    run = TrainingRun(spec, method="dst", sparsity=0.5, seed=3, total_epochs=2)
     run.train_epoch()
     checkpoint = folder / "pool" / "c000" / "run.pt"
     checkpoint.parent.mkdir(parents=True)
