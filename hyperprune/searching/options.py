@@ -30,7 +30,13 @@ def metric_names() -> list[str]:
     from hyperprune.signals.registry import signal_names
 
     return [*signal_names(), AUTO_METRIC]
+
+
 MIN_FREE_BYTES = 200 * 1024 * 1024
+#: noise-floor draws whose mean lay within 20% of a 10-draw mean in 90% of subsets (bench/noise_floor.py)
+MOST_NOISE_DRAWS = 6
+#: the largest share of a search's planned candidate epochs the automatic noise-floor draws may cost
+NOISE_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -58,10 +64,24 @@ class SearchOptions(ProblemOptions):
     noise_floor: bool = option(True, "train a second dense network from another initialisation up to the last "
                                      "rung: the noise floor of the ranking metric (progress lines, report); "
                                      "--no-noise-floor saves its training")
-    noise_floor_seeds: int = option(6, "second dense networks (initialisations) the noise floor is the mean of; "
-                                       "their spread is shown beside it")
+    noise_floor_seeds: int = option(0, "second dense networks (initialisations) the noise floor is the mean of; "
+                                       "their spread is shown beside it. 0: as many as cost at most a quarter of "
+                                       "the candidates' planned epochs, from 1 to 6", default_text="0 (auto)")
     dense_progress_timeout: float = option(1800.0, "seconds a dense run may go without publishing an epoch before "
                                                    "the search fails naming it")
+
+    def noise_draws(self) -> int:
+        """The noise-floor draws this search trains: ``--noise-floor-seeds``, or with 0 the most,
+        up to :data:`MOST_NOISE_DRAWS` (what one draw's spread asks for), whose epochs to the last
+        rung cost at most :data:`NOISE_SHARE` of the candidates' planned epochs (at least 1)."""
+        from hyperprune.searching.halving import schedule
+
+        if self.noise_floor_seeds:
+            return self.noise_floor_seeds
+        plan = schedule(self.max_evals, self.e0, self.ei, self.final_count, self.final_epochs)
+        last_rung = max((rung for rung, _, _ in plan["rounds"]), default=self.e0)
+        affordable = int(NOISE_SHARE * plan["epochs"] // max(1, last_rung))
+        return max(1, min(MOST_NOISE_DRAWS, affordable))
 
     def run_settings(self) -> dict[str, Any]:
         """Every candidate's run trains to the finalists' budget from the master seed; ``--set``
@@ -127,8 +147,8 @@ def validate(opts: SearchOptions) -> None:
         raise UserError(f"--reuse-actors must be auto, yes or no, got {opts.reuse_actors!r}")
     if opts.max_failures < 0:
         raise UserError("--max-failures must not be negative")
-    if opts.noise_floor_seeds < 1:
-        raise UserError(f"--noise-floor-seeds must be at least 1, got {opts.noise_floor_seeds}")
+    if opts.noise_floor_seeds < 0:
+        raise UserError(f"--noise-floor-seeds must be 0 (automatic) or more, got {opts.noise_floor_seeds}")
     if not opts.dense_progress_timeout > 0:
         raise UserError(f"--dense-progress-timeout must be a positive number of seconds, got "
                         f"{opts.dense_progress_timeout}")

@@ -201,7 +201,7 @@ class Search:
                                 final_epochs=o.final_epochs, metric_key=o.metric_key,
                                 max_evals=proposals, quiet=o.quiet,
                                 floor_lookup=functools.partial(live_reference.floor_at, str(self.out)),
-                                noise_seeds=o.noise_floor_seeds if o.noise_floor else None)
+                                noise_seeds=o.noise_draws() if o.noise_floor else None)
         self.watch = FailureWatch(wave=concurrency, pool_size=(len(replay) if replay else proposals) + int(control),
                                   quiet=o.quiet)
         at_levels = f" at sparsities {', '.join(f'{v:g}' for v in levels)}" if len(levels) > 1 else ""

@@ -50,7 +50,7 @@ class ReferencePhase:
         self.training = start_reference(self.spec, seed=self.opts.seed, epochs=self.opts.final_epochs,
                                         with_ls=with_ls, cache_dir=cache, resources=self.resources,
                                         noise_epochs=self.last_rung if self.opts.noise_floor else 0,
-                                        noise_seeds=self.opts.noise_floor_seeds,
+                                        noise_seeds=self.opts.noise_draws(),
                                         timeout_s=self.opts.dense_progress_timeout, feed_node=self.feed_node,
                                         log=self.log)
 
