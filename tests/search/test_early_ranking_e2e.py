@@ -109,7 +109,8 @@ def test_dst_trains_from_init_at_no_cost(mixed_search):
 def test_accounting_counts_the_dense_reference_and_names_the_metric(mixed_search):
     result = json.loads((mixed_search / "result.json").read_text())
     dense = result["dense_reference"]
-    assert result["epochs_dense_reference"] == len(dense["epochs"]) + len(dense["noise_floor_epochs"])
+    draws = dense["noise_floor_seeds"]
+    assert result["epochs_dense_reference"] == len(dense["epochs"]) + draws * len(dense["noise_floor_epochs"])
     assert dense["noise_floor_epochs"] and max(dense["noise_floor_epochs"]) <= max(dense["epochs"])
     assert "metric_at_rungs" in result["winner"] and "ls_distance_at_rungs" not in result["winner"]
     rows = read_pool(mixed_search)

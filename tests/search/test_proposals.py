@@ -8,11 +8,11 @@ from hyperprune.searching.candidate_key import candidate_key
 from hyperprune.searching.proposals import random_pool, space_sparsity
 
 
-def test_26_random_proposals_of_the_reference_space_are_24_distinct_candidates_in_order():
+def test_max_evals_counts_distinct_candidates_in_proposal_order():
     pool = random_pool("reference", preset("tiny"), sparsity=None, seed=0, max_evals=26)
-    assert len(pool) == 24
-    assert [c["candidate_id"] for c in pool] == [f"c{i:03d}" for i in range(24)]
-    assert len({candidate_key(c["method"], c["sparsity"], c["hparams"]) for c in pool}) == 24
+    assert len(pool) == 26
+    assert [c["candidate_id"] for c in pool] == [f"c{i:03d}" for i in range(26)]
+    assert len({candidate_key(c["method"], c["sparsity"], c["hparams"]) for c in pool}) == 26
     assert {c["method"] for c in pool} == {"dst"} and {c["seed"] for c in pool} == {0}
     assert {c["sparsity"] for c in pool} == {0.67}
     assert random_pool("reference", preset("tiny"), sparsity=None, seed=0, max_evals=5) == pool[:5]
