@@ -259,15 +259,17 @@ class PoolSeeder(Searcher):
     def on_trial_result(self, trial_id: str, result: dict) -> None:
         from hyperprune.tune.scheduler import signal_inputs
 
-        epoch = int(result.get("epoch", 0))
+        # the backend learns the score at the first rung on the fair clock: age e0, once rankable
+        age = int(result.get("age", result.get("epoch", 0)))
+        ranked = bool(result.get("rankable", True)) and age >= self.e0
         inputs = signal_inputs(getattr(self, "signal", None), result)
-        if inputs is not None and epoch <= self.e0:
-            self.histories.setdefault(trial_id, {})[epoch] = inputs
+        if inputs is not None and 1 <= age <= self.e0 and result.get("rankable", True):
+            self.histories.setdefault(trial_id, {})[age] = inputs
         if result.get("diverged"):
             self._score(trial_id, math.inf)
-        elif epoch >= self.e0 and inputs is None:
+        elif ranked and inputs is None:
             self._score(trial_id, float(result.get(self.metric_key, math.inf)))
-        elif epoch >= self.e0:  # with a rung-wide signal a placeholder: scored among the others when told
+        elif ranked:  # a rung-wide signal: its own score now, rescored among the learnt ones in _tell
             self._score(trial_id, self._signal_score([trial_id])[0])
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:

@@ -80,3 +80,15 @@ def test_every_candidate_gets_the_master_seed_and_the_control_comes_first():
     assert seeder.suggest("t5") == Searcher.FINISHED  # the control is on top of max_evals
     seeder.on_trial_result("t0", {"epoch": 1, "ls_distance": 0.0})  # never told to the backend
     assert "t0" not in seeder.trial_key
+
+
+def test_the_backend_learns_the_score_at_age_e0_not_before_the_clock_starts():
+    # a rewinding candidate: two epochs of mask search (not rankable), then its clock starts
+    seeder = _seeder(load_space("reference"), max_evals=1, concurrency=1)
+    cfg = seeder.suggest("t1")
+    key = seeder.trial_key["t1"]
+    seeder.on_trial_result("t1", {"epoch": 1, "age": 0, "rankable": False, "ls_distance": 0.0})
+    seeder.on_trial_result("t1", {"epoch": 2, "age": 0, "rankable": False, "ls_distance": 0.0})
+    assert seeder.by_key[key]["score"] is None  # never learnt at the rewound weights
+    seeder.on_trial_result("t1", {"epoch": 3, "age": 1, "rankable": True, "ls_distance": 4.5})
+    assert cfg["candidate_id"] == "c000" and seeder.by_key[key]["score"] == 4.5
