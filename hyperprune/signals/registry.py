@@ -27,6 +27,8 @@ Example::
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 from hyperprune.registry import Registry
@@ -35,8 +37,8 @@ from hyperprune.registry import Registry
 INPUT_KEYS = {"ls": "ls_distance", "ls-trajectory": "ls_distance", "loss": "val_loss"}
 
 
-class Signal:
-    """Base class of a signal: override ``score`` (and the class attributes)."""
+class Signal(ABC):
+    """Base class of a signal: implement ``score`` (and set the class attributes)."""
 
     name: str = ""
     label: str = ""
@@ -46,8 +48,9 @@ class Signal:
     #: search options a search ranking by this signal needs besides ``metric`` (e.g. the LS variant)
     search_flags: dict = {}
 
+    @abstractmethod
     def score(self, inputs: dict[str, np.ndarray], epoch: int, final_epoch: int) -> np.ndarray:
-        raise NotImplementedError
+        """Every candidate's score at ``epoch`` (lower is better) from its inputs of epochs 1..epoch."""
 
     def result_keys(self) -> dict[str, str]:
         """Input name -> the key of a search's trial result that carries it."""
