@@ -32,7 +32,11 @@ class Reservation:
     def placed(self) -> bool:
         """Whether Ray has set the bundle aside yet (it waits while others hold the resources)."""
         if not self._placed:
-            self._placed = bool(self.group.wait(timeout_seconds=0))
+            # The state Ray's control store holds: a zero-timeout ``wait`` asks a fresh readiness
+            # task, which can answer "not yet" for a bundle placed a moment before.
+            from ray.util.placement_group import placement_group_table
+
+            self._placed = placement_group_table(self.group).get("state") == "CREATED"
         return self._placed
 
     def waited_s(self) -> float:
