@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import pickle
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 SMOKE_SETTINGS = (
@@ -36,21 +37,56 @@ SMOKE_SETTINGS = (
 )
 
 
-def _run_all(jobs: list[dict], workers: int, log) -> list[dict]:
+def _run_key(job: dict) -> str:
+    """A run's identity: what it trains, from which seed, under which settings (not the table's space)."""
+    from hyperprune.config import spec_hash, stable_hash
+
+    what = {k: job[k] for k in ("method", "sparsity", "hparams", "seed", "device")}
+    return stable_hash({**what, "spec": spec_hash(job["spec"])}, length=20)
+
+
+def _stored(runs_dir: Path | None, job: dict) -> dict | None:
+    path = runs_dir / f"{_run_key(job)}.pkl" if runs_dir else None
+    if path is None or not path.is_file():
+        return None
+    return {**job, "record": pickle.loads(path.read_bytes())}
+
+
+def _store(runs_dir: Path | None, result: dict) -> None:
+    if runs_dir is not None:
+        from hyperprune.files import write_bytes
+
+        write_bytes(runs_dir / f"{_run_key(result)}.pkl", pickle.dumps(result["record"]))
+
+
+def _run_all(jobs: list[dict], workers: int, log, runs_dir: Path | None = None) -> list[dict]:
+    """Every job's result, in the jobs' order. With ``runs_dir``, a run finished before (by this
+    table or another of the same settings, e.g. the dense reference) is read back, not retrained,
+    and each run is stored as soon as it finishes, so a killed producer loses no finished run."""
     from hyperprune.training.candidate_record import train_job as _train
 
+    done: dict[int, dict] = {}
+    for i, job in enumerate(jobs):
+        found = _stored(runs_dir, job)
+        if found is not None:
+            done[i] = found
+            log(f"  {job['role']} {job['candidate_id']} seed {job['seed']} read back")
+    todo = [i for i in range(len(jobs)) if i not in done]
+
+    def finished(i: int, result: dict) -> None:
+        _store(runs_dir, result)
+        done[i] = result
+        log(f"  {result['role']} {result['candidate_id']} seed {result['seed']} done")
+
     if workers <= 1:
-        done = []
-        for job in jobs:
-            done.append(_train(job))
-            log(f"  {job['role']} {job['candidate_id']} seed {job['seed']} done")
-        return done
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        done = []
-        for result in pool.map(_train, jobs):
-            done.append(result)
-            log(f"  {result['role']} {result['candidate_id']} seed {result['seed']} done")
-        return done
+        for i in todo:
+            finished(i, _train(jobs[i]))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_train, jobs[i]): i for i in todo}
+            for future in as_completed(futures):
+                finished(futures[future], future.result())
+    return [done[i] for i in range(len(jobs))]
 
 
 def produce(
@@ -68,6 +104,7 @@ def produce(
     workers: int,
     device: str = "cpu",
     log=lambda text: None,
+    runs_dir: Path | None = None,
 ) -> tuple[list[dict], dict]:
     """Train the pool, its replicates and the dense references; ``(rows, meta)`` of the table."""
     from hyperprune.calibration.noise import pick_random
@@ -107,7 +144,7 @@ def produce(
         f"seeds {seeds}, {workers} workers"
     )
     first = [job("dense", dense_cand, s) for s in seeds] + [job("candidate", c, seed) for c in pool]
-    done = _run_all(first, workers, log)
+    done = _run_all(first, workers, log, runs_dir)
     finals = {
         d["candidate_id"]: d["record"]["val_metric"][-1]
         for d in done
@@ -119,7 +156,7 @@ def produce(
     by_id = {c["candidate_id"]: c for c in pool}
     if chosen:
         log(f"retraining {len(chosen)} candidates from seeds {seeds[1:]}")
-        done += _run_all([job("replicate", by_id[cid], s) for s in seeds[1:] for cid in chosen], workers, log)
+        done += _run_all([job("replicate", by_id[cid], s) for s in seeds[1:] for cid in chosen], workers, log, runs_dir)
     dense = {d["seed"]: d["record"] for d in done if d["role"] == "dense"}
     rows = []
     for d in done:
@@ -171,6 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--device", default="cpu")
     p.add_argument("--out", help="the table file to write (.parquet); with --smoke, a temporary file by default")
+    p.add_argument(
+        "--runs-dir",
+        type=Path,
+        help="keep each finished run here and read back the runs already there (resume; shared dense runs)",
+    )
     p.add_argument("--smoke", action="store_true", help="tiny sizes: 3 candidates, 2 epochs")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(argv)
@@ -220,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers,
             device=args.device,
             log=log,
+            runs_dir=args.runs_dir,
         )
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
