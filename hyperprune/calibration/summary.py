@@ -77,9 +77,9 @@ def best_schedules(cal: dict, per_metric: int = 3) -> str:
     lines = ["| metric | e0 | ei | final count | epochs | share of full | regret | regret p90 | winner |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for m in cal["metrics"]:
-        rows = [r for r in cal["schedules"] if r["metric"] == m]
-        ok = [r for r in rows if r["regret"] is not None and tol is not None and r["regret"] <= tol + 1e-12
-              and r.get("comparable", True)]
+        every = [r for r in cal["schedules"] if r["metric"] == m]
+        rows = [r for r in every if r.get("comparable", True)] or every  # never a rung before pruning
+        ok = [r for r in rows if r["regret"] is not None and tol is not None and r["regret"] <= tol + 1e-12]
         chosen = sorted(ok, key=lambda r: (r["epochs"], r["regret"]))[:per_metric] if ok else sorted(
             rows, key=lambda r: (r["regret"] if r["regret"] is not None else math.inf, r["epochs"]))[:1]
         for r in chosen:

@@ -149,6 +149,13 @@ def results_markdown(cal: dict) -> str:
         "",
         *noise_lines(cal),
         "",
+        f"The cheapest halving schedule of each signal whose regret is within the tolerance "
+        f"({cal['tolerance']['absolute']:.3g} {cal.get('quality') or 'perplexity'}), or else the one of least "
+        "regret, replayed with the search's halving bookkeeping (regret p90: over resampled pools; "
+        "share of full: its epochs against training every candidate fully):",
+        "",
+        best_schedules(cal, per_metric=1),
+        "",
         recommendation_line(cal),
         "",
         verdict(cal),
