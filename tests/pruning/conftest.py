@@ -27,18 +27,26 @@ def _lm_loss(model, batch):
     return F.cross_entropy(logits, targets.reshape(-1))
 
 
+def _random_batches(count: int, generator: torch.Generator) -> list:
+    return [(torch.randint(0, VOCAB, (SEQ, BATCH), generator=generator),
+             torch.randint(0, VOCAB, (SEQ, BATCH), generator=generator)) for _ in range(count)]
+
+
 def build_context(seed: int = 0, total_epochs: int = 3, steps_per_epoch: int = 4, momentum: float = 0.0,
-                  kind: str = "lstm", hidden: int = 12, emb: int = 10) -> PruneContext:
+                  kind: str = "lstm", hidden: int = 12, emb: int = 10, lr: float = 0.5,
+                  heldout: int | None = None) -> PruneContext:
+    """``heldout``: how many batches of its own the held-out split has (drawn after the training
+    batches); by default it is the training batches."""
     torch.manual_seed(seed)
     cfg = ModelConfig(kind=kind, emb_size=emb, hidden_size=hidden, num_layers=2,
                       dropout=0.0, dropout_h=0.0, dropout_i=0.0)
     model = RNNLanguageModel(VOCAB, cfg)
     data_gen = torch.Generator().manual_seed(seed + 1)
-    train = [(torch.randint(0, VOCAB, (SEQ, BATCH), generator=data_gen),
-              torch.randint(0, VOCAB, (SEQ, BATCH), generator=data_gen)) for _ in range(steps_per_epoch)]
+    train = _random_batches(steps_per_epoch, data_gen)
+    splits = {"train": train, "heldout": train if heldout is None else _random_batches(heldout, data_gen)}
 
     def make_optimizer():
-        return torch.optim.SGD(model.parameters(), lr=0.5, momentum=momentum)
+        return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
 
     def evaluate(m, batches):
         with torch.no_grad():
@@ -47,7 +55,7 @@ def build_context(seed: int = 0, total_epochs: int = 3, steps_per_epoch: int = 4
     return PruneContext(
         model=model, optimizer=make_optimizer(), task_kind="lm", total_epochs=total_epochs,
         steps_per_epoch=steps_per_epoch, generator=torch.Generator().manual_seed(seed + 2),
-        batches=lambda split, n: train[:n], loss=_lm_loss, evaluate=evaluate,
+        batches=lambda split, n: splits[split][:n], loss=_lm_loss, evaluate=evaluate,
         reset_optimizer=make_optimizer, extras={"train": train},
     )
 

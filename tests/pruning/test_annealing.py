@@ -4,7 +4,13 @@ import torch
 from early_helpers import cnn_context, linear_context
 
 from hyperprune.pruning.early.annealing import SimulatedAnnealing
-from hyperprune.pruning.early.annealing_search import AnnealingSchedule, MaskMemory, anneal, propose
+from hyperprune.pruning.early.annealing_search import (
+    AnnealingSchedule,
+    MaskMemory,
+    anneal,
+    busiest_temperature,
+    propose,
+)
 
 torch.set_num_threads(1)
 
@@ -46,6 +52,38 @@ def test_memory_forgets_the_oldest():
     for mask in masks:
         memory.add(mask)
     assert masks[0] not in memory and masks[1] in memory and masks[2] in memory
+
+
+def _small_search(**settings):
+    """The scored energies of a search over the 20 masks keeping 3 of 6 units (revisits abound)."""
+    values = torch.tensor([0.3, -0.2, 0.5, 0.1, -0.4, 0.2])
+    start = torch.tensor([True, True, True, False, False, False])
+    schedule = AnnealingSchedule(t0=0.2, hamming=0.5, evaluations=120, **settings)
+    result = anneal(start, lambda mask: float(values[mask].sum()), schedule, torch.Generator().manual_seed(3))
+    return result.energies
+
+
+def test_a_cap_the_schedule_never_reaches_changes_nothing():
+    busiest = busiest_temperature(iters_start=2, iters_multiplier=1.1, evaluations=120)
+    assert busiest == 13  # int(2 * 1.1 ** 20): the 21st temperature spends the last 13 of 120
+    assert _small_search(iters_multiplier=1.1, iters_cap=busiest) == _small_search(iters_multiplier=1.1, iters_cap=100)
+    assert _small_search(iters_multiplier=1.1, iters_cap=busiest - 1) != _small_search(iters_multiplier=1.1)
+    defaults = {h.name: h.default for h in SimulatedAnnealing.HPARAMS}
+    key = SimulatedAnnealing.effective_hparams
+    assert key({**defaults, "iters_cap": 100}) == key(defaults)  # 150 evaluations: at most 2 moves
+    assert key({**defaults, "iters_start": 20, "iters_cap": 100}) != key({**defaults, "iters_start": 20})
+
+
+def test_memory_and_retries_act_only_together():
+    without_memory = _small_search(memory=0, retries=30)
+    assert _small_search(memory=0, retries=100) == without_memory
+    assert _small_search(memory=50, retries=0) == _small_search(memory=500, retries=0) == without_memory
+    assert _small_search(memory=50, retries=30) != without_memory
+    defaults = {h.name: h.default for h in SimulatedAnnealing.HPARAMS}
+    key = SimulatedAnnealing.effective_hparams
+    assert key({**defaults, "memory": 0, "retries": 100}) == key({**defaults, "memory": 0})
+    assert key({**defaults, "retries": 0, "memory": 500}) == key({**defaults, "retries": 0})
+    assert key({**defaults, "memory": 500}) != key(defaults)
 
 
 def _crafted_linear():

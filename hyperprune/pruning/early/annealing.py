@@ -23,7 +23,7 @@ import torch
 
 from hyperprune.errors import UserError
 from hyperprune.pruning.core.hparams import HParam
-from hyperprune.pruning.early.annealing_search import AnnealingSchedule, anneal
+from hyperprune.pruning.early.annealing_search import AnnealingSchedule, anneal, busiest_temperature
 from hyperprune.pruning.early.early_mask import EarlyMaskMethod, early_hparams
 
 
@@ -63,6 +63,27 @@ class SimulatedAnnealing(EarlyMaskMethod):
     )
 
     COST_HPARAMS = ("evaluations", "heldout_batches")
+
+    @classmethod
+    def effective_hparams(cls, hp):
+        inert = cls._inert_search_settings(hp)
+        return {k: v for k, v in super().effective_hparams(hp).items() if k not in inert}
+
+    @classmethod
+    def _inert_search_settings(cls, hp) -> set[str]:
+        """Search settings that cannot change the search: a cap on the moves per temperature that
+        the schedule never reaches within the budget, and the memory of visited masks without
+        redraws (or the redraws without a memory)."""
+        full = {**{h.name: h.default for h in cls.HPARAMS}, **hp}
+        inert = set()
+        if full["iters_cap"] >= busiest_temperature(full["iters_start"], full["iters_multiplier"],
+                                                    full["evaluations"]):
+            inert.add("iters_cap")
+        if full["retries"] == 0:
+            inert.add("memory")
+        if full["memory"] == 0:
+            inert.add("retries")
+        return inert
 
     @classmethod
     def extra_passes(cls, hp, shape):

@@ -112,6 +112,18 @@ def propose(mask: torch.Tensor, hamming: int, groups: torch.Tensor | None,
     return new
 
 
+def busiest_temperature(iters_start: float, iters_multiplier: float, evaluations: int) -> int:
+    """The most moves one temperature runs before ``evaluations`` scorings are spent, with no
+    cap on the moves per temperature: a cap at least this large never binds."""
+    done, iterations, most = 1, float(iters_start), 0
+    while done < evaluations:
+        moves = min(max(1, int(iterations)), evaluations - done)
+        most = max(most, moves)
+        done += moves
+        iterations *= iters_multiplier
+    return most
+
+
 def anneal(start: torch.Tensor, energy: Callable[[torch.Tensor], float], schedule: AnnealingSchedule,
            generator: torch.Generator, groups: torch.Tensor | None = None) -> AnnealingResult:
     """Minimise ``energy`` over masks with the kept count (per group) of ``start``."""
