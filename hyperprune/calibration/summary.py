@@ -71,18 +71,24 @@ def recommendation_line(cal: dict) -> str:
             f"{number(tol['absolute'], 3)} = {tol['fraction']:.1%} of the best){bound}, winner {rec['winner']}")
 
 
+def shown_schedules(cal: dict, metric: str, per_metric: int = 3) -> list[dict]:
+    """The schedules shown for ``metric``: the cheapest comparable ones whose regret is within the
+    tolerance, or else the one of least regret."""
+    tol = cal["tolerance"]["absolute"]
+    every = [r for r in cal["schedules"] if r["metric"] == metric]
+    rows = [r for r in every if r.get("comparable", True)] or every  # never a rung before pruning
+    ok = [r for r in rows if r["regret"] is not None and tol is not None and r["regret"] <= tol + 1e-12]
+    if ok:
+        return sorted(ok, key=lambda r: (r["epochs"], r["regret"]))[:per_metric]
+    return sorted(rows, key=lambda r: (r["regret"] if r["regret"] is not None else math.inf, r["epochs"]))[:1]
+
+
 def best_schedules(cal: dict, per_metric: int = 3) -> str:
     """Per metric, the cheapest schedules whose regret is within the tolerance (or the least regret)."""
-    tol = cal["tolerance"]["absolute"]
     lines = ["| metric | e0 | ei | final count | epochs | share of full | regret | regret p90 | winner |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for m in cal["metrics"]:
-        every = [r for r in cal["schedules"] if r["metric"] == m]
-        rows = [r for r in every if r.get("comparable", True)] or every  # never a rung before pruning
-        ok = [r for r in rows if r["regret"] is not None and tol is not None and r["regret"] <= tol + 1e-12]
-        chosen = sorted(ok, key=lambda r: (r["epochs"], r["regret"]))[:per_metric] if ok else sorted(
-            rows, key=lambda r: (r["regret"] if r["regret"] is not None else math.inf, r["epochs"]))[:1]
-        for r in chosen:
+        for r in shown_schedules(cal, m, per_metric):
             lines.append(f"| {m} | {r['e0']} | {r['ei']} | {r['final_count']} | {r['epochs']} | "
                          f"{r['epochs_fraction']:.0%} | {number(r['regret'], 3)} | {number(r.get('regret_high'), 3)} | "
                          f"{r['winner']} |")

@@ -321,7 +321,9 @@ def _aligned(row: dict) -> dict:
     for key in ("val_loss", "val_metric", "ls_distance", "ls_distance_trajectory"):
         values = row.get(key) or []
         out[key] = [values[i] if i < len(values) else None for i in keep]
-    out["epochs"] = [int((row.get("age") or row["epochs"])[i]) for i in keep]
+    ages = row.get("age") or row["epochs"]
+    out["age"] = [int(ages[i]) for i in keep]  # as long as the measurements kept
+    out["epochs"] = [int(row["epochs"][i]) for i in keep]
     out["status"] = "diverged" if row.get("diverged") else "finished"
     return out
 
@@ -407,7 +409,21 @@ def analyse_table(
         samples=samples or BOOTSTRAP_SAMPLES,
         labels={m: get_signal(m).label for m in chosen},
         prune_by=int(meta["e0"]),
+        every_interval=False,
     )
+    _fill_shown_intervals(result, curves, seed)
     result["table"] = meta
     result["quality"] = "perplexity" if meta["lower_is_better"] else "accuracy"
     return result
+
+
+def _fill_shown_intervals(cal: dict, curves, seed: int) -> None:
+    """The regret percentile over resampled pools of the schedules a printout shows (bootstrapping
+    every schedule of a table takes minutes; these few take seconds)."""
+    from hyperprune.calibration.recommendation import regret_percentile
+    from hyperprune.calibration.summary import shown_schedules
+
+    for metric in cal["metrics"]:
+        for row in shown_schedules(cal, metric):
+            if row.get("comparable", True) and row.get("regret_high") is None:
+                row["regret_high"] = regret_percentile(curves, row, seed=seed)
