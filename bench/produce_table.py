@@ -45,18 +45,21 @@ def _run_key(job: dict) -> str:
     return stable_hash({**what, "spec": spec_hash(job["spec"])}, length=20)
 
 
+def _run_file(runs_dir: Path, job: dict) -> Path:
+    return runs_dir / f"{_run_key(job)}.pkl"
+
+
 def _stored(runs_dir: Path | None, job: dict) -> dict | None:
-    path = runs_dir / f"{_run_key(job)}.pkl" if runs_dir else None
-    if path is None or not path.is_file():
+    if runs_dir is None or not _run_file(runs_dir, job).is_file():
         return None
-    return {**job, "record": pickle.loads(path.read_bytes())}
+    return {**job, "record": pickle.loads(_run_file(runs_dir, job).read_bytes())}
 
 
 def _store(runs_dir: Path | None, result: dict) -> None:
     if runs_dir is not None:
         from hyperprune.files import write_bytes
 
-        write_bytes(runs_dir / f"{_run_key(result)}.pkl", pickle.dumps(result["record"]))
+        write_bytes(_run_file(runs_dir, result), pickle.dumps(result["record"]))
 
 
 def _run_all(jobs: list[dict], workers: int, log, runs_dir: Path | None = None) -> list[dict]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -112,16 +112,26 @@ def propose(mask: torch.Tensor, hamming: int, groups: torch.Tensor | None,
     return new
 
 
+def planned_moves(iters_start: float, iters_multiplier: float, iters_cap: int | None = None) -> Iterator[int]:
+    """The moves each temperature runs, one per temperature (``iters_cap``: a cap on each; None:
+    uncapped), before the search's evaluation budget cuts the last one short."""
+    iterations = float(iters_start)
+    while True:
+        planned = int(iterations) if iters_cap is None else min(iters_cap, int(iterations))
+        yield max(1, planned)
+        iterations *= iters_multiplier
+
+
 def busiest_temperature(iters_start: float, iters_multiplier: float, evaluations: int) -> int:
     """The most moves one temperature runs before ``evaluations`` scorings are spent, with no
     cap on the moves per temperature: a cap at least this large never binds."""
-    done, iterations, most = 1, float(iters_start), 0
-    while done < evaluations:
-        moves = min(max(1, int(iterations)), evaluations - done)
-        most = max(most, moves)
-        done += moves
-        iterations *= iters_multiplier
-    return most
+    done, most = 1, 0  # the start mask is the first scoring
+    for moves in planned_moves(iters_start, iters_multiplier):
+        if done >= evaluations:
+            return most
+        moves = min(moves, evaluations - done)
+        most, done = max(most, moves), done + moves
+    return most  # unreachable: the plan never ends
 
 
 def anneal(start: torch.Tensor, energy: Callable[[torch.Tensor], float], schedule: AnnealingSchedule,
@@ -134,12 +144,12 @@ def anneal(start: torch.Tensor, energy: Callable[[torch.Tensor], float], schedul
     memory.add(current)
     anchor = max(1.0, schedule.hamming * int(current.sum()))
     hamming = anchor
-    iterations = float(schedule.iters_start)
+    plan = planned_moves(schedule.iters_start, schedule.iters_multiplier, schedule.iters_cap)
     step = 0
     while result.evaluations < schedule.evaluations:
         temperature = schedule.t0 * schedule.decay ** step
         accepted_here = [current_energy]
-        for _ in range(max(1, min(schedule.iters_cap, int(iterations)))):
+        for _ in range(next(plan)):
             if result.evaluations >= schedule.evaluations:
                 break
             candidate = None
@@ -163,7 +173,6 @@ def anneal(start: torch.Tensor, energy: Callable[[torch.Tensor], float], schedul
                 result.accepted += 1
         step += 1
         result.temperatures = step
-        iterations *= schedule.iters_multiplier
         hamming *= schedule.hamming_decay
         if hamming < anchor / 2:
             anchor *= 0.75
