@@ -113,16 +113,16 @@ def pool_checkpoint_seconds(out: Path) -> float:
 
 
 def dense_seconds(out: Path) -> tuple[float | None, float | None]:
-    """(dense reference, noise floor) training seconds, where this code records them."""
+    """(dense reference, noise floor: every draw) training seconds, where this code records them."""
     path = out / "dense_reference.json"
     if not path.is_file():
         return None, None
     data = json.loads(path.read_text())
-    found = []
-    for name in ("record", "noise"):
-        seconds = (data.get(name) or {}).get("seconds")
-        found.append(sum(seconds) if seconds else None)
-    return found[0], found[1]
+    reference = (data.get("record") or {}).get("seconds")
+    # every noise-floor draw (code that trained one records it under "noise" alone)
+    noises = data.get("noises") or [data.get("noise") or {}]
+    noise = [s for draw in noises for s in (draw or {}).get("seconds") or []]
+    return (sum(reference) if reference else None), (sum(noise) if noise else None)
 
 
 def first_time(lines: list[tuple[float, str]], pattern: str) -> float | None:

@@ -67,6 +67,15 @@ def noise_init_seed(seed: int, draw: int = 0) -> int:
     return int(stable_hash(key, 8), 16) % (2**31 - 1)
 
 
+def noise_chains(draws: int, workers: int) -> list[list[int]]:
+    """Which noise-floor draws (0-based) share a reservation and train in turn in it, for a
+    search with ``workers`` candidate slots: at most as many reservations as the slots the
+    reference leaves (so that every dense run is placed at once), at least one; draws dealt
+    round-robin. ``noise_chains(2, 2) == [[0, 1]]``, ``noise_chains(3, 4) == [[0], [1], [2]]``."""
+    count = max(1, min(draws, workers - 1))
+    return [list(range(first, draws, count)) for first in range(count)] if draws > 0 else []
+
+
 def noise_run_name(draw: int) -> str:
     """The name of the ``draw``-th noise-floor run (0-based) in the feed and the log."""
     return "noise floor" if draw == 0 else f"noise floor {draw + 1}"
@@ -282,7 +291,9 @@ class ReferenceTraining:
                 return
             name = names[ready[0]]
             del self.pending[name]
-            release(self.reservations.pop(name, None))
+            reservation = self.reservations.pop(name, None)
+            if all(other is not reservation for other in self.reservations.values()):
+                release(reservation)  # the last run of its reservation
             try:
                 record, state = ray.get(ready[0])
             except Exception as exc:  # candidates waiting for it learn why; result() raises it
@@ -353,8 +364,9 @@ class ReferenceTraining:
         for ref in self.pending.values():
             with contextlib.suppress(Exception):
                 ray.cancel(ref, force=True)
-        for name in list(self.reservations):
-            release(self.reservations.pop(name))
+        for reservation in {id(r): r for r in self.reservations.values()}.values():
+            release(reservation)
+        self.reservations.clear()
 
 
 class DenseRunFailed(RuntimeError):
@@ -368,9 +380,12 @@ def _one_line(exc: BaseException) -> str:
 
 def start_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cache_dir: Path,
                     resources: dict, noise_epochs: int = 0, noise_seeds: int = 1,
-                    timeout_s: float | None = None, feed_node: str | None = None, log=print) -> ReferenceTraining:
+                    timeout_s: float | None = None, feed_node: str | None = None, workers: int | None = None,
+                    log=print) -> ReferenceTraining:
     """Start training (or extending) the cached dense reference and noise-floor draws as Ray tasks.
 
+    ``workers``: the search's candidate slots; the noise-floor draws then share reservations as
+    :func:`noise_chains` says (None: a reservation per draw).
     ``feed_node``: the node id the feed is pinned to (the head's: a worker node that leaves the
     cluster must not take it along); None lets Ray place it.
     """
@@ -394,19 +409,36 @@ def start_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cac
         "scheduling_strategy": NodeAffinitySchedulingStrategy(node_id=feed_node, soft=False)}
     feed = ReferenceFeed.options(**placement).remote(
         {name: cached.record for name, (cached, _, _) in runs.items()}, labels)
-    pending, reservations = {}, {}
-    for name, (cached, wanted, init_seed) in runs.items():
+    to_train = []
+    for name, (cached, wanted, _) in runs.items():
         if wanted <= 0 or not cached.needs(wanted):
             if wanted > 0:
                 log(f"{labels[name]}: cached ({cached.trained()} epochs) in {folder}")
             feed.publish.remote(name, cached.record, True)
             continue
-        log(f"{labels[name]}: training epochs {cached.trained() + 1}-{wanted}")
-        reservations[name] = reserve(resources, name)
-        pending[name] = task.options(**task_options(reservations[name], DENSE_RETRIES)).remote(
-            spec_dict, seed, wanted, seed, cached.state, with_ls, device, init_seed, feed, name)
+        to_train.append(name)
+    pending, reservations = {}, {}
+    for group in _reservation_groups(to_train, workers):
+        shared = reserve(resources, group[0])
+        for place, name in enumerate(group):
+            cached, wanted, init_seed = runs[name]
+            after = f" (after dense {group[place - 1]}, in its reserved worker)" if place else ""
+            log(f"{labels[name]}: training epochs {cached.trained() + 1}-{wanted}{after}")
+            reservations[name] = shared
+            pending[name] = task.options(**task_options(shared, DENSE_RETRIES)).remote(
+                spec_dict, seed, wanted, seed, cached.state, with_ls, device, init_seed, feed, name)
     return ReferenceTraining(key, {name: cached for name, (cached, _, _) in runs.items()}, epochs,
                              noise_epochs, feed, pending, labels, reservations, timeout_s)
+
+
+def _reservation_groups(names: list[str], workers: int | None) -> list[list[str]]:
+    """The dense runs to train grouped by the reservation they share (see :func:`noise_chains`):
+    the reference alone; the noise-floor draws in chains, or each alone when ``workers`` is None."""
+    noises = [name for name in names if name != "reference"]
+    groups = [["reference"]] if "reference" in names else []
+    if workers is None:
+        return groups + [[name] for name in noises]
+    return groups + [[noises[i] for i in chain] for chain in noise_chains(len(noises), workers)]
 
 
 def ensure_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cache_dir: Path,

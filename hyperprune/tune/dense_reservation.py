@@ -1,10 +1,12 @@
-"""Resources set aside for each dense run of a search, for as long as it trains.
+"""Resources set aside for the dense runs of a search, for as long as they train.
 
-A dense task runs inside a placement group of one bundle (its CPUs and GPUs) made for it
-alone. Candidates waiting for the dense reference hold their own resources; without the
-bundle, a dense task retried after its worker died would queue behind them while they wait for
-it. With it, the retry starts in the bundle its first attempt had. The bundle is given back as
-soon as the run's result is stored (:func:`release`), so the candidates get the resources after.
+A dense task runs inside a placement group of one bundle (its CPUs and GPUs) made for it, or
+for a chain of noise-floor draws that train in turn in it (the bundle holds one task's
+resources, so Ray starts the next when the one before ends). Candidates waiting for the dense
+reference hold their own resources; without the bundle, a dense task retried after its worker
+died would queue behind them while they wait for it. With it, the retry starts in the bundle
+its first attempt had. The bundle is given back as soon as its last run's result is stored
+(:func:`release`), so the candidates get the resources after.
 
 Example::
 

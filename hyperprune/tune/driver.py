@@ -315,7 +315,7 @@ class Search:
             # the feed lives on the head node: a worker node that leaves the cluster must not take it along
             phase = ReferencePhase(self.out, self.opts, self.spec, resources=self._resources(),
                                    last_rung=self._last_rung(), feed_node=head_node_id(session.dashboard_url),
-                                   log=self.log)
+                                   workers=self._concurrency(), log=self.log)
             phase.start()
             known, feed = phase.known, phase.feed
             live_reference.register(str(self.out), phase)

@@ -23,13 +23,14 @@ NOTHING = {"key": None, "record": None, "noise": None, "noises": [], "noise_floo
 
 class ReferencePhase:
     def __init__(self, out: Path, opts, spec, *, resources: dict, last_rung: int, feed_node: str | None = None,
-                 log=print) -> None:
+                 workers: int | None = None, log=print) -> None:
         self.path = Path(out) / "dense_reference.json"
         self.opts = opts
         self.spec = spec
         self.resources = resources
         self.last_rung = last_rung
         self.feed_node = feed_node
+        self.workers = workers  # the candidate slots: how many reservations the noise-floor draws share
         self.log = log
         self.data: dict | None = None  # the finished reference (dense_reference.json)
         self.training = None  # or the dense runs still training
@@ -52,7 +53,7 @@ class ReferencePhase:
                                         noise_epochs=self.last_rung if self.opts.noise_floor else 0,
                                         noise_seeds=self.opts.noise_draws(),
                                         timeout_s=self.opts.dense_progress_timeout, feed_node=self.feed_node,
-                                        log=self.log)
+                                        workers=self.workers, log=self.log)
 
     @property
     def known(self) -> dict:

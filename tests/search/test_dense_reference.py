@@ -77,3 +77,36 @@ def test_the_floor_of_several_draws_is_their_mean_with_their_spread():
     assert floor_estimate(reference, [near])["ls_distance_sd"] == [None, None]  # one draw: no spread
     assert describe((2.0, 2 ** 0.5, 2), 6) == "2 ± 1.4 (sd, 2 of 6 seeds)"
     assert describe((2.0, None, 1), 1) == "2"
+
+
+def test_noise_draws_share_the_reservations_the_reference_leaves():
+    from hyperprune.tune.dense_reference import _reservation_groups, noise_chains
+
+    assert noise_chains(2, 2) == [[0, 1]]  # two slots: the reference's and one chain
+    assert noise_chains(2, 1) == [[0, 1]]
+    assert noise_chains(3, 4) == [[0], [1], [2]]
+    assert noise_chains(6, 3) == [[0, 2, 4], [1, 3, 5]]
+    assert noise_chains(0, 4) == []
+    names = ["reference", "noise floor", "noise floor 2", "noise floor 3"]
+    assert _reservation_groups(names, 2) == [["reference"], ["noise floor", "noise floor 2", "noise floor 3"]]
+    assert _reservation_groups(names[1:], 3) == [["noise floor", "noise floor 3"], ["noise floor 2"]]
+    assert _reservation_groups(names, None) == [[name] for name in names]
+
+
+def test_draws_trained_in_turn_in_one_reservation_equal_draws_trained_apart(local_ray, tmp_path):
+    from hyperprune.tune.dense_reference import start_reference
+
+    spec = _spec()
+    args = {"seed": 5, "with_ls": True, "resources": {"cpu": 1}, "log": lambda line: None, "epochs": 2,
+            "noise_epochs": 1, "noise_seeds": 2}
+    chained = start_reference(spec, cache_dir=tmp_path / "a", workers=2, **args)
+    shared = {id(r) for name, r in chained.reservations.items() if name != "reference"}
+    assert len(chained.reservations) == 3 and len(shared) == 1  # both draws in one reserved worker
+    assert chained.reservations["reference"] is not chained.reservations["noise floor"]
+    together = chained.result()
+    assert chained.reservations == {} and chained.pending == {}  # every reservation given back
+    apart = start_reference(spec, cache_dir=tmp_path / "b", workers=None, **args).result()
+    assert together.record["val_loss"] == apart.record["val_loss"]
+    assert [n["val_loss"] for n in together.noises] == [n["val_loss"] for n in apart.noises]
+    assert [n["ls"] for n in together.noises] == [n["ls"] for n in apart.noises]
+    assert together.noises[0]["val_loss"] != together.noises[1]["val_loss"]  # two different draws
