@@ -99,7 +99,8 @@ class CandidateTrainable(tune.Trainable):
         self.run.ls_epochs = None if ls_epochs is None else set(ls_epochs)
         self.with_ls = self.run.task_kind == "lm" and self.settings.get("with_ls", True)
         if self.with_ls:
-            self.run.attach_probe(LSProbe.for_run(self.run, self.settings["ls_seed"]))
+            # a resumed candidate loads its epoch-0 spectrum with its checkpoint: measured in step()
+            self.run.attach_probe(LSProbe.for_run(self.run, self.settings["ls_seed"]), measure_now=False)
         self.last_epoch = int(self.settings.get("control_epochs") or 0) if self.control else 0
         self.last_epoch = self.last_epoch or self.settings["final_epochs"]
         self.node = current_node()
@@ -130,6 +131,7 @@ class CandidateTrainable(tune.Trainable):
             metrics.update(train_s=0.0, method_s=0.0, eval_s=0.0, ls_s=0.0)
         else:
             _crash_once_if_asked(self.candidate_id, self.run.epoch + 1)
+            self.run.measure_epoch0()
             metrics = self.run.train_epoch()
             metrics["replayed"] = False
             metrics.update(self.run.timing)

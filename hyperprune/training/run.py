@@ -213,13 +213,22 @@ class TrainingRun:
         with self._own_rng(), swapped_in(self._averages()):
             return self.task.evaluate(self.model, split)
 
-    def attach_probe(self, probe) -> None:
+    def attach_probe(self, probe, measure_now: bool = True) -> None:
         """Measure the LS with ``probe`` at every epoch; the spectrum at epoch 0 is taken now
-        (after the masks are set up) unless the run already has one."""
+        (after the masks are set up) unless the run already has one, or with ``measure_now``
+        False by :meth:`measure_epoch0` before the first epoch (a run about to load a
+        checkpoint has it there, and the measurement would be thrown away)."""
         self.probe = probe
-        if probe is not None and not self.ls_epoch0 and self.epoch == 0:
+        if measure_now:
+            self.measure_epoch0()
+
+    def measure_epoch0(self) -> None:
+        """The spectrum at epoch 0, if the run has a probe, is still at epoch 0 and has none yet.
+        It draws from the run's own random stream only, so it is the same whenever it is taken
+        before the first epoch."""
+        if self.probe is not None and not self.ls_epoch0 and self.epoch == 0:
             with self._own_rng():
-                self.ls_epoch0 = probe.spectrum(self)
+                self.ls_epoch0 = self.probe.spectrum(self)
 
     def spectra(self) -> list[list[float]]:
         """The spectra of epochs 0..current measured so far (empty lists where none was)."""
