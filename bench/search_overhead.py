@@ -18,7 +18,9 @@ reads the Tune results of every candidate-epoch afterwards. It prints:
   them, the work is split further into training, evaluation, LS and checkpoints.
 
 With ``--code DIR ...`` it runs the same search once with each source tree on ``PYTHONPATH``
-(alternately, on one machine, each with its own empty cache), so versions compare side by side.
+(alternately, on one machine, each with its own empty cache), so versions compare side by side;
+a tree named twice runs twice (``--code OLD NEW OLD NEW`` alternates them against the machine's
+drift), and the end compares each version's mean wall and wall/ideal over its runs.
 
 Usage::
 
@@ -259,16 +261,28 @@ def main(argv: list[str] | None = None) -> None:
                 wall, lines, start, read_iterations(out), pool_checkpoint_seconds(out), dense_seconds(out)
             )
             label = f"{code_path} {own}".strip()
-            results[label] = figures
+            results.setdefault(label, []).append(figures)
             report(label, figures)
-    if len(results) > 1:
-        walls = [f["wall"] for f in results.values()]
-        print(
-            f"# wall of the last against the first: {walls[-1] / walls[0]:.2f} "
-            f"({(1 - walls[-1] / walls[0]) * 100:.0f}% faster)"
-        )
+    if sum(map(len, results.values())) > 1:
+        compare(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
+
+
+def compare(results: dict[str, list[dict]]) -> None:
+    """Each version's mean wall and wall/ideal over its runs, and the last version's wall against
+    the first's (runs of a version alternate with the others' when ``--code`` repeats them)."""
+    means = {}
+    for label, runs in results.items():
+        wall = sum(f["wall"] for f in runs) / len(runs)
+        ratio = sum(f["ratio"] for f in runs) / len(runs)
+        means[label] = wall
+        print(f"# {label}: mean wall {wall:.1f} s, mean wall/ideal {ratio:.2f} over {len(runs)} run(s)")
+    if len(means) > 1:
+        first, last = list(means.values())[0], list(means.values())[-1]
+        change = (1 - last / first) * 100
+        word = "faster" if change >= 0 else "slower"
+        print(f"# mean wall of the last version against the first: {last / first:.2f} ({abs(change):.0f}% {word})")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,18 @@ takes the signal's inputs (``{"ls": ..., "loss": ...}``) at every epoch, and the
 the whole rung with the signal when it halves (a rank combination needs every candidate at
 the rung); without one, the recorded value is the score.
 
+*Moving on before the round is decided.* While a round waits for its last results, a worker
+that has nothing else to train would sit idle. :meth:`HalvingBook.clearable` names the waiting
+candidates that no result still to come can push out of the kept part (even if every pending
+candidate reported a better metric, or failed and shrank the round), and
+:meth:`HalvingBook.clear_ahead` lets one of them train on to the next rung (it is *ahead*). The
+round's decision is the one it would have been without it: an ahead candidate keeps its place
+in the round it was cleared in, and an end it meets before that round is decided (diverged,
+error, finished) is *deferred* and applied once the round is decided, in the round it would
+have happened in. Clearing needs the complete pool and a score of each candidate on its own
+(the recorded value, or a signal that is not ``rung_wide``); with a signal that compares the
+candidates of a rung (a rank combination), no candidate is cleared ahead.
+
 A *control* candidate (the dense network) is recorded but never ranked: it takes no slot of
 the halving, trains on until ``control_epochs`` (the last rung) and then finishes.
 """
@@ -77,6 +89,8 @@ class Candidate:
     rung_metrics: dict[int, float] = field(default_factory=dict)
     inputs: dict[int, dict[str, float]] = field(default_factory=dict)  # epoch -> the signal's inputs
     error: str | None = None
+    ahead: bool = False  # cleared for the next rung before this round is decided (HalvingBook.clear_ahead)
+    deferred: str | None = None  # an ahead candidate's end, applied once its round is decided
 
 
 @dataclass
@@ -106,6 +120,10 @@ class HalvingBook:
 
     def exclude(self, trial_id: str, status: str) -> None:
         c = self.candidates[trial_id]
+        if c.ahead and status != "eliminated":
+            c.deferred = c.deferred or status  # it still counts in the round it was cleared in
+            c.waiting = False
+            return
         if c.status in ("alive", "finalist", "control"):
             c.status = status
             c.waiting = False
@@ -122,11 +140,12 @@ class HalvingBook:
         at a rung age, it is excluded as an error (see the module docstring).
         """
         c = self.candidates[trial_id]
+        target, final = self._target(c)
         if not rankable and c.status != "control":
             if diverged:
                 self.exclude(trial_id, "diverged")
                 return "diverged"
-            due = self.final_epochs if self.phase == "final" else self.rung_epoch
+            due = self.final_epochs if final else self.e0 + target * self.ei
             if restarts or epoch < due:
                 return "continue"
             c.error = (f"{c.candidate_id} reached age {epoch} (a rung) before its mask was final: a method "
@@ -144,38 +163,100 @@ class HalvingBook:
             if math.isfinite(value):
                 c.rung_metrics[epoch] = float(value)
             return "finished" if epoch >= (self.control_epochs or self.final_epochs) else "continue"
-        at_rung = self.phase == "elimination" and epoch >= self.rung_epoch
+        at_rung = not final and epoch >= self.e0 + target * self.ei
         if diverged or (at_rung and not math.isfinite(value)):
             self.exclude(trial_id, "diverged")
             return "diverged"
         if epoch >= self.final_epochs:
             # the full budget is spent (possibly before the rounds got down to final_count)
-            c.status, c.waiting = "finished", False
+            self.finish(trial_id, epoch)
             return "finished"
         if not at_rung:
             return "continue"
-        c.rung_metrics[self.round] = float(value)
+        c.rung_metrics[target] = float(value)
         c.waiting = True
         return "wait"
 
+    def _target(self, c: Candidate) -> tuple[int, bool]:
+        """The round whose rung ``c`` trains towards, and whether it trains to the end instead
+        (the final phase, or an ahead candidate of a round that leaves only finalists)."""
+        if c.ahead and self.phase == "elimination":
+            leaves_finalists = keep_count(len(self.alive()), self.final_count) <= self.final_count
+            return self.round + 1, leaves_finalists
+        return self.round, self.phase == "final"
+
+    def finish(self, trial_id: str, epoch: int) -> None:
+        """``trial_id`` trained to age ``epoch`` = ``final_epochs``: finished (deferred while ahead)."""
+        c = self.candidates[trial_id]
+        c.epoch = max(c.epoch, epoch)
+        if c.ahead:
+            c.deferred, c.waiting = "finished", False
+        else:
+            c.status, c.waiting = "finished", False
+
+    def reported(self, c: Candidate) -> bool:
+        """``c`` has its metric for the current round (it waits at the rung, or went on ahead)."""
+        return c.waiting or c.ahead
+
     def ready(self, pool_complete: bool) -> bool:
         alive = self.alive()
-        return self.phase == "elimination" and pool_complete and bool(alive) and all(c.waiting for c in alive)
+        return (self.phase == "elimination" and pool_complete and bool(alive)
+                and all(self.reported(c) for c in alive))
+
+    def clearable(self, pool_complete: bool) -> list[Candidate]:
+        """Candidates waiting at the current rung that this round keeps whatever the results still
+        to come, best first (see the module docstring); none before the pool is complete, once
+        every result is in (the round is decided then), or with a ``rung_wide`` signal. A
+        candidate that cannot be ranked (a score that is not finite) is never cleared."""
+        signal = self._signal()
+        if self.phase != "elimination" or not pool_complete or (signal is not None and signal.rung_wide):
+            return []
+        alive = self.alive()
+        reported = [c for c in alive if self.reported(c)]
+        if not reported:
+            return []
+        scores = (self._signal_scores(signal, reported) if signal is not None
+                  else [c.rung_metrics[self.round] for c in reported])
+        order = sorted(zip(scores, [c.candidate_id for c in reported], reported, strict=True), key=lambda t: t[:2])
+        reported = [c for score, _, c in order if math.isfinite(score)]
+        pending = len(alive) - len(reported)
+        if pending == 0:
+            return []
+        # worst case: of the pending, ``failed`` end without a result and every other one ranks above
+        safe = [c for place, c in enumerate(reported)
+                if all(place + pending - failed < keep_count(len(alive) - failed, self.final_count)
+                       for failed in range(pending + 1))]
+        return [c for c in safe if c.waiting and not c.ahead]
+
+    def clear_ahead(self, trial_id: str) -> None:
+        """Let ``trial_id`` (one of :meth:`clearable`) train on to the next rung now."""
+        c = self.candidates[trial_id]
+        c.ahead, c.waiting = True, False
+
+    def _signal(self):
+        """The signal this book ranks by (an instance), or None."""
+        if getattr(self, "signal", None) is None:
+            return None
+        from hyperprune.signals.registry import get_signal
+
+        return get_signal(self.signal)
+
+    def _signal_scores(self, signal, cands: list[Candidate]) -> list[float]:
+        """``signal``'s score at this rung of each of ``cands`` from its inputs so far (inf: unrankable)."""
+        epoch = self.rung_epoch
+        inputs = {name: np.array([[c.inputs.get(e, {}).get(name, math.nan) for e in range(1, epoch + 1)]
+                                  for c in cands]) for name in signal.inputs}
+        scores = signal.score(inputs, epoch, self.final_epochs)
+        return [float(score) if math.isfinite(score) else math.inf for score in scores]
 
     def _score_rung(self) -> None:
         """With a signal: every waiting candidate's score at this rung, from its inputs so far."""
-        if getattr(self, "signal", None) is None:
+        signal = self._signal()
+        if signal is None:
             return
-        from hyperprune.signals.registry import get_signal
-
-        signal = get_signal(self.signal)
         alive = self.alive()
-        epoch = self.rung_epoch
-        inputs = {name: np.array([[c.inputs.get(e, {}).get(name, math.nan) for e in range(1, epoch + 1)]
-                                  for c in alive]) for name in signal.inputs}
-        scores = signal.score(inputs, epoch, self.final_epochs)
-        for c, score in zip(alive, scores, strict=True):
-            c.rung_metrics[self.round] = float(score) if math.isfinite(score) else math.inf
+        for c, score in zip(alive, self._signal_scores(signal, alive), strict=True):
+            c.rung_metrics[self.round] = score
 
     def halve(self) -> tuple[list[Candidate], list[Candidate]]:
         """Rank the waiting candidates, keep the better part; returns (kept, excluded)."""
@@ -193,12 +274,19 @@ class HalvingBook:
         for c in dropped:
             self.exclude(c.trial_id, "eliminated")
         for c in kept:
-            c.waiting = False
+            c.waiting = c.waiting and c.ahead  # an ahead one may wait at the next rung
+            c.ahead = False
         self.round += 1
         if len(kept) <= self.final_count:
             self.phase = "final"
             for c in kept:
-                c.status = "finalist"
+                c.status, c.waiting = "finalist", False
+        for c in kept:
+            end, c.deferred = c.deferred, None
+            if end == "finished":
+                c.status = "finished"
+            elif end is not None:
+                self.exclude(c.trial_id, end)
         return kept, dropped
 
 

@@ -71,6 +71,15 @@ class LevelBooks:
     def record(self, trial_id: str, *args, **kwargs) -> str:
         return self.book_of(trial_id).record(trial_id, *args, **kwargs)
 
+    def finish(self, trial_id: str, epoch: int) -> None:
+        self.book_of(trial_id).finish(trial_id, epoch)
+
+    def clearable(self, pool_complete: bool) -> list[Candidate]:
+        return [c for book in self.books.values() for c in book.clearable(pool_complete)]
+
+    def clear_ahead(self, trial_id: str) -> None:
+        self.book_of(trial_id).clear_ahead(trial_id)
+
     def alive(self) -> list[Candidate]:
         return [c for book in self.books.values() for c in book.alive()]
 

@@ -2,7 +2,9 @@
 
 Every candidate trains to the current rung and is PAUSED there (Tune checkpoints it and frees
 its resources). When the pool is complete and every live candidate has reported the rung, the
-better half is kept: losers are stopped, winners resume from their checkpoints. Once
+better half is kept: losers are stopped, winners resume from their checkpoints. A worker
+that would wait for a round's last results trains on a candidate the round keeps whatever they
+are (:meth:`~hyperprune.searching.halving.HalvingBook.clearable`). Once
 ``final_count`` remain they train on to age ``final_epochs`` without pausing. Rungs are ages
 (epochs since a candidate's last prune-and-rewind event), read from each result's ``age``.
 
@@ -100,7 +102,7 @@ class SyncHalvingScheduler(FIFOScheduler):
             if diverged:
                 self.book.exclude(trial.trial_id, "diverged")
             elif epoch >= self.book.final_epochs:
-                cand.epoch, cand.status, cand.waiting = epoch, "finished", False
+                self.book.finish(trial.trial_id, epoch)
             else:  # ended outside the schedule: it cannot be ranked further
                 self.book.exclude(trial.trial_id, "error")
         self._maybe_halve(tune_controller)
@@ -145,6 +147,13 @@ class SyncHalvingScheduler(FIFOScheduler):
             if (trial.status == Trial.PAUSED and cand is not None and cand.status in ("alive", "finalist")
                     and not cand.waiting):
                 return trial
+        # a worker is free while the round waits for its last results: a candidate the round keeps
+        # whatever they are trains on to the next rung (see hyperprune.searching.halving)
+        paused = {t.trial_id: t for t in trials if t.status == Trial.PAUSED}
+        for cand in self.book.clearable(self._pool_complete(tune_controller)):
+            if cand.trial_id in paused:
+                self.book.clear_ahead(cand.trial_id)
+                return paused[cand.trial_id]
         return None
 
     def debug_string(self) -> str:

@@ -2,6 +2,7 @@
 
 import json
 import math
+import time
 from pathlib import Path
 
 import pytest
@@ -16,16 +17,20 @@ FINAL_EPOCHS = 4
 class Scripted(tune.Trainable):
     """Reports a scripted score per epoch and logs every epoch it really trains."""
 
-    def setup(self, config, streams=None, log_dir=None):
+    def setup(self, config, streams=None, log_dir=None, delays=None):
         self.streams = streams
+        self.delays = delays or {}
         self.log_dir = log_dir
         self.cid = config["candidate_id"]
         self.epoch = 0
 
     def step(self):
         self.epoch += 1
+        time.sleep(self.delays.get(f"{self.cid}:{self.epoch}", 0.0))
         with open(Path(self.log_dir) / f"{self.cid}.log", "a") as f:
             f.write(f"{self.epoch}\n")
+        with open(Path(self.log_dir) / "order.log", "a") as f:  # every trained epoch, in the order they end
+            f.write(f"{self.cid}:{self.epoch}\n")
         score = self.streams[self.cid][self.epoch - 1]
         return {"epoch": self.epoch, "score": score, "diverged": not math.isfinite(score),
                 "done": self.epoch >= FINAL_EPOCHS}
@@ -42,10 +47,11 @@ class Scripted(tune.Trainable):
         return True
 
 
-def _run(tmp_path, streams, final_count=2, e0=1, ei=1):
+def _run(tmp_path, streams, final_count=2, e0=1, ei=1, delays=None):
     scheduler = SyncHalvingScheduler(metric_key="score", e0=e0, ei=ei, final_count=final_count,
                                      final_epochs=FINAL_EPOCHS)
-    trainable = tune.with_resources(tune.with_parameters(Scripted, streams=streams, log_dir=str(tmp_path)),
+    trainable = tune.with_resources(tune.with_parameters(Scripted, streams=streams, log_dir=str(tmp_path),
+                                                          delays=delays),
                                     {"cpu": 1})
     tuner = tune.Tuner(
         trainable,
@@ -91,3 +97,18 @@ def test_final_count_reached_directly_when_pool_is_small(local_ray, tmp_path):
     book, _, epochs = _run(tmp_path, streams, final_count=2, e0=2)
     assert book.phase == "final"
     assert epochs == {"c0": [1, 2, 3, 4], "c1": [1, 2, 3, 4]}
+
+
+@pytest.mark.slow
+def test_a_free_worker_trains_on_a_candidate_the_round_keeps_before_its_last_result(local_ray, tmp_path):
+    # 4 candidates on 2 workers, keep 2 at each rung; c3's first epoch is slow: with c0, c1, c2 in,
+    # c0 keeps its place whatever c3 reports, so the free worker trains c0 on meanwhile
+    streams = {"c0": [1.0] * 4, "c1": [2.0] * 4, "c2": [3.0] * 4, "c3": [0.5, 4.0, 4.0, 4.0]}
+    book, cands, epochs = _run(tmp_path, streams, final_count=1, delays={"c3:1": 4.0})
+    order = (tmp_path / "order.log").read_text().split()
+    assert order.index("c0:2") < order.index("c3:1")
+    # the decisions are those of the round without it: c3 ranks first at rung 1, then last
+    assert [h["kept"] for h in book.history] == [["c3", "c0"], ["c0"]]
+    assert cands["c0"].status == "finished" and cands["c0"].round_excluded is None
+    assert epochs["c0"] == [1, 2, 3, 4] and epochs["c3"] == [1, 2]
+    assert epochs["c1"] == [1] and epochs["c2"] == [1]
