@@ -42,6 +42,7 @@ class SyncHalvingScheduler(FIFOScheduler):
         self.book = LevelBooks(levels, **options) if len(levels) > 1 else HalvingBook(**options)
         self.on_round = on_round
         self._to_stop: set[str] = set()
+        self._added: set[str] = set()  # trials this driver has seen added (not saved: a restore adds anew)
 
     def set_search_properties(self, metric, mode, **spec) -> bool:
         return True
@@ -51,13 +52,26 @@ class SyncHalvingScheduler(FIFOScheduler):
         level = {"level": trial.config.get("sparsity")} if isinstance(self.book, LevelBooks) else {}
         cand = self.book.add(trial.trial_id, trial.config.get("candidate_id", trial.trial_id),
                              control=bool(trial.config.get("control")), **level)
+        # Tune adds a trial again when it requeues it after its worker failed
+        requeued = trial.trial_id in self._added
+        self._added.add(trial.trial_id)
         if trial.status != Trial.PENDING or cand.status == "control":
             return
         if cand.status not in ("alive", "finalist"):
-            # excluded before a driver restart: park it and stop it at the next opportunity
-            trial.set_status(Trial.PAUSED)
+            # excluded before a driver restart or while its worker failed: park it, stop it next
+            self._park(tune_controller, trial, requeued)
             self._to_stop.add(trial.trial_id)
         elif cand.waiting:
+            self._park(tune_controller, trial, requeued)
+
+    @staticmethod
+    def _park(tune_controller, trial: Trial, requeued: bool) -> None:
+        """PAUSED instead of PENDING, so that it does not train past its rung. A trial being added
+        is filed by its status after this; a requeued one is filed already, and the controller
+        must move it (or its books and the trial disagree and it fails later)."""
+        if requeued:
+            tune_controller._set_trial_status(trial, Trial.PAUSED)
+        else:
             trial.set_status(Trial.PAUSED)
 
     def on_trial_result(self, tune_controller, trial: Trial, result: dict) -> str:

@@ -2,12 +2,13 @@
 
 import json
 import math
+import os
 import time
 from pathlib import Path
 
 import pytest
 from ray import tune
-from ray.tune import CheckpointConfig, RunConfig, TuneConfig
+from ray.tune import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
 
 from hyperprune.tune.scheduler import SchedulerStateCallback, SyncHalvingScheduler
 
@@ -36,6 +37,10 @@ class Scripted(tune.Trainable):
                 "done": self.epoch >= FINAL_EPOCHS}
 
     def save_checkpoint(self, checkpoint_dir):
+        marker = Path(self.log_dir) / "died"
+        if f"{self.cid}:{self.epoch}" == self.delays.get("die_saving") and not marker.exists():
+            marker.write_text(f"{self.cid} {self.epoch}")
+            os._exit(3)  # the worker dies while the trial is being paused at its rung
         Path(checkpoint_dir, "state.json").write_text(json.dumps({"epoch": self.epoch}))
 
     def load_checkpoint(self, checkpoint_dir):
@@ -47,7 +52,7 @@ class Scripted(tune.Trainable):
         return True
 
 
-def _run(tmp_path, streams, final_count=2, e0=1, ei=1, delays=None):
+def _run(tmp_path, streams, final_count=2, e0=1, ei=1, delays=None, max_failures=0):
     scheduler = SyncHalvingScheduler(metric_key="score", e0=e0, ei=ei, final_count=final_count,
                                      final_epochs=FINAL_EPOCHS)
     trainable = tune.with_resources(tune.with_parameters(Scripted, streams=streams, log_dir=str(tmp_path),
@@ -59,7 +64,8 @@ def _run(tmp_path, streams, final_count=2, e0=1, ei=1, delays=None):
         tune_config=TuneConfig(scheduler=scheduler, reuse_actors=True),
         run_config=RunConfig(storage_path=str(tmp_path / "tune"), name="exp", verbose=0,
                              callbacks=[SchedulerStateCallback(scheduler)],
-                             checkpoint_config=CheckpointConfig(num_to_keep=1)),
+                             checkpoint_config=CheckpointConfig(num_to_keep=1),
+                             failure_config=FailureConfig(max_failures=max_failures)),
     )
     tuner.fit()
     epochs = {cid: [int(x) for x in (tmp_path / f"{cid}.log").read_text().split()]
@@ -112,3 +118,15 @@ def test_a_free_worker_trains_on_a_candidate_the_round_keeps_before_its_last_res
     assert cands["c0"].status == "finished" and cands["c0"].round_excluded is None
     assert epochs["c0"] == [1, 2, 3, 4] and epochs["c3"] == [1, 2]
     assert epochs["c1"] == [1] and epochs["c2"] == [1]
+
+
+@pytest.mark.slow
+def test_a_candidate_whose_worker_dies_while_it_pauses_at_the_rung_waits_there(local_ray, tmp_path):
+    # c1's worker dies while c1 is being paused at rung 1; Tune requeues it and the scheduler parks
+    # it again (through the controller, so that its books agree), and the search ends normally
+    streams = {"c0": [1.0] * 4, "c1": [2.0] * 4, "c2": [3.0] * 4, "c3": [4.0] * 4}
+    book, cands, epochs = _run(tmp_path, streams, final_count=1, delays={"die_saving": "c1:1"}, max_failures=2)
+    assert (tmp_path / "died").exists()
+    assert [h["kept"] for h in book.history] == [["c0", "c1"], ["c0"]]
+    assert cands["c0"].status == "finished" and cands["c1"].round_excluded == 1
+    assert epochs["c2"] == [1] and epochs["c3"] == [1]
