@@ -21,7 +21,9 @@ A control candidate (``control`` in its config: the dense network itself) trains
 up to the last rung (``control_epochs``) and is never ranked; its distance to the reference is 0
 up to floating-point noise when the shared start works.
 Checkpoints carry the whole :class:`~hyperprune.training.run.TrainingRun` state (weights, masks,
-optimizer, method state, RNG states), so a paused candidate resumes exactly where it stopped.
+optimizer, method state, RNG states), so a paused candidate resumes exactly where it stopped. A
+finalist's last checkpoint also holds its deployable files (:mod:`hyperprune.training.deployable`),
+which the search copies for the winner.
 
 A candidate seeded from a saved pool (``init_checkpoint`` in its config) loads that state and
 first re-reports the pool's last epoch without training it again.
@@ -105,6 +107,7 @@ class CandidateTrainable(tune.Trainable):
         self.last_epoch = self.last_epoch or self.settings["final_epochs"]
         self.node = current_node()
         self.candidate_id = config["candidate_id"]
+        self.deployable = False  # whether the state to save is a finalist's last (see save_checkpoint)
 
     def _distance(self, epoch: int, age: int) -> float:
         """The LS distance (the search's variant) between this run at ``epoch`` and the dense
@@ -156,6 +159,7 @@ class CandidateTrainable(tune.Trainable):
             test = self.run.evaluate("test")
             metrics.update({f"test_{k}": v for k, v in test.items()})
             metrics["sparsity_report"] = self.run.sparsity_report()
+        self.deployable = final and not metrics.get("diverged") and not self.control
         metrics["done"] = (metrics["rankable"] and age >= self.last_epoch) or bool(metrics.get("diverged"))
         self.post(f"epoch {epoch} reported")
         return metrics
@@ -163,6 +167,10 @@ class CandidateTrainable(tune.Trainable):
     def save_checkpoint(self, checkpoint_dir: str) -> None:
         self.post(f"saving the checkpoint of epoch {self.run.epoch}")
         self.run.save(os.path.join(checkpoint_dir, RUN_FILE))
+        if self.deployable:  # a finalist's last state: the winner's files come from here
+            from hyperprune.training.deployable import write_deployable
+
+            write_deployable(self.run, checkpoint_dir)
 
     def load_checkpoint(self, checkpoint_dir: str) -> None:
         from hyperprune.training.checkpoint import load_safe

@@ -11,7 +11,6 @@ import json
 import math
 from pathlib import Path
 
-from hyperprune.export import export_if_structured
 from hyperprune.files import write_json
 from hyperprune.front.accounting import front_epochs
 from hyperprune.front.build import build_front, level_winners
@@ -52,7 +51,9 @@ def _control(rows: list[dict]) -> dict | None:
 
 
 def _export_winner(out: Path, row: dict) -> dict | None:
-    from hyperprune.training.run import TrainingRun
+    """``OUT/winner``: the files the winner wrote beside its last checkpoint, or (a checkpoint of
+    an earlier version, which has none) the same files from its run rebuilt from the checkpoint."""
+    from hyperprune.training.deployable import copy_deployable, write_deployable
 
     ckpt = row.get("checkpoint")
     if not ckpt:
@@ -60,12 +61,11 @@ def _export_winner(out: Path, row: dict) -> dict | None:
     path = Path(ckpt) / "run.pt"
     if not path.is_file():
         return None
-    run = TrainingRun.load(path)
-    (out / "winner").mkdir(exist_ok=True)
-    run.save_weights(out / "winner" / "weights.pt")
-    report = run.sparsity_report()
-    write_json(out / "winner" / "sparsity.json", report)
-    export_if_structured(run, out / "winner")
+    report = copy_deployable(ckpt, out / "winner")
+    if report is None:
+        from hyperprune.training.run import TrainingRun
+
+        report = write_deployable(TrainingRun.load(path), out / "winner")
     return report
 
 

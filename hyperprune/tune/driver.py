@@ -283,7 +283,7 @@ class Search:
 
         from ray import tune
 
-        from hyperprune.tune.session import shutdown
+        from hyperprune.tune.session import begin_shutdown, shutdown
 
         os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "0")
         # Ctrl-C must interrupt the driver (the state is saved every step; 'resume' continues), not
@@ -294,6 +294,7 @@ class Search:
         os.environ.setdefault("TUNE_PRINT_ALL_TRIAL_ERRORS", "0")  # FailureWatch prints one line per failure
         started = time.time()
         session = None
+        stopped_ray = None  # waits for Ray's shutdown once it has begun
         written = restore  # whether this output directory holds a search (else a refusal leaves nothing)
         try:
             session = self._connect()
@@ -342,11 +343,16 @@ class Search:
                 reference = phase.abandon() if stopped else phase.finish()
             except DenseRunFailed as exc:  # the search ends with one line naming the dense run
                 reference, stopped = phase.partial_data(), str(exc)
+            # nothing after this needs Ray: its processes stop while the result is written
+            stopped_ray = begin_shutdown(session)
             result = finalize(self.out, self.opts, self.spec, reference, time.time() - started, log=self.log,
                               first_failure=watch.first if watch else None, stopped=stopped)
         finally:
             live_reference.unregister(str(self.out))
-            shutdown(session)
+            if stopped_ray is None:
+                shutdown(session)
+            else:
+                stopped_ray()
             if written:
                 release_output(self.out)
             else:

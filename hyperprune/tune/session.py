@@ -4,7 +4,7 @@ Example::
 
     session = connect(None, num_cpus=2)            # embedded Ray, dashboard on 127.0.0.1
     print(session.dashboard_url, session.resources)
-    shutdown(session)
+    shutdown(session)                               # or: wait = begin_shutdown(session); ...; wait()
 
     session = connect("auto")                      # inside `ray job submit` or on a cluster node
     session = connect("10.0.0.5:6379", timeout_s=10)
@@ -33,7 +33,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,6 +133,32 @@ def shutdown(session: RaySession | None) -> None:
 
     if session is not None and session.owned and ray.is_initialized():
         ray.shutdown()
+
+
+def begin_shutdown(session: RaySession | None) -> Callable[[], None]:
+    """Start :func:`shutdown` in a background thread and return the function that waits for it.
+
+    Stopping an embedded Ray's processes takes about a second and a half of waiting, which the
+    driver spends writing the result instead; the waiting function re-raises what the shutdown
+    raised. Nothing may use Ray between the two calls.
+    """
+    failure: list[BaseException] = []
+
+    def stop() -> None:
+        try:
+            shutdown(session)
+        except BaseException as exc:  # handed to the waiting thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=stop, name="ray-shutdown", daemon=True)
+    worker.start()
+
+    def wait() -> None:
+        worker.join()
+        if failure:
+            raise failure[0]
+
+    return wait
 
 
 def cluster_nodes() -> list[dict[str, Any]]:

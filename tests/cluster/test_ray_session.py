@@ -18,6 +18,7 @@ from ray_loopback_cluster import free_port
 from hyperprune.errors import UserError
 from hyperprune.tune.session import (
     RaySession,
+    begin_shutdown,
     cluster_nodes,
     connect,
     current_node,
@@ -80,6 +81,23 @@ def test_local_ray_has_loopback_dashboard_and_stops():
         shutdown(session)
     assert not ray.is_initialized()
     assert not _port_open(session.address), "the embedded GCS should be gone"
+
+
+def test_background_shutdown_stops_the_embedded_ray_and_hands_on_its_failure(monkeypatch):
+    from hyperprune.tune import session as session_module
+
+    session = connect(None, num_cpus=1, dashboard=False)
+    wait = begin_shutdown(session)
+    wait()
+    assert not ray.is_initialized()
+    assert not _port_open(session.address), "the embedded GCS should be gone"
+
+    def refuse(_session):
+        raise RuntimeError("raylet did not stop")
+
+    monkeypatch.setattr(session_module, "shutdown", refuse)
+    with pytest.raises(RuntimeError, match="raylet did not stop"):
+        begin_shutdown(session)()
 
 
 def test_dead_address_is_one_line_user_error_quickly():

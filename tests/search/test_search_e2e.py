@@ -45,6 +45,23 @@ def test_pool_and_result_are_written(tpe_search):
         assert all(s is not None and s > 0 for s in row["checkpoint_s"])  # every epoch was saved
 
 
+def test_the_winners_files_are_those_of_its_last_checkpoint(tpe_search):
+    import torch
+
+    from hyperprune.training.run import TrainingRun
+
+    out, _ = tpe_search
+    winner = next(r for r in read_pool(out) if r["status"] == "winner")
+    saved = torch.load(out / "winner" / "weights.pt", weights_only=True)
+    run = TrainingRun.load(f"{winner['checkpoint']}/run.pt")
+    assert run.epoch == 3
+    with run.evaluation_weights():
+        expected = run.model.state_dict()
+    assert saved.keys() == expected.keys() and all(torch.equal(saved[k], expected[k]) for k in saved)
+    report = json.loads((out / "winner" / "sparsity.json").read_text())
+    assert report == json.loads(json.dumps(run.sparsity_report())) == json.loads((out / "result.json").read_text())["winner_sparsity"]
+
+
 def test_epochs_spent_equal_the_schedule_without_retraining(tpe_search):
     out, _ = tpe_search
     rows = read_pool(out)
