@@ -56,7 +56,10 @@ SMOKE = [
     "--set", "model.hidden_size=24", "--set", "model.emb_size=24", "--set", "train.max_batches=6",
     "--set", "train.max_eval_batches=4", "--set", "train.ls_steps=12", "--set", "train.ls_warmup=3",
 ]  # fmt: skip
-LAUNCH = "import sys; from hyperprune.cli import main; sys.argv[0] = 'hyperprune'; sys.exit(main())"
+#: what the ``hyperprune`` command runs, in the tree on PYTHONPATH (a tree without ``run_command``
+#: predates it: its command was ``main``)
+LAUNCH = ("import sys; from hyperprune import cli; sys.argv[0] = 'hyperprune'; "
+          "sys.exit(getattr(cli, 'run_command', cli.main)())")
 
 
 def run_search(

@@ -1,3 +1,3 @@
-from hyperprune.cli import main
+from hyperprune.cli import run_command
 
-raise SystemExit(main())
+run_command()

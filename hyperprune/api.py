@@ -99,7 +99,7 @@ def search(
 
         opts = options_with(SearchOptions, opts, schedule_from_calibration(str(from_calibration), overrides))
     run = _search_class().prepare(opts)
-    run.start()
+    run.start(report=report)
     _write_report(run.out, report)
     return SearchResult.from_dir(run.out)
 

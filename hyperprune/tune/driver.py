@@ -163,7 +163,7 @@ class Search:
             return self.opts.address is None
         return self.opts.reuse_actors == "yes"
 
-    def _tuner(self, known: dict, feed):
+    def _tuner(self, known: dict, feed, report: bool = False):
         from ray import tune
         from ray.tune import CheckpointConfig, FailureConfig, RunConfig, TuneConfig
         from ray.tune.stopper import CombinedStopper
@@ -177,6 +177,7 @@ class Search:
         from hyperprune.tune.failures import FailureWatch
         from hyperprune.tune.open_until_done import OpenUntilDone
         from hyperprune.tune.recorder import PoolRecorder
+        from hyperprune.tune.report_warmup import LoadReportWhenIdle
         from hyperprune.tune.scheduler import SchedulerStateCallback, SyncHalvingScheduler
         from hyperprune.tune.seeder import PoolSeeder
 
@@ -220,7 +221,7 @@ class Search:
                 stop=CombinedStopper(self.watch.stopper(), live_reference.DenseRunStopper(str(self.out))),
                 callbacks=[SchedulerStateCallback(scheduler), live_reference.HarvestDenseRuns(str(self.out)),
                            self.watch, recorder,
-                           BusyWatcher(self.board, quiet=o.quiet)],
+                           BusyWatcher(self.board, quiet=o.quiet), LoadReportWhenIdle(report)],
                 checkpoint_config=CheckpointConfig(num_to_keep=1, checkpoint_frequency=1),
                 failure_config=FailureConfig(max_failures=o.max_failures),
             ),
@@ -269,8 +270,10 @@ class Search:
                 path.unlink()
         self.log(f"no intact snapshot of the interrupted search was saved; starting it again in {self.out}")
 
-    def start(self) -> dict:
-        return self._execute(restore=False)
+    def start(self, report: bool = False) -> dict:
+        """Run the search; ``report``: the caller writes the report after it (its modules then
+        load while a worker idles at the end)."""
+        return self._execute(restore=False, report=report)
 
     def resume(self) -> dict:
         if (self.out / "result.json").is_file():
@@ -278,7 +281,7 @@ class Search:
             return json.loads((self.out / "result.json").read_text())
         return self._execute(restore=True)
 
-    def _execute(self, restore: bool) -> dict:
+    def _execute(self, restore: bool, report: bool = False) -> dict:
         import os
 
         from ray import tune
@@ -330,7 +333,7 @@ class Search:
                 tuner = tune.Tuner.restore(experiment, trainable=self._trainable(known, feed),
                                            resume_unfinished=True, resume_errored=False)
             else:
-                tuner = self._tuner(known, feed)
+                tuner = self._tuner(known, feed, report)
             # a candidate that failed before reporting has no metrics; FailureWatch already said why
             logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
             tuner.fit()
