@@ -100,7 +100,6 @@ def search(
         opts = options_with(SearchOptions, opts, schedule_from_calibration(str(from_calibration), overrides))
     run = _search_class().prepare(opts)
     run.start(report=report)
-    _write_report(run.out, report)
     return SearchResult.from_dir(run.out)
 
 
@@ -124,8 +123,7 @@ def resume(path: str | Path, *, report: bool = True) -> SearchResult | dict:
         _write_report(calibration.out, report)
         return outcome
     run = _search_class().load(str(path))
-    run.resume()
-    _write_report(run.out, report)
+    run.resume(report=report)
     return SearchResult.from_dir(run.out)
 
 
