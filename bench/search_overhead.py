@@ -40,6 +40,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -62,10 +63,39 @@ LAUNCH = ("import sys; from hyperprune import cli; sys.argv[0] = 'hyperprune'; "
           "sys.exit(getattr(cli, 'run_command', cli.main)())")
 
 
+class ProcessCPU:
+    """The CPU seconds (user + system) a running process has used, read from ``/proc`` every
+    :data:`CPU_EVERY_S` seconds until it ends; ``seconds`` is the last reading (None where
+    ``/proc`` is not there). It counts the process itself, not Ray's processes or its workers."""
+
+    def __init__(self, pid: int) -> None:
+        self.path = Path(f"/proc/{pid}/stat")
+        self.seconds: float | None = None
+        self.thread = threading.Thread(target=self._follow, daemon=True)
+        self.thread.start()
+
+    def _follow(self) -> None:
+        ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        while True:
+            try:
+                fields = self.path.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                return  # ended (or no /proc)
+            if fields[0] == "Z":
+                return
+            self.seconds = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+            time.sleep(CPU_EVERY_S)
+
+
+#: seconds between two readings of the search process's CPU time
+CPU_EVERY_S = 0.2
+
+
 def run_search(
     code: Path, out: Path, cache: Path, extra: list[str]
-) -> tuple[float, list[tuple[float, str]], float]:
-    """Run the search with ``code`` first on the path; (wall seconds, [(seconds since start, line)])."""
+) -> tuple[float, list[tuple[float, str]], float, float | None]:
+    """Run the search with ``code`` first on the path; (wall seconds, [(seconds since start,
+    line)], start time, the search process's own CPU seconds)."""
     env = dict(os.environ, PYTHONPATH=str(code), HYPERPRUNE_CACHE=str(cache))
     argv = [
         sys.executable,
@@ -86,14 +116,16 @@ def run_search(
     with subprocess.Popen(
         argv, env=env, cwd=code, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as proc:
+        cpu = ProcessCPU(proc.pid)
         for line in proc.stdout:
             lines.append((time.time() - start, line.rstrip()))
         proc.wait()
     wall = time.time() - start
+    cpu.thread.join(timeout=5)
     if proc.returncode != 0:
         tail = "\n".join(text for _, text in lines[-15:])
         raise SystemExit(f"search with {code} failed (exit {proc.returncode}):\n{tail}")
-    return wall, [(t, text) for t, text in lines], start
+    return wall, [(t, text) for t, text in lines], start, cpu.seconds
 
 
 def read_iterations(out: Path) -> list[dict]:
@@ -144,6 +176,7 @@ def analyse(
     rows: list[dict],
     checkpoints: float,
     dense_work: tuple[float | None, float | None] = (None, None),
+    driver_cpu: float | None = None,
 ) -> dict:
     match = next((re.search(r"\((\d+) at a time\)", text) for _, text in lines if "at a time" in text), None)
     workers = int(match.group(1)) if match else 1
@@ -183,6 +216,7 @@ def analyse(
         "idle_per_worker": span - work_all / workers,
         "before_first": min(begins) - (seeding_at or 0.0),
         "finish": wall - max(ends),
+        "driver_cpu": driver_cpu,
         "split": split,
     }
 
@@ -208,6 +242,8 @@ def report(label: str, figures: dict) -> None:
     print(f"  candidate work / workers         {f['work_per_worker']:7.1f} s  (sum {f['work']:.1f} s)")
     print(f"  idle per worker (rung waits, pause/resume, scheduling) {f['idle_per_worker']:7.1f} s")
     print(f"  finish (pool, result, report)    {f['finish']:7.1f} s")
+    if f.get("driver_cpu") is not None:
+        print(f"  driver CPU (the search process itself) {f['driver_cpu']:7.1f} s")
     recorded = {k: v for k, v in f["split"].items() if v}
     if recorded:
         rest = f["work"] - sum(recorded.values())
@@ -255,13 +291,14 @@ def main(argv: list[str] | None = None) -> None:
             code_path = Path(code).resolve()
             out, cache = base / f"run{i}" / "out", base / f"run{i}" / "cache"
             extra = [*(SMOKE if args.smoke else []), *args.search_args, *shlex.split(own)]
-            wall, lines, start = run_search(code_path, out, cache, extra)
+            wall, lines, start, driver_cpu = run_search(code_path, out, cache, extra)
             if args.keep:
                 (base / f"run{i}" / "lines.txt").write_text(
                     "".join(f"{t:7.2f} {text}\n" for t, text in lines)
                 )
             figures = analyse(
-                wall, lines, start, read_iterations(out), pool_checkpoint_seconds(out), dense_seconds(out)
+                wall, lines, start, read_iterations(out), pool_checkpoint_seconds(out), dense_seconds(out),
+                driver_cpu,
             )
             label = f"{code_path} {own}".strip()
             results.setdefault(label, []).append(figures)
@@ -279,8 +316,12 @@ def compare(results: dict[str, list[dict]]) -> None:
     for label, runs in results.items():
         wall = sum(f["wall"] for f in runs) / len(runs)
         ratio = sum(f["ratio"] for f in runs) / len(runs)
+        finish = sum(f["finish"] for f in runs) / len(runs)
+        cpus = [f["driver_cpu"] for f in runs if f.get("driver_cpu") is not None]
+        cpu = f", mean driver CPU {sum(cpus) / len(cpus):.1f} s" if cpus else ""
         means[label] = wall
-        print(f"# {label}: mean wall {wall:.1f} s, mean wall/ideal {ratio:.2f} over {len(runs)} run(s)")
+        print(f"# {label}: mean wall {wall:.1f} s, mean wall/ideal {ratio:.2f}, mean finish {finish:.1f} s{cpu} "
+              f"over {len(runs)} run(s)")
     if len(means) > 1:
         first, last = list(means.values())[0], list(means.values())[-1]
         change = (1 - last / first) * 100
