@@ -15,7 +15,9 @@ reads the Tune results of every candidate-epoch afterwards. It prints:
 * ``wall/ideal`` and the split: start-up (interpreter, Ray), dense reference, candidate work per
   worker, idle worker time between the first and the last candidate-epoch (rung waits, pausing,
   resuming, Ray's scheduling), and the finish (pool, result, report); where the code records
-  them, the work is split further into training, evaluation, LS and checkpoints.
+  them, the work is split further into training, evaluation, LS and checkpoints;
+* ``driver CPU``: the CPU seconds of the search process itself (read from ``/proc``), the part
+  of the machine's CPU that Ray's workers (at nice 15) do not get.
 
 With ``--code DIR ...`` it runs the same search once with each source tree on ``PYTHONPATH``
 (alternately, on one machine, each with its own empty cache), so versions compare side by side;
