@@ -39,8 +39,6 @@ from hyperprune.config import RunSpec, spec_to_dict, stable_hash
 NOISE_LABEL = "noise-floor"
 #: a dense task whose worker died is started again this many times (from the search's first checkpoint)
 DENSE_RETRIES = 3
-#: seconds between two checks of the dense runs' progress (each asks the feed once per run)
-CHECK_EVERY_S = 1.0
 #: fault injection for the fault tests: ``<run name>:<epoch>[:hang]:<marker file>`` (see _fault_if_asked)
 FAULT_ENV = "HYPERPRUNE_TEST_DENSE_FAULT"
 
@@ -268,7 +266,6 @@ class ReferenceTraining:
         self.timeout_s = timeout_s
         self.error: BaseException | None = None
         self.failure: str | None = None
-        self.checked_at: float | None = None  # time.monotonic() of the last progress check
 
     @property
     def noise_names(self) -> list[str]:
@@ -307,16 +304,11 @@ class ReferenceTraining:
 
     def check(self) -> str | None:
         """The reason the search cannot go on (a dense run failed, or made no progress for
-        ``timeout_s``), said once to every candidate waiting for it; None while all is well.
-        Looks at the runs' progress at most every :data:`CHECK_EVERY_S` seconds."""
+        ``timeout_s``), said once to every candidate waiting for it; None while all is well."""
         import ray
 
         from trainables.reference_feed import stalled_message
 
-        now = time.monotonic()
-        if self.checked_at is not None and now - self.checked_at < CHECK_EVERY_S:
-            return self.failure
-        self.checked_at = now
         if self.failure is None and self.timeout_s is not None:
             for name in list(self.pending):
                 label, reservation = self.labels.get(name, name), self.reservations.get(name)

@@ -16,10 +16,8 @@ from typing import Protocol
 from ray.tune import Callback
 from ray.tune.stopper import Stopper
 
-#: seconds between two looks for finished dense runs: a finished run's reserved worker goes to a
-#: candidate as soon as it is seen (a look is one ``ray.wait`` without waiting; the progress checks
-#: behind it are spaced by :data:`~hyperprune.tune.dense_reference.CHECK_EVERY_S`)
-HARVEST_EVERY_S = 0.2
+#: seconds between two looks for finished dense runs
+HARVEST_EVERY_S = 1.0
 
 
 class LiveReference(Protocol):
