@@ -54,6 +54,26 @@ def reserve(resources: dict, name: str) -> Reservation:
     return Reservation(placement_group([bundle]), cpus, gpus, time.monotonic())
 
 
+def wait_placed(reservation: Reservation, timeout_s: float | None, log=print, label: str = "") -> bool:
+    """Wait until Ray has set the bundle aside (at most ``timeout_s`` seconds; None: for as long
+    as it takes); whether it has. A run whose candidates start only after its bundle is placed
+    cannot be left waiting behind them: on a Ray shared with a search that just ended, whose
+    resources are still being given back, the candidates' own bundles could otherwise be placed
+    first and take every CPU while they wait for it."""
+    import ray
+    from ray.exceptions import GetTimeoutError
+
+    ready = reservation.group.ready()
+    if not ray.wait([ready], timeout=min(2.0, timeout_s) if timeout_s is not None else 2.0)[0]:
+        log(f"{label}: waiting for {reservation.cpus:g} CPU, {reservation.gpus:g} GPU to be free")
+        try:
+            ray.get(ready, timeout=None if timeout_s is None else max(0.0, timeout_s - reservation.waited_s()))
+        except GetTimeoutError:
+            return False
+    reservation._placed = True
+    return True
+
+
 def task_options(reservation: Reservation, retries: int) -> dict:
     """``.options()`` of a task that runs in the reservation (and is retried there)."""
     from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy

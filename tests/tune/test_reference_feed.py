@@ -105,3 +105,30 @@ def test_a_reserved_task_starts_while_others_hold_every_cpu(one_cpu_ray):
     release(reservation)
     assert ray.get(holder.ping.remote(), timeout=60) == 1  # given back once the run is stored
     ray.kill(holder)
+
+
+def test_the_reference_waits_for_its_worker_before_the_candidates_start(one_cpu_ray):
+    from hyperprune.tune.dense_reservation import wait_placed
+
+    blocker = reserve({"cpu": 1}, "a search that just ended")  # its resources not given back yet
+    assert blocker.group.wait(timeout_seconds=60)
+    reservation = reserve({"cpu": 1}, "reference")
+    said = []
+    assert not wait_placed(reservation, 2.5, log=said.append, label=LABEL)  # still held
+    assert not reservation.placed()
+    assert said == [f"{LABEL}: waiting for 1 CPU, 0 GPU to be free"]
+    release(blocker)
+    assert wait_placed(reservation, 60, log=said.append, label=LABEL)
+    assert reservation.placed()
+
+    @ray.remote(num_cpus=1)
+    class Candidate:
+        def ping(self):
+            return 1
+
+    candidate = Candidate.remote()  # started after the wait: it cannot take the reference's CPU
+    ready, _ = ray.wait([candidate.ping.remote()], timeout=2)
+    assert not ready
+    release(reservation)
+    assert ray.get(candidate.ping.remote(), timeout=60) == 1
+    ray.kill(candidate)
