@@ -64,6 +64,9 @@ SMOKE = [
 LAUNCH = ("import sys; from hyperprune import cli; sys.argv[0] = 'hyperprune'; "
           "sys.exit(getattr(cli, 'run_command', cli.main)())")
 
+#: seconds between two readings of the search process's CPU time
+CPU_EVERY_S = 0.2
+
 
 class ProcessCPU:
     """The CPU seconds (user + system) a running process has used, read from ``/proc`` every
@@ -87,10 +90,6 @@ class ProcessCPU:
                 return
             self.seconds = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
             time.sleep(CPU_EVERY_S)
-
-
-#: seconds between two readings of the search process's CPU time
-CPU_EVERY_S = 0.2
 
 
 def run_search(

@@ -392,7 +392,7 @@ def start_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cac
     import ray
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    from hyperprune.tune.dense_reservation import reserve, task_options, wait_placed
+    from hyperprune.tune.dense_reservation import reserve, task_options
     from trainables.reference_feed import ReferenceFeed
 
     key = reference_key(spec, seed)
@@ -427,8 +427,8 @@ def start_reference(spec: RunSpec, *, seed: int, epochs: int, with_ls: bool, cac
             reservations[name] = shared
             pending[name] = task.options(**task_options(shared, DENSE_RETRIES)).remote(
                 spec_dict, seed, wanted, seed, cached.state, with_ls, device, init_seed, feed, name)
-    if "reference" in reservations:  # the candidates start once it holds its worker (see wait_placed)
-        wait_placed(reservations["reference"], timeout_s, log=log, label=labels["reference"])
+    if "reference" in reservations:  # the candidates start once it holds its worker (see Reservation.wait_placed)
+        reservations["reference"].wait_placed(timeout_s, log=log, label=labels["reference"])
     return ReferenceTraining(key, {name: cached for name, (cached, _, _) in runs.items()}, epochs,
                              noise_epochs, feed, pending, labels, reservations, timeout_s)
 

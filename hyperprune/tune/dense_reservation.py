@@ -22,6 +22,9 @@ import contextlib
 import dataclasses
 import time
 
+#: seconds a reservation may take to be placed before :meth:`Reservation.wait_placed` says it waits
+QUIET_WAIT_S = 2.0
+
 
 @dataclasses.dataclass
 class Reservation:
@@ -44,6 +47,24 @@ class Reservation:
     def waited_s(self) -> float:
         return time.monotonic() - self.since
 
+    def wait_placed(self, timeout_s: float | None, log=print, label: str = "") -> bool:
+        """Wait until Ray has set the bundle aside (at most ``timeout_s`` seconds since it was
+        asked for; None: for as long as it takes), saying so when it takes more than
+        :data:`QUIET_WAIT_S`; whether it has. A run whose candidates start only after its bundle
+        is placed cannot be left waiting behind them: on a Ray shared with a search that just
+        ended, whose resources are still being given back, the candidates' own bundles could
+        otherwise be placed first and take every CPU while they wait for it."""
+        import ray
+
+        ready = self.group.ready()
+        if not ray.wait([ready], timeout=QUIET_WAIT_S if timeout_s is None else min(QUIET_WAIT_S, timeout_s))[0]:
+            log(f"{label}: waiting for {self.cpus:g} CPU, {self.gpus:g} GPU to be free")
+            left = None if timeout_s is None else max(0.0, timeout_s - self.waited_s())
+            if not ray.wait([ready], timeout=left)[0]:
+                return False
+        self._placed = True
+        return True
+
 
 def reserve(resources: dict, name: str) -> Reservation:
     """A one-bundle placement group with a dense run's CPUs and GPUs (``{"cpu": .., "gpu": ..}``)."""
@@ -52,26 +73,6 @@ def reserve(resources: dict, name: str) -> Reservation:
     cpus, gpus = float(resources.get("cpu", 1)), float(resources.get("gpu", 0) or 0)
     bundle = {"CPU": cpus, **({"GPU": gpus} if gpus else {})}
     return Reservation(placement_group([bundle]), cpus, gpus, time.monotonic())
-
-
-def wait_placed(reservation: Reservation, timeout_s: float | None, log=print, label: str = "") -> bool:
-    """Wait until Ray has set the bundle aside (at most ``timeout_s`` seconds; None: for as long
-    as it takes); whether it has. A run whose candidates start only after its bundle is placed
-    cannot be left waiting behind them: on a Ray shared with a search that just ended, whose
-    resources are still being given back, the candidates' own bundles could otherwise be placed
-    first and take every CPU while they wait for it."""
-    import ray
-    from ray.exceptions import GetTimeoutError
-
-    ready = reservation.group.ready()
-    if not ray.wait([ready], timeout=min(2.0, timeout_s) if timeout_s is not None else 2.0)[0]:
-        log(f"{label}: waiting for {reservation.cpus:g} CPU, {reservation.gpus:g} GPU to be free")
-        try:
-            ray.get(ready, timeout=None if timeout_s is None else max(0.0, timeout_s - reservation.waited_s()))
-        except GetTimeoutError:
-            return False
-    reservation._placed = True
-    return True
 
 
 def task_options(reservation: Reservation, retries: int) -> dict:

@@ -27,18 +27,16 @@ class LoadReportWhenIdle(Callback):
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self.started = False
-        self.thread: threading.Thread | None = None
+        self.thread: threading.Thread | None = None  # the import, once started
 
     def __getstate__(self) -> dict:  # saved with the experiment: a thread is not
         return {**self.__dict__, "thread": None}
 
     def on_trial_complete(self, iteration: int, trials: list, trial, **info) -> None:
-        if not self.enabled or self.started:
+        if not self.enabled or self.thread is not None:
             return
         if any(other.status in (Trial.PENDING, Trial.PAUSED) for other in trials):
             return  # the freed worker goes on training
-        self.started = True
         self.thread = threading.Thread(target=load_report_modules, name="report-modules", daemon=True)
         self.thread.start()
 

@@ -108,17 +108,15 @@ def test_a_reserved_task_starts_while_others_hold_every_cpu(one_cpu_ray):
 
 
 def test_the_reference_waits_for_its_worker_before_the_candidates_start(one_cpu_ray):
-    from hyperprune.tune.dense_reservation import wait_placed
-
     blocker = reserve({"cpu": 1}, "a search that just ended")  # its resources not given back yet
     assert blocker.group.wait(timeout_seconds=60)
     reservation = reserve({"cpu": 1}, "reference")
     said = []
-    assert not wait_placed(reservation, 2.5, log=said.append, label=LABEL)  # still held
+    assert not reservation.wait_placed(2.5, log=said.append, label=LABEL)  # still held
     assert not reservation.placed()
     assert said == [f"{LABEL}: waiting for 1 CPU, 0 GPU to be free"]
     release(blocker)
-    assert wait_placed(reservation, 60, log=said.append, label=LABEL)
+    assert reservation.wait_placed(60, log=said.append, label=LABEL)
     assert reservation.placed()
 
     @ray.remote(num_cpus=1)
