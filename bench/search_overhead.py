@@ -17,7 +17,13 @@ reads the Tune results of every candidate-epoch afterwards. It prints:
   resuming, Ray's scheduling), and the finish (pool, result, report); where the code records
   them, the work is split further into training, evaluation, LS and checkpoints;
 * ``driver CPU``: the CPU seconds of the search process itself (read from ``/proc``), the part
-  of the machine's CPU that Ray's workers (at nice 15) do not get.
+  of the machine's CPU that Ray's workers (at nice 15) do not get;
+* ``CPU of the search's processes``: the machine's busy CPU seconds while the search ran (every
+  core, every process) less those of processes that are not the search's, split by kind
+  (candidate workers, dense runs, the search process, its actors, Ray's own processes); and the
+  ``CPU floor``: those seconds divided by the cores, the least wall time in which this machine
+  can do that work, whatever the schedule. ``CPU floor / ideal`` is the lowest wall / ideal
+  that removing every wait could reach; only doing less work lowers it.
 
 With ``--code DIR ...`` it runs the same search once with each source tree on ``PYTHONPATH``
 (alternately, on one machine, each with its own empty cache), so versions compare side by side;
@@ -42,9 +48,10 @@ import shlex
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+
+from hyperprune.figures.cpu_use import COMMAND, OTHER, MachineCPU
 
 SPLIT_KEYS = {
     "train_s": "training",
@@ -64,39 +71,21 @@ SMOKE = [
 LAUNCH = ("import sys; from hyperprune import cli; sys.argv[0] = 'hyperprune'; "
           "sys.exit(getattr(cli, 'run_command', cli.main)())")
 
-#: seconds between two readings of the search process's CPU time
-CPU_EVERY_S = 0.2
-
-
-class ProcessCPU:
-    """The CPU seconds (user + system) a running process has used, read from ``/proc`` every
-    :data:`CPU_EVERY_S` seconds until it ends; ``seconds`` is the last reading (None where
-    ``/proc`` is not there). It counts the process itself, not Ray's processes or its workers."""
-
-    def __init__(self, pid: int) -> None:
-        self.path = Path(f"/proc/{pid}/stat")
-        self.seconds: float | None = None
-        self.thread = threading.Thread(target=self._follow, daemon=True)
-        self.thread.start()
-
-    def _follow(self) -> None:
-        ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-        while True:
-            try:
-                fields = self.path.read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                return  # ended (or no /proc)
-            if fields[0] == "Z":
-                return
-            self.seconds = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-            time.sleep(CPU_EVERY_S)
+#: the search's processes by kind, from their command lines (Ray names a worker ``ray::<its task or
+#: actor>``; its own Python services run scripts of the ``ray`` package)
+PROCESS_KINDS = [
+    ("candidate workers", ("ray::CandidateTrainable",)),
+    ("dense runs", ("ray::train_dense",)),
+    ("the search's actors", ("ray::ReferenceFeed", "ray::StatusBoard")),
+    ("Ray's own processes", ("ray::", "gcs_server", "raylet", "/ray/")),
+]
 
 
 def run_search(
     code: Path, out: Path, cache: Path, extra: list[str]
-) -> tuple[float, list[tuple[float, str]], float, float | None]:
+) -> tuple[float, list[tuple[float, str]], float, dict]:
     """Run the search with ``code`` first on the path; (wall seconds, [(seconds since start,
-    line)], start time, the search process's own CPU seconds)."""
+    line)], start time, the machine's CPU meanwhile: :meth:`MachineCPU.stop`)."""
     env = dict(os.environ, PYTHONPATH=str(code), HYPERPRUNE_CACHE=str(cache))
     argv = [
         sys.executable,
@@ -117,16 +106,16 @@ def run_search(
     with subprocess.Popen(
         argv, env=env, cwd=code, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as proc:
-        cpu = ProcessCPU(proc.pid)
+        machine = MachineCPU(proc.pid, PROCESS_KINDS)
         for line in proc.stdout:
             lines.append((time.time() - start, line.rstrip()))
         proc.wait()
     wall = time.time() - start
-    cpu.thread.join(timeout=5)
+    cpu = machine.stop()
     if proc.returncode != 0:
         tail = "\n".join(text for _, text in lines[-15:])
         raise SystemExit(f"search with {code} failed (exit {proc.returncode}):\n{tail}")
-    return wall, [(t, text) for t, text in lines], start, cpu.seconds
+    return wall, [(t, text) for t, text in lines], start, cpu
 
 
 def read_iterations(out: Path) -> list[dict]:
@@ -177,7 +166,7 @@ def analyse(
     rows: list[dict],
     checkpoints: float,
     dense_work: tuple[float | None, float | None] = (None, None),
-    driver_cpu: float | None = None,
+    cpu: dict | None = None,
 ) -> dict:
     match = next((re.search(r"\((\d+) at a time\)", text) for _, text in lines if "at a time" in text), None)
     workers = int(match.group(1)) if match else 1
@@ -198,6 +187,10 @@ def analyse(
     span = max(ends) - min(begins)
     ideal = work_all / workers + dense
     all_work = (work_all + (reference_s or 0.0) + (noise_s or 0.0)) / workers if reference_s else None
+    by_kind = (cpu or {}).get("by_kind") or {}
+    busy = (cpu or {}).get("busy_s")
+    search_cpu = busy - by_kind.get(OTHER, 0.0) if busy is not None else None
+    floor = search_cpu / cpu["cores"] if search_cpu is not None else None
     return {
         "wall": wall,
         "ideal": ideal,
@@ -217,7 +210,14 @@ def analyse(
         "idle_per_worker": span - work_all / workers,
         "before_first": min(begins) - (seeding_at or 0.0),
         "finish": wall - max(ends),
-        "driver_cpu": driver_cpu,
+        "driver_cpu": by_kind.get(COMMAND),
+        "search_cpu": search_cpu,
+        "cpu_by_kind": by_kind,
+        "unattributed_cpu": (cpu or {}).get("unattributed_s"),
+        "busy_share": busy / ((cpu or {}).get("cores", 1) * wall) if busy is not None else None,
+        "cores": (cpu or {}).get("cores"),
+        "cpu_floor": floor,
+        "cpu_floor_ratio": floor / ideal if floor is not None else None,
         "split": split,
     }
 
@@ -245,6 +245,14 @@ def report(label: str, figures: dict) -> None:
     print(f"  finish (pool, result, report)    {f['finish']:7.1f} s")
     if f.get("driver_cpu") is not None:
         print(f"  driver CPU (the search process itself) {f['driver_cpu']:7.1f} s")
+    if f.get("search_cpu") is not None:
+        kinds = {COMMAND: "the search process", **{k: k for k in f["cpu_by_kind"] if k not in (COMMAND, OTHER)}}
+        parts = ", ".join(f"{name} {f['cpu_by_kind'][k]:.1f} s" for k, name in kinds.items())
+        print(f"  CPU of the search's processes    {f['search_cpu']:7.1f} s on {f['cores']} cores (the machine "
+              f"busy {f['busy_share']:.0%} of the wall time): {parts}, ended between readings "
+              f"{f['unattributed_cpu']:.1f} s; other processes {f['cpu_by_kind'][OTHER]:.1f} s")
+        print(f"  CPU floor (that CPU / cores)     {f['cpu_floor']:7.1f} s = {f['cpu_floor_ratio']:.2f} x ideal: "
+              "no schedule of this work ends sooner on this machine")
     recorded = {k: v for k, v in f["split"].items() if v}
     if recorded:
         rest = f["work"] - sum(recorded.values())
@@ -292,14 +300,14 @@ def main(argv: list[str] | None = None) -> None:
             code_path = Path(code).resolve()
             out, cache = base / f"run{i}" / "out", base / f"run{i}" / "cache"
             extra = [*(SMOKE if args.smoke else []), *args.search_args, *shlex.split(own)]
-            wall, lines, start, driver_cpu = run_search(code_path, out, cache, extra)
+            wall, lines, start, cpu = run_search(code_path, out, cache, extra)
             if args.keep:
                 (base / f"run{i}" / "lines.txt").write_text(
                     "".join(f"{t:7.2f} {text}\n" for t, text in lines)
                 )
             figures = analyse(
                 wall, lines, start, read_iterations(out), pool_checkpoint_seconds(out), dense_seconds(out),
-                driver_cpu,
+                cpu,
             )
             label = f"{code_path} {own}".strip()
             results.setdefault(label, []).append(figures)
@@ -320,6 +328,8 @@ def compare(results: dict[str, list[dict]]) -> None:
         finish = sum(f["finish"] for f in runs) / len(runs)
         cpus = [f["driver_cpu"] for f in runs if f.get("driver_cpu") is not None]
         cpu = f", mean driver CPU {sum(cpus) / len(cpus):.1f} s" if cpus else ""
+        floors = [f["cpu_floor_ratio"] for f in runs if f.get("cpu_floor_ratio") is not None]
+        cpu += f", mean CPU floor / ideal {sum(floors) / len(floors):.2f}" if floors else ""
         means[label] = wall
         print(f"# {label}: mean wall {wall:.1f} s, mean wall/ideal {ratio:.2f}, mean finish {finish:.1f} s{cpu} "
               f"over {len(runs)} run(s)")

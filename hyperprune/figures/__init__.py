@@ -11,4 +11,8 @@ marks each generated table with ``<!-- table:NAME:start -->`` ... ``<!-- table:N
 Adding a table: one renderer module under :mod:`hyperprune.figures.tables` that calls
 :func:`~hyperprune.figures.registry.register_table`, its stored output(s) under
 ``bench/results/``, and the markers in the README. ``python -m hyperprune.figures --help``.
+
+Two modules serve the benchmarks themselves: :mod:`hyperprune.figures.machine` (what a stored
+output records of the machine it ran on) and :mod:`hyperprune.figures.cpu_use` (the CPU a timed
+command and the machine's other processes use while it runs).
 """
