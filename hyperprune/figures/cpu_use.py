@@ -1,10 +1,9 @@
 """How much CPU a command, and every process on the machine, uses while the command runs.
 
 Benchmarks that time a command read its CPU here, from ``/proc`` (Linux; elsewhere every figure
-is None). :class:`ProcessCPU` follows the CPU seconds of one process. :class:`MachineCPU` follows
-the whole machine: its busy CPU seconds (``/proc/stat``: every core, every process, the kernel)
-from its start until :meth:`MachineCPU.stop`, and the CPU seconds each process used meanwhile,
-summed by *kind*. A kind is named by patterns of the process's command line (Ray names its
+is None). :class:`MachineCPU` follows the whole machine: its busy CPU seconds (``/proc/stat``:
+every core, every process, the kernel) from its start until :meth:`MachineCPU.stop`, and the CPU
+seconds each process used meanwhile, summed by *kind*. A kind is named by patterns of the process's command line (Ray names its
 workers ``ray::<task or actor>``, ``ray::IDLE`` between tasks), checked in the order given: a
 process that matched an earlier kind once keeps it, so a worker that ran a task and then idles
 stays with the task's kind. The followed command is its own kind; every other process (already
@@ -25,11 +24,8 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from pathlib import Path
 
-#: seconds between two readings of one process's CPU (:class:`ProcessCPU`)
-CPU_EVERY_S = 0.2
 #: seconds between two readings of every process (:class:`MachineCPU`; a scan reads each one's stat)
 MACHINE_EVERY_S = 0.5
 COMMAND = "command"
@@ -60,23 +56,6 @@ def machine_busy_seconds() -> float | None:
     except (OSError, IndexError, ValueError):
         return None
     return (sum(values) - values[3] - values[4]) / _ticks()
-
-
-class ProcessCPU:
-    """The CPU seconds a running process has used, read every :data:`CPU_EVERY_S` seconds until it
-    ends; ``seconds`` is the last reading (None where ``/proc`` is not there). It counts the process
-    itself, not the processes it starts."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.seconds: float | None = None
-        self.thread = threading.Thread(target=self._follow, daemon=True)
-        self.thread.start()
-
-    def _follow(self) -> None:
-        while (seconds := process_seconds(self.pid)) is not None:
-            self.seconds = seconds
-            time.sleep(CPU_EVERY_S)
 
 
 class MachineCPU:
