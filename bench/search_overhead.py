@@ -187,10 +187,10 @@ def analyse(
     span = max(ends) - min(begins)
     ideal = work_all / workers + dense
     all_work = (work_all + (reference_s or 0.0) + (noise_s or 0.0)) / workers if reference_s else None
-    by_kind = (cpu or {}).get("by_kind") or {}
-    busy = (cpu or {}).get("busy_s")
+    cpu = cpu or {}
+    by_kind, busy, cores = cpu.get("by_kind") or {}, cpu.get("busy_s"), cpu.get("cores") or 1
     search_cpu = busy - by_kind.get(OTHER, 0.0) if busy is not None else None
-    floor = search_cpu / cpu["cores"] if search_cpu is not None else None
+    floor = search_cpu / cores if search_cpu is not None else None
     return {
         "wall": wall,
         "ideal": ideal,
@@ -213,9 +213,9 @@ def analyse(
         "driver_cpu": by_kind.get(COMMAND),
         "search_cpu": search_cpu,
         "cpu_by_kind": by_kind,
-        "unattributed_cpu": (cpu or {}).get("unattributed_s"),
-        "busy_share": busy / ((cpu or {}).get("cores", 1) * wall) if busy is not None else None,
-        "cores": (cpu or {}).get("cores"),
+        "unattributed_cpu": cpu.get("unattributed_s"),
+        "busy_share": busy / (cores * wall) if busy is not None else None,
+        "cores": cores,
         "cpu_floor": floor,
         "cpu_floor_ratio": floor / ideal if floor is not None else None,
         "split": split,

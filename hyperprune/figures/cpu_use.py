@@ -3,10 +3,10 @@
 Benchmarks that time a command read its CPU here, from ``/proc`` (Linux; elsewhere every figure
 is None). :class:`MachineCPU` follows the whole machine: its busy CPU seconds (``/proc/stat``:
 every core, every process, the kernel) from its start until :meth:`MachineCPU.stop`, and the CPU
-seconds each process used meanwhile, summed by *kind*. A kind is named by patterns of the process's command line (Ray names its
-workers ``ray::<task or actor>``, ``ray::IDLE`` between tasks), checked in the order given: a
-process that matched an earlier kind once keeps it, so a worker that ran a task and then idles
-stays with the task's kind. The followed command is its own kind; every other process (already
+seconds each process used meanwhile, summed by *kind*. A kind is named by patterns of the
+process's command line (Ray names its workers ``ray::<task or actor>``, ``ray::IDLE`` between
+tasks), checked in the order given: a process that matched an earlier kind once keeps it, so a
+worker that ran a task and then idles stays with the task's kind. The followed command is its own kind; every other process (already
 running, or of no kind) is ``other``.
 
 The busy seconds divided by the cores are a floor under the wall time: no schedule finishes the
